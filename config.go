@@ -1,0 +1,284 @@
+package gqljwt
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Signing algorithms gqljwt accepts. The configured one is pinned: a token
+// whose header names any other algorithm is refused before any key is used.
+const (
+	HS256 = "HS256"
+	RS256 = "RS256"
+	ES256 = "ES256"
+	EdDSA = "EdDSA"
+)
+
+// Defaults applied by New to zero-valued Config fields.
+const (
+	DefaultAccessTTL        = 15 * time.Minute
+	DefaultRefreshTTL       = 7 * 24 * time.Hour
+	DefaultLeeway           = 30 * time.Second
+	DefaultMaxTokenSize     = 8 << 10
+	DefaultCacheEntries     = 10000
+	DefaultVersionCacheTTL  = 5 * time.Second
+	DefaultRolesClaim       = "roles"
+	DefaultScopeClaim       = "scope"
+	DefaultScopeArrayClaim  = "scp"
+	DefaultUsernameClaim    = "username"
+	MinHMACSecretLength     = 32
+	minRSABits              = 2048
+	maxLeeway               = 5 * time.Minute
+	tokenTypeAccess         = "access"
+	tokenTypeRefresh        = "refresh"
+	claimTokenType          = "typ"
+	claimTokenVersion       = "ver"
+	claimOriginalIssuedAt   = "origIat"
+	defaultVersionCacheSize = 100000
+)
+
+// Key is one signing or verification key. For HS256 set Secret; for RS256,
+// ES256 and EdDSA set Private (a signing key; its public half verifies) or
+// only Public (a verification-only key, e.g. a retired one).
+type Key struct {
+	// ID is the JWS "kid". Tokens signed with this key carry it, and
+	// verification selects the key by it. Tokens without a kid are verified
+	// with the key whose ID is empty, if any.
+	ID string
+	// Secret is the HS256 secret, at least 32 bytes.
+	Secret []byte
+	// Private is an *rsa.PrivateKey, *ecdsa.PrivateKey or ed25519.PrivateKey.
+	Private crypto.Signer
+	// Public is an *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
+	// Derived from Private when nil.
+	Public crypto.PublicKey
+}
+
+// Config configures a Service. The zero value of every field but the key is a
+// secure default; New refuses anything weaker with an error that says why.
+type Config struct {
+	// Algorithm is HS256 (default), RS256, ES256 or EdDSA.
+	Algorithm string
+	// Secret is shorthand for SigningKey{Secret: Secret} with HS256.
+	Secret []byte
+	// SigningKey signs every token issued; it also verifies.
+	SigningKey Key
+	// VerificationKeys are further keys accepted on verify, selected by
+	// kid: the keys being rotated out. Remove one to log its tokens out.
+	VerificationKeys []Key
+
+	// AccessTTL is the access-token lifetime (default 15 min).
+	AccessTTL time.Duration
+	// RefreshTTL is the refresh lifetime (default 7 days): how long a
+	// refresh token lives and, in single-token mode, how long after the
+	// original login an access token may still be renewed.
+	RefreshTTL time.Duration
+	// Leeway is the clock skew tolerated on exp, nbf and iat (default 30 s,
+	// at most 5 min).
+	Leeway time.Duration
+	// Issuer, when set, is written to iss and required on verify.
+	Issuer string
+	// Audience, when set, is written to aud and required on verify.
+	Audience string
+
+	// RolesClaim names the roles claim (default "roles", a string array).
+	RolesClaim string
+	// ScopeClaim names the space-delimited scope claim (default "scope").
+	ScopeClaim string
+	// ScopeArrayClaim names the array-valued scope claim (default "scp");
+	// both are read on verify, ScopeClaim is written on issue.
+	ScopeArrayClaim string
+	// UsernameClaim names the username claim (default "username").
+	UsernameClaim string
+	// Claims adds custom claims to every access token, like
+	// django-graphql-jwt's JWT_PAYLOAD_HANDLER. It may not set the claims
+	// gqljwt owns (sub, exp, iat, jti, typ, ...).
+	Claims func(ctx context.Context, u *User) (map[string]any, error)
+
+	// MaxTokenSize bounds the accepted token length (default 8 KiB).
+	MaxTokenSize int
+	// CacheEntries bounds the verified-token cache (default 10000); a
+	// negative value disables the cache.
+	CacheEntries int
+
+	// Revocations records revoked access tokens by jti. Nil selects an
+	// in-process store; use a shared one when several instances serve.
+	Revocations RevocationStore
+	// Versions supplies per-user token versions. When set, every token
+	// carries its user's version and is refused once the version moves on.
+	Versions VersionStore
+	// VersionCacheTTL is how long a looked-up token version is reused before
+	// Versions is asked again (default 5 s). A version bumped through this
+	// Service takes effect here at once; on other instances within this TTL.
+	VersionCacheTTL time.Duration
+
+	// Now is the clock; nil means time.Now. For tests.
+	Now func() time.Time
+}
+
+// withDefaults returns cfg with zero fields set to their defaults and the
+// key material normalised, or an error naming what is unacceptable.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Algorithm == "" {
+		cfg.Algorithm = HS256
+	}
+	switch cfg.Algorithm {
+	case HS256, RS256, ES256, EdDSA:
+	default:
+		return cfg, fmt.Errorf("gqljwt: unsupported algorithm %q (want HS256, RS256, ES256 or EdDSA)", cfg.Algorithm)
+	}
+	if cfg.Secret != nil {
+		if cfg.SigningKey.Secret != nil || cfg.SigningKey.Private != nil {
+			return cfg, errors.New("gqljwt: set either Secret or SigningKey, not both")
+		}
+		cfg.SigningKey.Secret = cfg.Secret
+	}
+	if err := checkKey(cfg.Algorithm, &cfg.SigningKey, true); err != nil {
+		return cfg, err
+	}
+	ids := map[string]bool{cfg.SigningKey.ID: true}
+	keys := make([]Key, len(cfg.VerificationKeys))
+	for i, k := range cfg.VerificationKeys {
+		if err := checkKey(cfg.Algorithm, &k, false); err != nil {
+			return cfg, err
+		}
+		if ids[k.ID] {
+			return cfg, fmt.Errorf("gqljwt: two keys share kid %q; verification could not tell them apart", k.ID)
+		}
+		ids[k.ID] = true
+		keys[i] = k
+	}
+	cfg.VerificationKeys = keys
+
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"AccessTTL", &cfg.AccessTTL, DefaultAccessTTL},
+		{"RefreshTTL", &cfg.RefreshTTL, DefaultRefreshTTL},
+		{"VersionCacheTTL", &cfg.VersionCacheTTL, DefaultVersionCacheTTL},
+	}
+	for _, d := range durations {
+		if *d.v < 0 {
+			return cfg, fmt.Errorf("gqljwt: %s must not be negative", d.name)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if cfg.AccessTTL > cfg.RefreshTTL {
+		return cfg, fmt.Errorf("gqljwt: AccessTTL (%s) is longer than RefreshTTL (%s)", cfg.AccessTTL, cfg.RefreshTTL)
+	}
+	switch {
+	case cfg.Leeway < 0:
+		return cfg, errors.New("gqljwt: Leeway must not be negative")
+	case cfg.Leeway == 0:
+		cfg.Leeway = DefaultLeeway
+	case cfg.Leeway > maxLeeway:
+		return cfg, fmt.Errorf("gqljwt: Leeway %s is over the %s maximum", cfg.Leeway, maxLeeway)
+	}
+	if cfg.MaxTokenSize < 0 {
+		return cfg, errors.New("gqljwt: MaxTokenSize must not be negative")
+	}
+	if cfg.MaxTokenSize == 0 {
+		cfg.MaxTokenSize = DefaultMaxTokenSize
+	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = DefaultCacheEntries
+	}
+	setDefault(&cfg.RolesClaim, DefaultRolesClaim)
+	setDefault(&cfg.ScopeClaim, DefaultScopeClaim)
+	setDefault(&cfg.ScopeArrayClaim, DefaultScopeArrayClaim)
+	setDefault(&cfg.UsernameClaim, DefaultUsernameClaim)
+	for _, name := range []string{cfg.RolesClaim, cfg.ScopeClaim, cfg.ScopeArrayClaim, cfg.UsernameClaim} {
+		if reservedClaims[name] {
+			return cfg, fmt.Errorf("gqljwt: claim name %q is reserved", name)
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg, nil
+}
+
+func setDefault(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+// reservedClaims are written by gqljwt itself; neither the claim-name options
+// nor the Claims hook may use them.
+var reservedClaims = map[string]bool{
+	"sub": true, "iat": true, "exp": true, "nbf": true, "jti": true, "iss": true, "aud": true,
+	claimTokenType: true, claimTokenVersion: true, claimOriginalIssuedAt: true,
+}
+
+// checkKey verifies that k fits alg and fills in Public from Private.
+func checkKey(alg string, k *Key, signing bool) error {
+	name := "verification key"
+	if signing {
+		name = "signing key"
+	}
+	if k.ID != "" {
+		name += fmt.Sprintf(" %q", k.ID)
+	}
+	if alg == HS256 {
+		if k.Private != nil || k.Public != nil {
+			return fmt.Errorf("gqljwt: %s: HS256 takes a Secret, not a key pair", name)
+		}
+		if len(k.Secret) < MinHMACSecretLength {
+			return fmt.Errorf("gqljwt: %s: HS256 secret is %d bytes, at least %d are required", name, len(k.Secret), MinHMACSecretLength)
+		}
+		return nil
+	}
+	if k.Secret != nil {
+		return fmt.Errorf("gqljwt: %s: %s takes a key pair, not a Secret", name, alg)
+	}
+	if k.Private == nil && signing {
+		return fmt.Errorf("gqljwt: %s: %s needs a private key to sign", name, alg)
+	}
+	if k.Private != nil {
+		pub := k.Private.Public()
+		if k.Public != nil && !publicEqual(k.Public, pub) {
+			return fmt.Errorf("gqljwt: %s: Public does not match Private", name)
+		}
+		k.Public = pub
+	}
+	if k.Public == nil {
+		return fmt.Errorf("gqljwt: %s: no key material", name)
+	}
+	switch alg {
+	case RS256:
+		pub, ok := k.Public.(*rsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("gqljwt: %s: RS256 needs an RSA key, got %T", name, k.Public)
+		}
+		if pub.N.BitLen() < minRSABits {
+			return fmt.Errorf("gqljwt: %s: RSA key is %d bits, at least %d are required", name, pub.N.BitLen(), minRSABits)
+		}
+	case ES256:
+		pub, ok := k.Public.(*ecdsa.PublicKey)
+		if !ok || pub.Curve != elliptic.P256() {
+			return fmt.Errorf("gqljwt: %s: ES256 needs a P-256 ECDSA key, got %T", name, k.Public)
+		}
+	case EdDSA:
+		if _, ok := k.Public.(ed25519.PublicKey); !ok {
+			return fmt.Errorf("gqljwt: %s: EdDSA needs an Ed25519 key, got %T", name, k.Public)
+		}
+	}
+	return nil
+}
+
+func publicEqual(a, b crypto.PublicKey) bool {
+	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && eq.Equal(b)
+}

@@ -1,0 +1,97 @@
+package gqljwt
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/jwtauth/v5"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+)
+
+type contextKey struct{ name string }
+
+var (
+	identityKey = &contextKey{"identity"}
+	errorKey    = &contextKey{"error"}
+	responseKey = &contextKey{"response"}
+)
+
+// requestContext carries the verification result and the response bridge in
+// one context node. One node instead of a chain of context.WithValue keeps a
+// verified request at a single allocation, and it answers jwtauth's own keys
+// so code written for jwtauth.FromContext keeps working.
+type requestContext struct {
+	context.Context
+	id  *Identity
+	err error
+	w   http.ResponseWriter
+}
+
+func (c *requestContext) Value(key any) any {
+	switch key {
+	case identityKey:
+		if c.id == nil {
+			return nil
+		}
+		return c.id
+	case errorKey:
+		return c.err
+	case responseKey:
+		if c.w == nil {
+			return c.Context.Value(key)
+		}
+		return Response(c)
+	case jwtauth.TokenCtxKey:
+		// A typed nil inside the interface would defeat jwtauth's nil checks.
+		if c.id == nil || c.id.jwt == nil {
+			return jwt.Token(nil)
+		}
+		return c.id.jwt
+	case jwtauth.ErrorCtxKey:
+		return c.err
+	}
+	return c.Context.Value(key)
+}
+
+// Header implements Response.
+func (c *requestContext) Header() http.Header { return c.w.Header() }
+
+// SetCookie implements Response.
+func (c *requestContext) SetCookie(cookie *http.Cookie) { http.SetCookie(c.w, cookie) }
+
+// Response is the part of the HTTP response a resolver may touch: headers
+// and cookies, set before the GraphQL handler writes the body. Login and
+// refresh resolvers use it to hand out tokens in headers or cookies.
+type Response interface {
+	Header() http.Header
+	SetCookie(*http.Cookie)
+}
+
+// NewContext returns a child of parent carrying the result of verifying the
+// request's token: the identity, or the error saying why there is none
+// (ErrNoToken when no token was sent). w, when not nil, becomes the
+// response bridge returned by ResponseFromContext.
+func NewContext(parent context.Context, w http.ResponseWriter, id *Identity, err error) context.Context {
+	return &requestContext{Context: parent, id: id, err: err, w: w}
+}
+
+// FromContext returns the identity verified for this request, or nil and
+// the reason there is none: ErrNoToken, a token error (ErrTokenExpired,
+// ErrTokenInvalid, ErrTokenRevoked, ...), or ErrUnauthenticated when no
+// verifier ran.
+func FromContext(ctx context.Context) (*Identity, error) {
+	if id, ok := ctx.Value(identityKey).(*Identity); ok {
+		return id, nil
+	}
+	if err, ok := ctx.Value(errorKey).(error); ok && err != nil {
+		return nil, err
+	}
+	return nil, ErrUnauthenticated
+}
+
+// ResponseFromContext returns the response bridge of the request, if a
+// verifier (or NewContext with a ResponseWriter) installed one.
+func ResponseFromContext(ctx context.Context) (Response, bool) {
+	r, ok := ctx.Value(responseKey).(Response)
+	return r, ok
+}

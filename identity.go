@@ -1,0 +1,165 @@
+package gqljwt
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/lestrrat-go/jwx/v3/transform"
+)
+
+// Identity is the verified caller of a request, built from an access token.
+//
+// An Identity may be shared by every request that presents the same token
+// (see the verified-token cache), so treat it and its slices as read-only.
+type Identity struct {
+	// Subject is the sub claim: the user ID.
+	Subject string
+	// Username is the username claim, when present.
+	Username string
+	// Roles come from the roles claim (Config.RolesClaim).
+	Roles []string
+	// Scopes come from the space-delimited scope claim and the scp array.
+	Scopes []string
+	// TokenID is the jti claim, the handle for revoking this token.
+	TokenID string
+	// Token is the raw access token.
+	Token string
+	// IssuedAt and ExpiresAt are the iat and exp claims.
+	IssuedAt, ExpiresAt time.Time
+	// OriginalIssuedAt is when the session's first token was issued; single
+	// token refresh is allowed until OriginalIssuedAt + RefreshTTL.
+	OriginalIssuedAt time.Time
+	// TokenVersion is the user's token version the token was issued under.
+	TokenVersion uint64
+
+	jwt jwt.Token
+	// ring is the keyring that verified the token; a cached identity is
+	// only served while that ring is still the current one.
+	ring *keyring
+}
+
+// HasRole reports whether the identity holds role.
+func (id *Identity) HasRole(role string) bool {
+	return id != nil && slices.Contains(id.Roles, role)
+}
+
+// HasScope reports whether the identity holds scope.
+func (id *Identity) HasScope(scope string) bool {
+	return id != nil && slices.Contains(id.Scopes, scope)
+}
+
+// Claims returns every claim of the token in a new map the caller may keep
+// and modify. Times are numeric (seconds since the epoch), as on the wire.
+func (id *Identity) Claims() map[string]any {
+	m := map[string]any{}
+	if id == nil || id.jwt == nil {
+		return m
+	}
+	_ = transform.AsMap(id.jwt, m)
+	for _, k := range []string{jwt.IssuedAtKey, jwt.ExpirationKey, jwt.NotBeforeKey} {
+		if t, ok := m[k].(time.Time); ok {
+			m[k] = t.Unix()
+		}
+	}
+	return m
+}
+
+// JWT returns the parsed jwx token, the value jwtauth.FromContext reports.
+func (id *Identity) JWT() jwt.Token {
+	if id == nil {
+		return nil
+	}
+	return id.jwt
+}
+
+// identityFromToken reads a verified token. ok is false when a claim gqljwt
+// needs has the wrong type, which a token we issued never has.
+func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
+	id := &Identity{Token: raw, jwt: t}
+	id.Subject, _ = t.Subject()
+	id.TokenID, _ = t.JwtID()
+	id.IssuedAt, _ = t.IssuedAt()
+	id.ExpiresAt, _ = t.Expiration()
+	if id.Subject == "" || id.TokenID == "" || id.ExpiresAt.IsZero() {
+		return nil, false
+	}
+	var ok bool
+	if id.Username, ok = optionalClaim[string](t, s.cfg.UsernameClaim); !ok {
+		return nil, false
+	}
+	if id.Roles, ok = stringList(t, s.cfg.RolesClaim); !ok {
+		return nil, false
+	}
+	scope, ok := optionalClaim[string](t, s.cfg.ScopeClaim)
+	if !ok {
+		return nil, false
+	}
+	id.Scopes = strings.Fields(scope)
+	scp, ok := stringList(t, s.cfg.ScopeArrayClaim)
+	if !ok {
+		return nil, false
+	}
+	for _, sc := range scp {
+		if !slices.Contains(id.Scopes, sc) {
+			id.Scopes = append(id.Scopes, sc)
+		}
+	}
+	orig, ok := optionalClaim[float64](t, claimOriginalIssuedAt)
+	if !ok {
+		return nil, false
+	}
+	id.OriginalIssuedAt = id.IssuedAt
+	if orig > 0 {
+		id.OriginalIssuedAt = time.Unix(int64(orig), 0)
+	}
+	ver, ok := optionalClaim[float64](t, claimTokenVersion)
+	if !ok || ver < 0 {
+		return nil, false
+	}
+	id.TokenVersion = uint64(ver)
+	return id, true
+}
+
+// optionalClaim reads a private claim of type T; absent is the zero value.
+func optionalClaim[T any](t jwt.Token, name string) (T, bool) {
+	var zero T
+	if !t.Has(name) {
+		return zero, true
+	}
+	var v any
+	if err := t.Get(name, &v); err != nil {
+		return zero, false
+	}
+	tv, ok := v.(T)
+	return tv, ok
+}
+
+// stringList reads a claim holding an array of strings (or one string).
+func stringList(t jwt.Token, name string) ([]string, bool) {
+	if !t.Has(name) {
+		return nil, true
+	}
+	var v any
+	if err := t.Get(name, &v); err != nil {
+		return nil, false
+	}
+	switch v := v.(type) {
+	case string:
+		return []string{v}, true
+	case []string:
+		return v, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}

@@ -1,0 +1,137 @@
+package gqljwt
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/jwtauth/v5"
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// maxHeaderSegment bounds the encoded JOSE header we are willing to decode.
+// Our own headers are under 100 bytes.
+const maxHeaderSegment = 512
+
+// keyring is an immutable set of keys; rotation swaps the whole ring.
+type keyring struct {
+	alg     string
+	signer  *jwtauth.JWTAuth
+	signKID string
+	// byKID holds one verifier per key, the signing key included.
+	byKID map[string]*jwtauth.JWTAuth
+	// single is the only verifier when the ring has exactly one key, which
+	// lets the common case skip the kid lookup.
+	single    *jwtauth.JWTAuth
+	singleKID string
+	jwks      []byte // public JWK set, nil for HS256
+}
+
+func newKeyring(cfg Config) (*keyring, error) {
+	sigAlg, ok := jwa.LookupSignatureAlgorithm(cfg.Algorithm)
+	if !ok {
+		return nil, fmt.Errorf("gqljwt: unknown algorithm %q", cfg.Algorithm)
+	}
+	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*jwtauth.JWTAuth{}, signKID: cfg.SigningKey.ID}
+	opts := validateOptions(cfg, tokenTypeAccess)
+	pubSet := jwk.NewSet()
+	for i, k := range append([]Key{cfg.SigningKey}, cfg.VerificationKeys...) {
+		verifyKey := k.Public
+		if cfg.Algorithm == HS256 {
+			verifyKey = k.Secret
+		}
+		var signKey any
+		if i == 0 {
+			// A jwk.Key carrying the kid makes jwx write "kid" into the
+			// header of every token we sign.
+			raw := any(k.Private)
+			if cfg.Algorithm == HS256 {
+				raw = k.Secret
+			}
+			jk, err := jwk.Import(raw)
+			if err != nil {
+				return nil, fmt.Errorf("gqljwt: signing key: %w", err)
+			}
+			if k.ID != "" {
+				if err := jk.Set(jwk.KeyIDKey, k.ID); err != nil {
+					return nil, fmt.Errorf("gqljwt: signing key: %w", err)
+				}
+			}
+			signKey = jk
+		}
+		ja := jwtauth.New(cfg.Algorithm, signKey, verifyKey, opts...)
+		if i == 0 {
+			ring.signer = ja
+		}
+		ring.byKID[k.ID] = ja
+		if cfg.Algorithm != HS256 {
+			pk, err := jwk.Import(k.Public)
+			if err != nil {
+				return nil, fmt.Errorf("gqljwt: public key %q: %w", k.ID, err)
+			}
+			for name, v := range map[string]any{jwk.KeyIDKey: k.ID, jwk.AlgorithmKey: sigAlg, jwk.KeyUsageKey: "sig"} {
+				if name == jwk.KeyIDKey && k.ID == "" {
+					continue
+				}
+				if err := pk.Set(name, v); err != nil {
+					return nil, fmt.Errorf("gqljwt: public key %q: %w", k.ID, err)
+				}
+			}
+			if err := pubSet.AddKey(pk); err != nil {
+				return nil, fmt.Errorf("gqljwt: public key %q: %w", k.ID, err)
+			}
+		}
+	}
+	if len(ring.byKID) == 1 {
+		ring.single, ring.singleKID = ring.signer, ring.signKID
+	}
+	if cfg.Algorithm != HS256 {
+		b, err := json.Marshal(pubSet)
+		if err != nil {
+			return nil, fmt.Errorf("gqljwt: JWKS: %w", err)
+		}
+		ring.jwks = b
+	}
+	return ring, nil
+}
+
+// verifierFor returns the verifier for a token after checking its header:
+// the algorithm must be exactly the configured one (jwx verifies with the
+// algorithm we pass and would otherwise ignore what the header claims, so a
+// header saying "none" or "RS256" over an HS256 signature must be refused
+// here), and the kid must name a key we hold.
+func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
+	dot := strings.IndexByte(token, '.')
+	if dot <= 0 || dot > maxHeaderSegment {
+		return nil, false
+	}
+	var buf [maxHeaderSegment * 3 / 4]byte
+	n, err := base64.RawURLEncoding.Strict().Decode(buf[:], []byte(token[:dot]))
+	if err != nil {
+		return nil, false
+	}
+	alg, kid, ok := parseJOSEHeader(buf[:n])
+	if !ok || alg != ring.alg {
+		return nil, false
+	}
+	if ring.single != nil {
+		return ring.single, kid == ring.singleKID
+	}
+	ja, found := ring.byKID[kid]
+	return ja, found
+}
+
+// ServeJWKS serves the public verification keys as a JSON Web Key Set. It
+// answers 404 for HS256, whose keys are secret.
+func (ring *keyring) ServeJWKS(w http.ResponseWriter, r *http.Request) {
+	if ring.jwks == nil {
+		http.Error(w, "no public keys: HS256 keys are secret", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(ring.jwks)
+}

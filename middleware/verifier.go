@@ -1,0 +1,48 @@
+package middleware
+
+import (
+	"net/http"
+
+	"github.com/gqljwt/gqljwt"
+)
+
+// Verifier finds the request's token with the extractors, tried in order
+// (default: FromHeader()), verifies it and stores the outcome in the request
+// context: gqljwt.FromContext returns the identity, or the error saying why
+// there is none (gqljwt.ErrNoToken, ErrTokenExpired, ...), and
+// jwtauth.FromContext keeps working. It also installs the response bridge
+// (gqljwt.ResponseFromContext) through which resolvers set headers and
+// cookies.
+//
+// Verifier never refuses a request: a GraphQL endpoint serves public
+// operations, login among them, to anonymous callers. Guards or Required
+// decide what needs an identity.
+func Verifier(auth *gqljwt.Service, extractors ...Extractor) func(http.Handler) http.Handler {
+	if len(extractors) == 0 {
+		extractors = []Extractor{FromHeader()}
+	}
+	noReferrer := false
+	for _, ex := range extractors {
+		if _, ok := ex.(queryExtractor); ok {
+			noReferrer = true
+		}
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if noReferrer {
+				w.Header().Set("Referrer-Policy", "no-referrer")
+			}
+			var (
+				id  *gqljwt.Identity
+				err error = gqljwt.ErrNoToken
+			)
+			for _, ex := range extractors {
+				if token, found := ex.Extract(r); found {
+					id, err = auth.Verify(r.Context(), token)
+					break
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(gqljwt.NewContext(r.Context(), w, id, err)))
+		})
+	}
+}

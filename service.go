@@ -1,0 +1,363 @@
+package gqljwt
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/jwtauth/v5"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/patrickmn/go-cache"
+)
+
+// Service issues and verifies tokens. It is safe for concurrent use; build
+// one with New and share it.
+type Service struct {
+	cfg      Config
+	ring     atomic.Pointer[keyring]
+	verified *verifiedCache
+	versions *cache.Cache // subject -> uint64, for Config.VersionCacheTTL
+}
+
+// New checks cfg, applies the defaults and returns a Service. It refuses a
+// configuration that is unsafe (a short HS256 secret, a key that does not fit
+// the algorithm, ...) with an error that says what to change.
+func New(cfg Config) (*Service, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ring, err := newKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Revocations == nil {
+		cfg.Revocations = newMemoryRevocations()
+	}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries)}
+	if cfg.Versions != nil {
+		s.versions = cache.New(cfg.VersionCacheTTL, time.Minute)
+	}
+	s.ring.Store(ring)
+	return s, nil
+}
+
+// Config returns the effective configuration, defaults applied.
+func (s *Service) Config() Config { return s.cfg }
+
+// Token is an issued token with what a client needs to know about it.
+type Token struct {
+	// Value is the serialized token.
+	Value string
+	// ID is the jti.
+	ID string
+	// IssuedAt and ExpiresAt bound its validity.
+	IssuedAt, ExpiresAt time.Time
+	// Claims is the payload as signed.
+	Claims map[string]any
+}
+
+// ExpiresIn is the remaining lifetime in whole seconds, as the
+// tokenExpiresIn/expiresIn fields of the auth mutations report it.
+func (t *Token) ExpiresIn(now time.Time) int64 {
+	return int64(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second)
+}
+
+// IssueAccessToken signs a new access token for u. The session starts now;
+// use Renew to extend an existing session.
+func (s *Service) IssueAccessToken(ctx context.Context, u *User) (*Token, error) {
+	return s.issue(ctx, u, time.Time{})
+}
+
+func (s *Service) issue(ctx context.Context, u *User, origIat time.Time) (*Token, error) {
+	if u == nil || u.ID == "" {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
+	}
+	now := s.cfg.Now().Truncate(time.Second)
+	if origIat.IsZero() {
+		origIat = now
+	}
+	jti, err := randomID(16)
+	if err != nil {
+		return nil, ErrInternal.WithCause(err)
+	}
+	exp := now.Add(s.cfg.AccessTTL)
+	claims := map[string]any{}
+	if s.cfg.Claims != nil {
+		extra, err := s.cfg.Claims(ctx, u)
+		if err != nil {
+			return nil, AsError(err)
+		}
+		for k, v := range extra {
+			if reservedClaims[k] {
+				return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: the Claims hook may not set %q", k))
+			}
+			claims[k] = v
+		}
+	}
+	claims["sub"] = u.ID
+	claims["iat"] = now.Unix()
+	claims["exp"] = exp.Unix()
+	claims["jti"] = jti
+	claims[claimTokenType] = tokenTypeAccess
+	claims[claimOriginalIssuedAt] = origIat.Unix()
+	if s.cfg.Versions != nil {
+		claims[claimTokenVersion] = u.TokenVersion
+	}
+	if s.cfg.Issuer != "" {
+		claims["iss"] = s.cfg.Issuer
+	}
+	if s.cfg.Audience != "" {
+		claims["aud"] = s.cfg.Audience
+	}
+	if u.Username != "" {
+		claims[s.cfg.UsernameClaim] = u.Username
+	}
+	if len(u.Roles) > 0 {
+		claims[s.cfg.RolesClaim] = u.Roles
+	}
+	if len(u.Scopes) > 0 {
+		claims[s.cfg.ScopeClaim] = strings.Join(u.Scopes, " ")
+	}
+	_, value, err := s.ring.Load().signer.Encode(claims)
+	if err != nil {
+		return nil, ErrInternal.WithCause(err)
+	}
+	return &Token{Value: value, ID: jti, IssuedAt: now, ExpiresAt: exp, Claims: claims}, nil
+}
+
+// Renew issues a fresh access token for the same session as id: the user is
+// reloaded by the caller (u), the original issue time is kept, and renewal is
+// refused once OriginalIssuedAt + RefreshTTL has passed. This is
+// django-graphql-jwt's single-token refresh.
+func (s *Service) Renew(ctx context.Context, id *Identity, u *User) (*Token, error) {
+	if id == nil {
+		return nil, ErrUnauthenticated
+	}
+	if !s.cfg.Now().Before(id.OriginalIssuedAt.Add(s.cfg.RefreshTTL)) {
+		return nil, ErrTokenExpired.WithMessage("Refresh has expired")
+	}
+	return s.issue(ctx, u, id.OriginalIssuedAt)
+}
+
+// Verify checks an access token and returns its identity. Errors are
+// *Error: ErrTokenInvalid, ErrTokenExpired, ErrTokenRevoked, or
+// ErrUnavailable when a store could not answer.
+//
+// A token verified before is served from the verified-token cache, which is
+// exactly as strict as full verification; see verifiedCache.
+func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
+	now := s.cfg.Now()
+	ring := s.ring.Load()
+	if id, ok := s.verified.get(token); ok && id.ring == ring {
+		// Expiry is re-checked with the service clock, which also covers
+		// entries go-cache has not dropped yet.
+		if !now.Before(id.ExpiresAt.Add(s.cfg.Leeway)) {
+			return nil, ErrTokenExpired
+		}
+		if err := s.checkRevocation(ctx, id); err != nil {
+			return nil, err
+		}
+		return id, nil
+	}
+	id, err := s.verifySlow(ring, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRevocation(ctx, id); err != nil {
+		return nil, err
+	}
+	s.verified.add(token, id, id.ExpiresAt.Sub(now))
+	return id, nil
+}
+
+func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
+	if !wellFormed(token, s.cfg.MaxTokenSize) {
+		return nil, ErrTokenInvalid
+	}
+	ja, ok := ring.verifierFor(token)
+	if !ok {
+		return nil, ErrTokenInvalid
+	}
+	t, err := ja.Decode(token)
+	if err == nil {
+		err = jwt.Validate(t, ja.ValidateOptions()...)
+	}
+	if err != nil {
+		if errors.Is(jwtauth.ErrorReason(err), jwtauth.ErrExpired) {
+			return nil, ErrTokenExpired.WithCause(err)
+		}
+		return nil, ErrTokenInvalid.WithCause(err)
+	}
+	id, ok := s.identityFromToken(token, t)
+	if !ok {
+		return nil, ErrTokenInvalid
+	}
+	id.ring = ring
+	return id, nil
+}
+
+// validateOptions are the claim checks of every token of type typ. exp is
+// required explicitly: jwx skips the expiry check when the claim is absent.
+func validateOptions(cfg Config, typ string) []jwt.ValidateOption {
+	opts := []jwt.ValidateOption{
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithRequiredClaim(jwt.IssuedAtKey),
+		jwt.WithRequiredClaim(jwt.SubjectKey),
+		jwt.WithRequiredClaim(jwt.JwtIDKey),
+		jwt.WithClaimValue(claimTokenType, typ),
+		jwt.WithAcceptableSkew(cfg.Leeway),
+		jwt.WithClock(jwt.ClockFunc(cfg.Now)),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	}
+	return opts
+}
+
+// checkRevocation runs on every verification, cached or not: the token's
+// jti must not be denylisted and, with a VersionStore, its version must be
+// the user's current one. A store error refuses the token.
+func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
+	revoked, err := s.cfg.Revocations.IsRevoked(ctx, id.TokenID)
+	if err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	if revoked {
+		return ErrTokenRevoked
+	}
+	if s.cfg.Versions == nil {
+		return nil
+	}
+	current, err := s.tokenVersion(ctx, id.Subject)
+	if errors.Is(err, ErrNotFound) {
+		return ErrTokenRevoked
+	}
+	if err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	if id.TokenVersion != current {
+		return ErrTokenRevoked
+	}
+	return nil
+}
+
+func (s *Service) tokenVersion(ctx context.Context, subject string) (uint64, error) {
+	if v, ok := s.versions.Get(subject); ok {
+		return v.(uint64), nil
+	}
+	v, err := s.cfg.Versions.TokenVersion(ctx, subject)
+	if err != nil {
+		return 0, err
+	}
+	if s.versions.ItemCount() < defaultVersionCacheSize {
+		s.versions.SetDefault(subject, v)
+	}
+	return v, nil
+}
+
+// RevokeAccessToken denylists the access token of id until it expires. It
+// takes effect at once, for cached tokens too.
+func (s *Service) RevokeAccessToken(ctx context.Context, id *Identity) error {
+	if id == nil {
+		return ErrUnauthenticated
+	}
+	if err := s.cfg.Revocations.RevokeToken(ctx, id.TokenID, id.ExpiresAt.Add(s.cfg.Leeway)); err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	return nil
+}
+
+// BumpTokenVersion invalidates every token of subject (access and refresh)
+// by moving the user's token version on. It needs Config.Versions.
+func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64, error) {
+	if s.cfg.Versions == nil {
+		return 0, ErrInternal.WithCause(errors.New("gqljwt: BumpTokenVersion needs Config.Versions"))
+	}
+	v, err := s.cfg.Versions.BumpTokenVersion(ctx, subject)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return 0, ErrNotFound
+		}
+		return 0, ErrUnavailable.WithCause(err)
+	}
+	s.versions.Delete(subject)
+	return v, nil
+}
+
+// RotateKeys replaces the signing key and the accepted verification keys
+// without a restart. Tokens signed by a key still listed keep verifying;
+// dropping a key refuses its tokens at once, because the verified-token cache
+// is emptied with the swap.
+func (s *Service) RotateKeys(signing Key, verification ...Key) error {
+	cfg := s.cfg
+	cfg.Secret = nil
+	cfg.SigningKey = signing
+	cfg.VerificationKeys = verification
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	ring, err := newKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	s.ring.Store(ring)
+	s.verified.flush()
+	return nil
+}
+
+// JWKSHandler serves the public keys (signing and verification) as a JSON
+// Web Key Set, for RS256, ES256 and EdDSA. With HS256 it answers 404: those
+// keys are secrets.
+func (s *Service) JWKSHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ring.Load().ServeJWKS(w, r)
+	})
+}
+
+// wellFormed accepts only compact serialization: three non-empty base64url
+// segments (the signature may not be empty: unsigned tokens are refused),
+// within maxLen bytes. It runs before any decoding, so oversized or hostile
+// input costs at most one pass over maxLen bytes.
+func wellFormed(token string, maxLen int) bool {
+	if len(token) == 0 || len(token) > maxLen {
+		return false
+	}
+	dots, segLen := 0, 0
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case c == '.':
+			if segLen == 0 {
+				return false
+			}
+			dots++
+			segLen = 0
+			continue
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+		segLen++
+	}
+	return dots == 2 && segLen > 0
+}
+
+// randomID returns n random bytes from crypto/rand, base64url-encoded.
+func randomID(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
