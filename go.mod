@@ -1,6 +1,6 @@
 module github.com/gqljwt/gqljwt
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/go-chi/jwtauth/v5 v5.4.0
@@ -20,6 +20,6 @@ require (
 	github.com/lestrrat-go/option/v2 v2.0.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 )
