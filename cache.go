@@ -54,7 +54,13 @@ func (v *verifiedCache) get(token string) (*Identity, bool) {
 	return x.(*Identity), true
 }
 
+// expiryMargin makes an entry expire a little before its token: go-cache
+// starts the TTL when Set runs, a moment after the caller computed it.
+const expiryMargin = time.Second
+
+// add holds id for at most ttl, the token's remaining lifetime.
 func (v *verifiedCache) add(token string, id *Identity, ttl time.Duration) {
+	ttl -= expiryMargin
 	if v.c == nil || ttl <= 0 || v.c.ItemCount() >= v.max {
 		return
 	}

@@ -23,25 +23,29 @@ const (
 
 // Defaults applied by New to zero-valued Config fields.
 const (
-	DefaultAccessTTL        = 15 * time.Minute
-	DefaultRefreshTTL       = 7 * 24 * time.Hour
-	DefaultLeeway           = 30 * time.Second
-	DefaultMaxTokenSize     = 8 << 10
-	DefaultCacheEntries     = 10000
-	DefaultVersionCacheTTL  = 5 * time.Second
-	DefaultRolesClaim       = "roles"
-	DefaultScopeClaim       = "scope"
-	DefaultScopeArrayClaim  = "scp"
-	DefaultUsernameClaim    = "username"
-	MinHMACSecretLength     = 32
-	minRSABits              = 2048
-	maxLeeway               = 5 * time.Minute
-	tokenTypeAccess         = "access"
-	tokenTypeRefresh        = "refresh"
-	claimTokenType          = "typ"
-	claimTokenVersion       = "ver"
-	claimOriginalIssuedAt   = "origIat"
-	defaultVersionCacheSize = 100000
+	DefaultAccessTTL          = 15 * time.Minute
+	DefaultRefreshTTL         = 7 * 24 * time.Hour
+	DefaultLeeway             = 30 * time.Second
+	DefaultMaxTokenSize       = 8 << 10
+	DefaultCacheEntries       = 10000
+	DefaultVersionCacheTTL    = 5 * time.Second
+	DefaultLoginWindow        = 15 * time.Minute
+	DefaultMaxLoginFailures   = 5
+	DefaultMaxAddressFailures = 20
+	DefaultRolesClaim         = "roles"
+	DefaultScopeClaim         = "scope"
+	DefaultScopeArrayClaim    = "scp"
+	DefaultUsernameClaim      = "username"
+	MinHMACSecretLength       = 32
+	minRSABits                = 2048
+	maxLeeway                 = 5 * time.Minute
+	tokenTypeAccess           = "access"
+	tokenTypeRefresh          = "refresh"
+	claimTokenType            = "typ"
+	claimTokenVersion         = "ver"
+	claimOriginalIssuedAt     = "origIat"
+	claimSessionID            = "sid"
+	defaultVersionCacheSize   = 100000
 )
 
 // Key is one signing or verification key. For HS256 set Secret; for RS256,
@@ -108,6 +112,21 @@ type Config struct {
 	// negative value disables the cache.
 	CacheEntries int
 
+	// Users is where accounts live; login and refresh need it.
+	Users UserStore
+	// Refresh stores long-running refresh tokens. Nil means single-token
+	// mode only: clients renew a still-valid access token (RenewToken).
+	Refresh RefreshStore
+	// MaxLoginFailures is how many failed logins an account may have in
+	// LoginWindow before login answers TOO_MANY_ATTEMPTS without checking
+	// the password (default 5; negative disables).
+	MaxLoginFailures int
+	// MaxAddressFailures is the same limit per client address (default 20;
+	// negative disables).
+	MaxAddressFailures int
+	// LoginWindow is the throttling window (default 15 min).
+	LoginWindow time.Duration
+
 	// Revocations records revoked access tokens by jti. Nil selects an
 	// in-process store; use a shared one when several instances serve.
 	Revocations RevocationStore
@@ -165,6 +184,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"AccessTTL", &cfg.AccessTTL, DefaultAccessTTL},
 		{"RefreshTTL", &cfg.RefreshTTL, DefaultRefreshTTL},
 		{"VersionCacheTTL", &cfg.VersionCacheTTL, DefaultVersionCacheTTL},
+		{"LoginWindow", &cfg.LoginWindow, DefaultLoginWindow},
 	}
 	for _, d := range durations {
 		if *d.v < 0 {
@@ -190,6 +210,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxTokenSize == 0 {
 		cfg.MaxTokenSize = DefaultMaxTokenSize
+	}
+	if cfg.MaxLoginFailures == 0 {
+		cfg.MaxLoginFailures = DefaultMaxLoginFailures
+	}
+	if cfg.MaxAddressFailures == 0 {
+		cfg.MaxAddressFailures = DefaultMaxAddressFailures
 	}
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = DefaultCacheEntries
@@ -219,7 +245,7 @@ func setDefault(s *string, def string) {
 // nor the Claims hook may use them.
 var reservedClaims = map[string]bool{
 	"sub": true, "iat": true, "exp": true, "nbf": true, "jti": true, "iss": true, "aud": true,
-	claimTokenType: true, claimTokenVersion: true, claimOriginalIssuedAt: true,
+	claimTokenType: true, claimTokenVersion: true, claimOriginalIssuedAt: true, claimSessionID: true,
 }
 
 // checkKey verifies that k fits alg and fills in Public from Private.

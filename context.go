@@ -2,6 +2,7 @@ package gqljwt
 
 import (
 	"context"
+	"net"
 	"net/http"
 
 	"github.com/go-chi/jwtauth/v5"
@@ -14,6 +15,7 @@ var (
 	identityKey = &contextKey{"identity"}
 	errorKey    = &contextKey{"error"}
 	responseKey = &contextKey{"response"}
+	requestKey  = &contextKey{"request"}
 )
 
 // requestContext carries the verification result and the response bridge in
@@ -25,6 +27,7 @@ type requestContext struct {
 	id  *Identity
 	err error
 	w   http.ResponseWriter
+	r   *http.Request
 }
 
 func (c *requestContext) Value(key any) any {
@@ -36,6 +39,11 @@ func (c *requestContext) Value(key any) any {
 		return c.id
 	case errorKey:
 		return c.err
+	case requestKey:
+		if c.r == nil {
+			return c.Context.Value(key)
+		}
+		return c.r
 	case responseKey:
 		if c.w == nil {
 			return c.Context.Value(key)
@@ -70,9 +78,10 @@ type Response interface {
 // NewContext returns a child of parent carrying the result of verifying the
 // request's token: the identity, or the error saying why there is none
 // (ErrNoToken when no token was sent). w, when not nil, becomes the
-// response bridge returned by ResponseFromContext.
-func NewContext(parent context.Context, w http.ResponseWriter, id *Identity, err error) context.Context {
-	return &requestContext{Context: parent, id: id, err: err, w: w}
+// response bridge returned by ResponseFromContext; r, when not nil, is the
+// request ClientAddr reads. Both may be nil outside HTTP.
+func NewContext(parent context.Context, w http.ResponseWriter, r *http.Request, id *Identity, err error) context.Context {
+	return &requestContext{Context: parent, id: id, err: err, w: w, r: r}
 }
 
 // FromContext returns the identity verified for this request, or nil and
@@ -94,4 +103,19 @@ func FromContext(ctx context.Context) (*Identity, error) {
 func ResponseFromContext(ctx context.Context) (Response, bool) {
 	r, ok := ctx.Value(responseKey).(Response)
 	return r, ok
+}
+
+// ClientAddr returns the network address of the client of the request in
+// ctx (its RemoteAddr, which chi's RealIP middleware may have set from
+// proxy headers), or "" outside a verified HTTP request. Login throttling
+// counts failures per address with it.
+func ClientAddr(ctx context.Context) string {
+	r, ok := ctx.Value(requestKey).(*http.Request)
+	if !ok {
+		return ""
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }

@@ -24,6 +24,9 @@ type Identity struct {
 	Scopes []string
 	// TokenID is the jti claim, the handle for revoking this token.
 	TokenID string
+	// SessionID is the sid claim: the login session (and refresh-token
+	// family) the token belongs to.
+	SessionID string
 	// Token is the raw access token.
 	Token string
 	// IssuedAt and ExpiresAt are the iat and exp claims.
@@ -86,6 +89,9 @@ func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
 		return nil, false
 	}
 	var ok bool
+	if id.SessionID, ok = optionalClaim[string](t, claimSessionID); !ok {
+		return nil, false
+	}
 	if id.Username, ok = optionalClaim[string](t, s.cfg.UsernameClaim); !ok {
 		return nil, false
 	}

@@ -99,10 +99,11 @@ func newKeyring(cfg Config) (*keyring, error) {
 }
 
 // verifierFor returns the verifier for a token after checking its header:
-// the algorithm must be exactly the configured one (jwx verifies with the
-// algorithm we pass and would otherwise ignore what the header claims, so a
-// header saying "none" or "RS256" over an HS256 signature must be refused
-// here), and the kid must name a key we hold.
+// the algorithm must be exactly the configured one and the kid must name a
+// key we hold. jwx v3.3 also refuses a header alg that differs from the one
+// we pass, but v3.0.x (which jwtauth v5.4.0 accepts) verified with the
+// caller's algorithm whatever the header said; checking here keeps the pin
+// independent of the jwx release and refuses before any crypto runs.
 func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
 	dot := strings.IndexByte(token, '.')
 	if dot <= 0 || dot > maxHeaderSegment {

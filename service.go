@@ -23,6 +23,7 @@ type Service struct {
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
 	versions *cache.Cache // subject -> uint64, for Config.VersionCacheTTL
+	throttle *throttle
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
@@ -40,7 +41,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = newMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries)}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: newThrottle(cfg.LoginWindow)}
 	if cfg.Versions != nil {
 		s.versions = cache.New(cfg.VersionCacheTTL, time.Minute)
 	}
@@ -69,13 +70,20 @@ func (t *Token) ExpiresIn(now time.Time) int64 {
 	return int64(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second)
 }
 
-// IssueAccessToken signs a new access token for u. The session starts now;
-// use Renew to extend an existing session.
+// IssueAccessToken signs a new access token for u, starting a new session
+// with no refresh token. Login (see Login and StartSession) is the usual way
+// in; this is for applications that authenticate users themselves.
 func (s *Service) IssueAccessToken(ctx context.Context, u *User) (*Token, error) {
-	return s.issue(ctx, u, time.Time{})
+	sid, err := randomID(16)
+	if err != nil {
+		return nil, ErrInternal.WithCause(err)
+	}
+	return s.issue(ctx, u, sid, time.Time{})
 }
 
-func (s *Service) issue(ctx context.Context, u *User, origIat time.Time) (*Token, error) {
+// issue signs an access token for u in session sid; origIat is the time
+// the session started (zero: now).
+func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.Time) (*Token, error) {
 	if u == nil || u.ID == "" {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
 	}
@@ -107,6 +115,7 @@ func (s *Service) issue(ctx context.Context, u *User, origIat time.Time) (*Token
 	claims["jti"] = jti
 	claims[claimTokenType] = tokenTypeAccess
 	claims[claimOriginalIssuedAt] = origIat.Unix()
+	claims[claimSessionID] = sid
 	if s.cfg.Versions != nil {
 		claims[claimTokenVersion] = u.TokenVersion
 	}
@@ -130,20 +139,6 @@ func (s *Service) issue(ctx context.Context, u *User, origIat time.Time) (*Token
 		return nil, ErrInternal.WithCause(err)
 	}
 	return &Token{Value: value, ID: jti, IssuedAt: now, ExpiresAt: exp, Claims: claims}, nil
-}
-
-// Renew issues a fresh access token for the same session as id: the user is
-// reloaded by the caller (u), the original issue time is kept, and renewal is
-// refused once OriginalIssuedAt + RefreshTTL has passed. This is
-// django-graphql-jwt's single-token refresh.
-func (s *Service) Renew(ctx context.Context, id *Identity, u *User) (*Token, error) {
-	if id == nil {
-		return nil, ErrUnauthenticated
-	}
-	if !s.cfg.Now().Before(id.OriginalIssuedAt.Add(s.cfg.RefreshTTL)) {
-		return nil, ErrTokenExpired.WithMessage("Refresh has expired")
-	}
-	return s.issue(ctx, u, id.OriginalIssuedAt)
 }
 
 // Verify checks an access token and returns its identity. Errors are
@@ -173,7 +168,7 @@ func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
 	if err := s.checkRevocation(ctx, id); err != nil {
 		return nil, err
 	}
-	s.verified.add(token, id, id.ExpiresAt.Sub(now))
+	s.verified.add(token, id, id.ExpiresAt.Sub(s.cfg.Now()))
 	return id, nil
 }
 
@@ -190,10 +185,14 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 		err = jwt.Validate(t, ja.ValidateOptions()...)
 	}
 	if err != nil {
-		if errors.Is(jwtauth.ErrorReason(err), jwtauth.ErrExpired) {
-			return nil, ErrTokenExpired.WithCause(err)
+		// Keep jwtauth's normalised error in the chain, so errors.Is works
+		// with jwtauth's sentinels as well as ours.
+		reason := jwtauth.ErrorReason(err)
+		cause := fmt.Errorf("%w: %w", reason, err)
+		if reason == jwtauth.ErrExpired {
+			return nil, ErrTokenExpired.WithCause(cause)
 		}
-		return nil, ErrTokenInvalid.WithCause(err)
+		return nil, ErrTokenInvalid.WithCause(cause)
 	}
 	id, ok := s.identityFromToken(token, t)
 	if !ok {

@@ -8,8 +8,15 @@ import (
 	"github.com/patrickmn/go-cache"
 )
 
-// ErrNotFound is returned by stores for an unknown user, token or record.
-var ErrNotFound = errors.New("gqljwt: not found")
+// Errors stores return. They are plain errors for backends to return;
+// the Service turns them into *Error values for clients.
+var (
+	// ErrNotFound: unknown user, token or record.
+	ErrNotFound = errors.New("gqljwt: not found")
+	// ErrRefreshReused: RefreshStore.Rotate was given a refresh token that
+	// had already been rotated. The store has revoked its whole family.
+	ErrRefreshReused = errors.New("gqljwt: refresh token reused")
+)
 
 // User is an account as the stores report it.
 type User struct {
@@ -65,6 +72,48 @@ type VersionStore interface {
 	TokenVersion(ctx context.Context, subject string) (uint64, error)
 	// BumpTokenVersion increments subject's version and returns the new one.
 	BumpTokenVersion(ctx context.Context, subject string) (uint64, error)
+}
+
+// RefreshRecord is what a RefreshStore keeps of one refresh token. The
+// token itself is never stored: Hash is its SHA-256, so a leaked store
+// yields nothing usable.
+type RefreshRecord struct {
+	// Hash is the base64url SHA-256 of the token, the record's key.
+	Hash string
+	// Family identifies the session: the first token of a login and every
+	// token rotated from it. Access tokens carry it as "sid".
+	Family string
+	// Subject is the user ID.
+	Subject string
+	// TokenVersion is the user's token version at login.
+	TokenVersion uint64
+	// IssuedAt and ExpiresAt bound the token's validity.
+	IssuedAt, ExpiresAt time.Time
+	// Rotated is set by the store once the token was exchanged for its
+	// successor; presenting it again is reuse.
+	Rotated bool
+	// Revoked is set by the store when the family was revoked.
+	Revoked bool
+}
+
+// RefreshStore keeps long-running refresh tokens. The interface is narrow
+// so that a shared backend (Redis) can implement each method atomically.
+type RefreshStore interface {
+	// Create stores a new record.
+	Create(ctx context.Context, rec RefreshRecord) error
+	// Get returns the record with hash, Rotated and Revoked filled in, or
+	// ErrNotFound. Records may be dropped once expired.
+	Get(ctx context.Context, hash string) (RefreshRecord, error)
+	// Rotate atomically marks the record oldHash rotated and stores next in
+	// the same family. Exactly one of any number of concurrent calls with
+	// the same oldHash succeeds. If oldHash was rotated already, Rotate
+	// revokes the family and returns ErrRefreshReused; if the family is
+	// revoked it returns ErrRefreshReused too; unknown: ErrNotFound.
+	Rotate(ctx context.Context, oldHash string, next RefreshRecord) error
+	// RevokeFamily revokes every token of a session.
+	RevokeFamily(ctx context.Context, family string) error
+	// RevokeSubject revokes every session of a user.
+	RevokeSubject(ctx context.Context, subject string) error
 }
 
 // memoryRevocations is the in-process RevocationStore used when

@@ -42,7 +42,7 @@ func Verifier(auth *gqljwt.Service, extractors ...Extractor) func(http.Handler) 
 					break
 				}
 			}
-			next.ServeHTTP(w, r.WithContext(gqljwt.NewContext(r.Context(), w, id, err)))
+			next.ServeHTTP(w, r.WithContext(gqljwt.NewContext(r.Context(), w, r, id, err)))
 		})
 	}
 }

@@ -1,0 +1,346 @@
+package gqljwt
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Input bounds for login and refresh: anything longer is refused before a
+// store or bcrypt sees it.
+const (
+	maxLoginName     = 254 // the longest valid email address
+	maxPasswordInput = 1024
+	maxRefreshToken  = 512
+	refreshTokenSize = 32 // random bytes in an opaque refresh token
+)
+
+// Credentials identify a user at login: Username or, when it is empty,
+// Email, and the password.
+type Credentials struct {
+	Username string
+	Email    string
+	Password string
+}
+
+// Session is the outcome of a login or a refresh.
+type Session struct {
+	// ID identifies the session; access tokens carry it as "sid" and every
+	// refresh token of the session shares it.
+	ID string
+	// User is the account, as the UserStore reported it.
+	User *User
+	// Access is the access token.
+	Access *Token
+	// RefreshToken is the opaque long-running refresh token, empty when no
+	// RefreshStore is configured or the refresh did not rotate.
+	RefreshToken string
+	// RefreshExpiresAt is when RefreshToken (or, in single-token mode, the
+	// right to renew) ends.
+	RefreshExpiresAt time.Time
+}
+
+// Authenticate checks credentials against the UserStore, with throttling:
+// past MaxLoginFailures failures for the account (or MaxAddressFailures for
+// the client address, ClientAddr(ctx)) within LoginWindow it answers
+// ErrTooManyAttempts without looking at the password. Unknown user, wrong
+// password and inactive user all answer ErrInvalidCredentials, after the
+// same bcrypt work.
+func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error) {
+	if s.cfg.Users == nil {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: login needs Config.Users"))
+	}
+	name, byEmail := c.Username, false
+	if name == "" {
+		name, byEmail = c.Email, true
+	}
+	if name == "" {
+		return nil, ErrBadUserInput.WithMessage("A username or an email is required")
+	}
+	if len(name) > maxLoginName || len(c.Password) > maxPasswordInput {
+		return nil, ErrBadUserInput.WithMessage("Username, email or password is too long")
+	}
+	var (
+		u   *User
+		err error
+	)
+	if byEmail {
+		u, err = s.cfg.Users.UserByEmail(ctx, name)
+	} else {
+		u, err = s.cfg.Users.UserByUsername(ctx, name)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, ErrUnavailable.WithCause(err)
+	}
+	// Count per account when it exists, so username and email share one
+	// budget; per login name otherwise, so unknown names are throttled too.
+	accountKey := "name:" + strings.ToLower(name)
+	if u != nil {
+		accountKey = "user:" + u.ID
+	}
+	addrKey := "addr:" + ClientAddr(ctx)
+	ok, retry := s.throttle.reserve(accountKey, s.cfg.MaxLoginFailures)
+	if !ok {
+		return nil, tooManyAttempts(retry)
+	}
+	if ok, retry = s.throttle.reserve(addrKey, s.cfg.MaxAddressFailures); !ok {
+		s.throttle.release(accountKey)
+		return nil, tooManyAttempts(retry)
+	}
+	if u == nil {
+		s.cfg.Users.CheckDummyPassword(ctx, c.Password)
+		return nil, ErrInvalidCredentials
+	}
+	match, err := s.cfg.Users.CheckPassword(ctx, u, c.Password)
+	if err != nil {
+		return nil, ErrUnavailable.WithCause(err)
+	}
+	if !match || !u.Active {
+		return nil, ErrInvalidCredentials
+	}
+	s.throttle.reset(accountKey)
+	s.throttle.release(addrKey)
+	return u, nil
+}
+
+func tooManyAttempts(retry time.Duration) *Error {
+	e := *ErrTooManyAttempts
+	e.RetryAfter = retry
+	return &e
+}
+
+// Login authenticates c and starts a session for the user.
+func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
+	u, err := s.Authenticate(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return s.StartSession(ctx, u)
+}
+
+// StartSession issues the tokens of a new session for an authenticated
+// user: an access token and, with a RefreshStore, a refresh token.
+func (s *Service) StartSession(ctx context.Context, u *User) (*Session, error) {
+	sid, err := randomID(16)
+	if err != nil {
+		return nil, ErrInternal.WithCause(err)
+	}
+	access, err := s.issue(ctx, u, sid, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{ID: sid, User: u, Access: access, RefreshExpiresAt: access.IssuedAt.Add(s.cfg.RefreshTTL)}
+	if s.cfg.Refresh == nil {
+		return sess, nil
+	}
+	token, rec, err := s.newRefreshRecord(sid, u.ID, u.TokenVersion, access.IssuedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Refresh.Create(ctx, rec); err != nil {
+		return nil, ErrUnavailable.WithCause(err)
+	}
+	sess.RefreshToken = token
+	return sess, nil
+}
+
+func (s *Service) newRefreshRecord(sid, subject string, version uint64, now time.Time) (string, RefreshRecord, error) {
+	token, err := randomID(refreshTokenSize)
+	if err != nil {
+		return "", RefreshRecord{}, ErrInternal.WithCause(err)
+	}
+	return token, RefreshRecord{
+		Hash: hashToken(token), Family: sid, Subject: subject, TokenVersion: version,
+		IssuedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL),
+	}, nil
+}
+
+// hashToken is the key a refresh token is stored under.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// RefreshOptions tune Refresh.
+type RefreshOptions struct {
+	// KeepRefreshToken skips rotation: the refresh token stays valid and
+	// Session.RefreshToken is empty. For APIs whose refresh operation
+	// cannot return a new refresh token (CollectiveAccess, WPGraphQL); the
+	// default, rotation, is what RFC 9700 recommends.
+	KeepRefreshToken bool
+}
+
+// Refresh exchanges a long-running refresh token for a new access token
+// and, unless opts.KeepRefreshToken, a new refresh token (rotation).
+// Presenting a refresh token that was already rotated revokes its whole
+// session (RFC 9700 reuse detection); of concurrent refreshes of one token
+// exactly one succeeds. The user must still exist, be active and be on the
+// token version the session started with.
+func (s *Service) Refresh(ctx context.Context, refreshToken string, opts RefreshOptions) (*Session, error) {
+	if s.cfg.Refresh == nil || s.cfg.Users == nil {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: long-running refresh needs Config.Refresh and Config.Users"))
+	}
+	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
+		return nil, errInvalidRefresh
+	}
+	hash := hashToken(refreshToken)
+	rec, err := s.cfg.Refresh.Get(ctx, hash)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, errInvalidRefresh
+	case err != nil:
+		return nil, ErrUnavailable.WithCause(err)
+	case rec.Revoked:
+		return nil, errRevokedRefresh
+	case rec.Rotated:
+		if err := s.cfg.Refresh.RevokeFamily(ctx, rec.Family); err != nil {
+			return nil, ErrUnavailable.WithCause(err)
+		}
+		return nil, errRevokedRefresh
+	}
+	now := s.cfg.Now()
+	if !now.Before(rec.ExpiresAt) {
+		return nil, ErrTokenExpired.WithMessage("Refresh token has expired")
+	}
+	u, err := s.currentUser(ctx, rec.Subject, rec.TokenVersion)
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{ID: rec.Family, User: u, RefreshExpiresAt: rec.ExpiresAt}
+	if !opts.KeepRefreshToken {
+		token, next, err := s.newRefreshRecord(rec.Family, rec.Subject, rec.TokenVersion, now)
+		if err != nil {
+			return nil, err
+		}
+		switch err := s.cfg.Refresh.Rotate(ctx, hash, next); {
+		case errors.Is(err, ErrRefreshReused):
+			return nil, errRevokedRefresh
+		case errors.Is(err, ErrNotFound):
+			return nil, errInvalidRefresh
+		case err != nil:
+			return nil, ErrUnavailable.WithCause(err)
+		}
+		sess.RefreshToken, sess.RefreshExpiresAt = token, next.ExpiresAt
+	}
+	if sess.Access, err = s.issue(ctx, u, rec.Family, time.Time{}); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+var (
+	errInvalidRefresh = ErrTokenInvalid.WithMessage("Invalid refresh token")
+	errRevokedRefresh = ErrTokenRevoked.WithMessage("Refresh token has been revoked")
+)
+
+// currentUser reloads the user of a token and checks that it may still
+// hold tokens: it exists, is active and, with a VersionStore, is still on
+// version.
+func (s *Service) currentUser(ctx context.Context, subject string, version uint64) (*User, error) {
+	u, err := s.cfg.Users.UserByID(ctx, subject)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrTokenRevoked
+	}
+	if err != nil {
+		return nil, ErrUnavailable.WithCause(err)
+	}
+	if !u.Active {
+		return nil, ErrTokenRevoked
+	}
+	if s.cfg.Versions != nil {
+		current, err := s.cfg.Versions.TokenVersion(ctx, subject)
+		if err != nil {
+			return nil, ErrUnavailable.WithCause(err)
+		}
+		if current != version {
+			return nil, ErrTokenRevoked
+		}
+		u.TokenVersion = current
+	}
+	return u, nil
+}
+
+// RenewToken is single-token refresh (django-graphql-jwt's default): a
+// still-valid access token is exchanged for a new one in the same session,
+// as long as the session started (origIat) less than RefreshTTL ago.
+func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session, error) {
+	id, err := s.Verify(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Users == nil {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: renewing a token needs Config.Users"))
+	}
+	deadline := id.OriginalIssuedAt.Add(s.cfg.RefreshTTL)
+	if !s.cfg.Now().Before(deadline) {
+		return nil, ErrTokenExpired.WithMessage("Refresh has expired")
+	}
+	u, err := s.currentUser(ctx, id.Subject, id.TokenVersion)
+	if err != nil {
+		return nil, err
+	}
+	access, err := s.issue(ctx, u, id.SessionID, id.OriginalIssuedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{ID: id.SessionID, User: u, Access: access, RefreshExpiresAt: deadline}, nil
+}
+
+// RevokeRefreshToken revokes a refresh token and the rest of its session
+// at once. An unknown token answers ErrTokenInvalid.
+func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
+	if s.cfg.Refresh == nil {
+		return ErrInternal.WithCause(errors.New("gqljwt: revoking refresh tokens needs Config.Refresh"))
+	}
+	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
+		return errInvalidRefresh
+	}
+	rec, err := s.cfg.Refresh.Get(ctx, hashToken(refreshToken))
+	if errors.Is(err, ErrNotFound) {
+		return errInvalidRefresh
+	}
+	if err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	if err := s.cfg.Refresh.RevokeFamily(ctx, rec.Family); err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	return nil
+}
+
+// Logout ends the session of id: its access token is denylisted and its
+// refresh tokens revoked.
+func (s *Service) Logout(ctx context.Context, id *Identity) error {
+	if err := s.RevokeAccessToken(ctx, id); err != nil {
+		return err
+	}
+	if s.cfg.Refresh != nil && id.SessionID != "" {
+		if err := s.cfg.Refresh.RevokeFamily(ctx, id.SessionID); err != nil {
+			return ErrUnavailable.WithCause(err)
+		}
+	}
+	return nil
+}
+
+// LogoutAll ends every session of id's user: all refresh tokens are
+// revoked and, with a VersionStore, the token version moves on so that
+// every access token is refused too; without one, only id's own access
+// token can be denylisted.
+func (s *Service) LogoutAll(ctx context.Context, id *Identity) error {
+	if id == nil {
+		return ErrUnauthenticated
+	}
+	if s.cfg.Refresh != nil {
+		if err := s.cfg.Refresh.RevokeSubject(ctx, id.Subject); err != nil {
+			return ErrUnavailable.WithCause(err)
+		}
+	}
+	if s.cfg.Versions != nil {
+		_, err := s.BumpTokenVersion(ctx, id.Subject)
+		return err
+	}
+	return s.RevokeAccessToken(ctx, id)
+}
