@@ -1,0 +1,391 @@
+package mutations
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/graphql-go/graphql"
+)
+
+// Options connect a preset to the application.
+type Options struct {
+	// UserType is the application's GraphQL type for users, returned by
+	// the `user` payload fields; nil selects AuthUser { id username email }.
+	UserType graphql.Output
+	// ResolveUser turns a gqljwt.User into the value UserType resolves
+	// from; nil passes the *gqljwt.User itself.
+	ResolveUser func(ctx context.Context, u *gqljwt.User) (any, error)
+	// AdminRole may revoke other users' secrets and link their identities
+	// (default "ADMIN").
+	AdminRole string
+	// Providers log users in by other means than a password (WPGraphQL's
+	// SITETOKEN and OAUTH2_GENERIC), keyed by LoginProviderEnum value.
+	Providers map[string]Provider
+	// Identities stores OAuth2 identities linked to users; needed by
+	// LinkIdentity operations and OAuth2 providers.
+	Identities IdentityStore
+}
+
+// engine resolves the operations of one preset.
+type engine struct {
+	auth   *gqljwt.Service
+	preset Preset
+	opts   Options
+}
+
+// New builds the fragment of preset on auth. It refuses a preset whose
+// operations are inconsistent (duplicate names, an argument the kind does
+// not use) or that needs something auth lacks (a refresh store for
+// long-running refresh, a user store for login).
+func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
+	if auth == nil {
+		return nil, errors.New("mutations: nil *gqljwt.Service")
+	}
+	if opts.UserType == nil {
+		opts.UserType = AuthUser
+	}
+	if opts.AdminRole == "" {
+		opts.AdminRole = "ADMIN"
+	}
+	e := &engine{auth: auth, preset: preset, opts: opts}
+	frag := &Fragment{Query: graphql.Fields{}, Mutation: graphql.Fields{}}
+	for _, op := range preset.Operations {
+		if err := e.check(op); err != nil {
+			return nil, fmt.Errorf("mutations: preset %s, %s: %w", preset.Name, op.Name, err)
+		}
+		root := frag.Mutation
+		if op.Query {
+			root = frag.Query
+		}
+		if _, dup := root[op.Name]; dup {
+			return nil, fmt.Errorf("mutations: preset %s defines %s twice", preset.Name, op.Name)
+		}
+		root[op.Name] = e.field(op)
+	}
+	return frag, nil
+}
+
+// check refuses operations that could only fail at run time.
+func (e *engine) check(op Operation) error {
+	cfg := e.auth.Config()
+	roles := map[Role]bool{}
+	var walk func([]Arg)
+	walk = func(args []Arg) {
+		for _, a := range args {
+			roles[a.Role] = true
+			walk(a.Fields)
+		}
+	}
+	walk(op.Args)
+	needs := func(cond bool, what string) error {
+		if !cond {
+			return errors.New(what)
+		}
+		return nil
+	}
+	switch op.Kind {
+	case Login:
+		if err := needs(cfg.Users != nil, "login needs gqljwt.Config.Users"); err != nil {
+			return err
+		}
+		if !roles[ArgPassword] && !roles[ArgProvider] {
+			return errors.New("a login operation needs a password or a provider argument")
+		}
+	case Refresh:
+		if roles[ArgRefreshToken] {
+			if err := needs(cfg.Refresh != nil, "refresh-token arguments need gqljwt.Config.Refresh"); err != nil {
+				return err
+			}
+		}
+		return needs(cfg.Users != nil, "refresh needs gqljwt.Config.Users")
+	case Revoke:
+		return needs(cfg.Refresh != nil && roles[ArgRefreshToken], "revoke needs gqljwt.Config.Refresh and a refreshToken argument")
+	case RevokeUserSecret, RefreshUserSecret:
+		return needs(cfg.Versions != nil && cfg.Users != nil, "user secrets need gqljwt.Config.Versions and Users")
+	case LinkIdentity:
+		return needs(e.opts.Identities != nil && cfg.Users != nil, "linking identities needs Options.Identities")
+	case Verify, Logout, LogoutAll:
+	default:
+		return fmt.Errorf("unknown kind %q", op.Kind)
+	}
+	if op.ReturnsUser && e.preset.TokenHeader == "" && op.Kind == Login {
+		return errors.New("an operation returning the user needs the preset's TokenHeader to hand out the token")
+	}
+	return nil
+}
+
+// inputs are the argument values of one call, by role.
+type inputs struct {
+	values           map[Role]string
+	clientMutationID any
+}
+
+func (in inputs) get(r Role) string { return in.values[r] }
+
+func collect(args []Arg, values map[string]any, in *inputs) {
+	for _, a := range args {
+		v, ok := values[a.Name]
+		if !ok || v == nil {
+			continue
+		}
+		if a.Role == ArgGroup {
+			if m, ok := v.(map[string]any); ok {
+				collect(a.Fields, m, in)
+			}
+			continue
+		}
+		if s, ok := v.(string); ok {
+			in.values[a.Role] = s
+		}
+	}
+}
+
+// outcome is what an operation produced; payload fields read from it.
+type outcome struct {
+	session           *gqljwt.Session
+	payload           map[string]any
+	revokedAt         time.Time
+	success           bool
+	userSecret        string
+	revokedUserSecret string
+	user              *gqljwt.User
+	clientMutationID  any
+	now               time.Time
+}
+
+func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
+	return func(p graphql.ResolveParams) (any, error) {
+		in := inputs{values: map[Role]string{}}
+		if op.Relay {
+			input, _ := p.Args["input"].(map[string]any)
+			collect(op.Args, input, &in)
+			in.clientMutationID = input["clientMutationId"]
+		} else {
+			collect(op.Args, p.Args, &in)
+		}
+		out, err := e.run(p.Context, op, in)
+		if err != nil {
+			return nil, e.shape(err)
+		}
+		out.clientMutationID = in.clientMutationID
+		if out.session != nil && e.preset.TokenHeader != "" {
+			e.sendTokenHeader(p.Context, out.session.Access.Value)
+		}
+		if op.ReturnsUser {
+			return e.resolveUser(p.Context, out.user)
+		}
+		return out, nil
+	}
+}
+
+func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, error) {
+	now := e.auth.Config().Now()
+	out := &outcome{now: now}
+	var err error
+	switch op.Kind {
+	case Login:
+		out.session, err = e.login(ctx, in)
+	case Verify:
+		var id *gqljwt.Identity
+		if id, err = e.verify(ctx, in.get(ArgToken)); err == nil {
+			out.payload = id.Claims()
+		}
+	case Refresh:
+		out.session, err = e.refresh(ctx, op, in)
+	case Revoke:
+		if err = e.auth.RevokeRefreshToken(ctx, in.get(ArgRefreshToken)); err == nil {
+			out.revokedAt, out.success = now, true
+		}
+	case Logout, LogoutAll:
+		var id *gqljwt.Identity
+		if id, err = requireIdentity(ctx); err != nil {
+			return nil, err
+		}
+		if op.Kind == Logout {
+			err = e.auth.Logout(ctx, id)
+		} else {
+			err = e.auth.LogoutAll(ctx, id)
+		}
+		out.revokedAt, out.success = now, err == nil
+	case RevokeUserSecret, RefreshUserSecret:
+		err = e.userSecret(ctx, op, in, out)
+	case LinkIdentity:
+		err = e.linkIdentity(ctx, in, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.session != nil {
+		out.user = out.session.User
+		out.payload = out.session.Access.Claims
+		out.success = true
+	}
+	return out, nil
+}
+
+func (e *engine) login(ctx context.Context, in inputs) (*gqljwt.Session, error) {
+	provider := in.get(ArgProvider)
+	if provider == "" || provider == ProviderPassword {
+		return e.auth.Login(ctx, gqljwt.Credentials{Username: in.get(ArgUsername), Email: in.get(ArgEmail), Password: in.get(ArgPassword)})
+	}
+	prov, ok := e.opts.Providers[provider]
+	if !ok {
+		return nil, gqljwt.ErrBadUserInput.WithMessage("The login provider " + strconv.Quote(provider) + " is not enabled")
+	}
+	u, err := prov.Authenticate(ctx, ProviderInput{Identity: in.get(ArgIdentity), Code: in.get(ArgCode), State: in.get(ArgState)})
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		return nil, gqljwt.ErrInvalidCredentials
+	}
+	return e.auth.StartSession(ctx, u)
+}
+
+// verify checks token, or the request's own token when token is empty.
+func (e *engine) verify(ctx context.Context, token string) (*gqljwt.Identity, error) {
+	if token != "" {
+		return e.auth.Verify(ctx, token)
+	}
+	return requireIdentity(ctx)
+}
+
+func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.Session, error) {
+	if rt := in.get(ArgRefreshToken); rt != "" {
+		return e.auth.Refresh(ctx, rt, gqljwt.RefreshOptions{KeepRefreshToken: op.KeepRefreshToken})
+	}
+	token := in.get(ArgToken)
+	if token == "" {
+		id, err := gqljwt.FromContext(ctx)
+		if id == nil {
+			if errors.Is(err, gqljwt.ErrNoToken) || errors.Is(err, gqljwt.ErrUnauthenticated) {
+				return nil, gqljwt.ErrBadUserInput.WithMessage("A token or a refresh token is required")
+			}
+			return nil, err
+		}
+		token = id.Token
+	}
+	return e.auth.RenewToken(ctx, token)
+}
+
+// requireIdentity returns the request's identity or an UNAUTHENTICATED
+// error whose reason says why there is none.
+func requireIdentity(ctx context.Context) (*gqljwt.Identity, error) {
+	id, err := gqljwt.FromContext(ctx)
+	if id != nil {
+		return id, nil
+	}
+	out := *gqljwt.ErrUnauthenticated
+	switch code := gqljwt.CodeOf(err); code {
+	case gqljwt.CodeTokenExpired, gqljwt.CodeTokenInvalid, gqljwt.CodeTokenRevoked, gqljwt.CodeUnavailable:
+		out.Reason = code
+	}
+	return nil, &out
+}
+
+// mayManage reports whether the caller may act on userID's account.
+func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity, error) {
+	id, err := requireIdentity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if userID == "" {
+		return nil, gqljwt.ErrBadUserInput.WithMessage("userId is required")
+	}
+	if id.Subject != userID && !id.HasRole(e.opts.AdminRole) {
+		return nil, gqljwt.ErrForbidden
+	}
+	return id, nil
+}
+
+func (e *engine) userSecret(ctx context.Context, op Operation, in inputs, out *outcome) error {
+	userID := in.get(ArgUserID)
+	id, err := e.mayManage(ctx, userID)
+	if err != nil {
+		return err
+	}
+	old, err := e.auth.Config().Versions.TokenVersion(ctx, userID)
+	if errors.Is(err, gqljwt.ErrNotFound) {
+		return gqljwt.ErrBadUserInput.WithMessage("No such user")
+	}
+	if err != nil {
+		return gqljwt.ErrUnavailable.WithCause(err)
+	}
+	next, err := e.auth.BumpTokenVersion(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if refresh := e.auth.Config().Refresh; refresh != nil {
+		if err := refresh.RevokeSubject(ctx, userID); err != nil {
+			return gqljwt.ErrUnavailable.WithCause(err)
+		}
+	}
+	out.revokedUserSecret, out.userSecret, out.success = secretOf(userID, old), secretOf(userID, next), true
+	if op.Kind == RefreshUserSecret && id.Subject == userID {
+		u, err := e.auth.Config().Users.UserByID(ctx, userID)
+		if err != nil {
+			return gqljwt.ErrUnavailable.WithCause(err)
+		}
+		if out.session, err = e.auth.StartSession(ctx, u); err != nil {
+			return err
+		}
+		out.userSecret = secretOf(userID, u.TokenVersion)
+	}
+	return nil
+}
+
+// secretOf is the public face of a user's token version: WPGraphQL calls it
+// the user secret. It identifies the version without revealing the count;
+// nothing is signed with it.
+func secretOf(userID string, version uint64) string {
+	sum := sha256.Sum256([]byte(userID + "\x00" + strconv.FormatUint(version, 10)))
+	return "graphql_jwt_" + hex.EncodeToString(sum[:16])
+}
+
+// shape applies the preset's error vocabulary. The result is always a
+// *gqljwt.Error, returned unwrapped so graphql-go finds its extensions.
+func (e *engine) shape(err error) error {
+	ge := gqljwt.AsError(err)
+	s, ok := e.preset.Errors[ge.Code]
+	if !ok {
+		return ge
+	}
+	out := *ge
+	if s.Message != "" {
+		out.Message = s.Message
+	}
+	if s.Code != "" {
+		out.Code = s.Code
+	}
+	return &out
+}
+
+func (e *engine) sendTokenHeader(ctx context.Context, token string) {
+	w, ok := gqljwt.ResponseFromContext(ctx)
+	if !ok {
+		return
+	}
+	w.Header().Set(e.preset.TokenHeader, "Bearer "+token)
+	w.Header().Add("Access-Control-Expose-Headers", e.preset.TokenHeader)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+func (e *engine) resolveUser(ctx context.Context, u *gqljwt.User) (any, error) {
+	if u == nil {
+		return nil, nil
+	}
+	if e.opts.ResolveUser == nil {
+		return u, nil
+	}
+	v, err := e.opts.ResolveUser(ctx, u)
+	if err != nil {
+		return nil, e.shape(err)
+	}
+	return v, nil
+}

@@ -1,0 +1,142 @@
+package mutations
+
+import "github.com/gqljwt/gqljwt"
+
+// Kind is what an operation does. Every preset is a list of operations of
+// these kinds under its own names and shapes; one resolver per kind serves
+// them all.
+type Kind string
+
+// Operation kinds.
+const (
+	// Login checks credentials (or a provider's proof) and starts a session.
+	Login Kind = "login"
+	// Verify checks an access token (the argument, else the request's) and
+	// returns its payload.
+	Verify Kind = "verify"
+	// Refresh renews the session: with a refresh token argument through the
+	// RefreshStore (long-running mode, rotating unless KeepRefreshToken);
+	// otherwise with the access token argument or the request's token
+	// (single-token mode).
+	Refresh Kind = "refresh"
+	// Revoke revokes a refresh token and the rest of its session.
+	Revoke Kind = "revoke"
+	// Logout revokes the request's access token and its refresh tokens.
+	Logout Kind = "logout"
+	// LogoutAll ends every session of the request's user.
+	LogoutAll Kind = "logoutAll"
+	// RevokeUserSecret moves a user's token version on (WPGraphQL's user
+	// secret), which invalidates all of that user's tokens. Self or admin.
+	RevokeUserSecret Kind = "revokeUserSecret"
+	// RefreshUserSecret is RevokeUserSecret followed by a new session for
+	// the caller when the caller is that user.
+	RefreshUserSecret Kind = "refreshUserSecret"
+	// LinkIdentity links an OAuth2 account to a user. Self or admin.
+	LinkIdentity Kind = "linkIdentity"
+)
+
+// Role is what an argument carries.
+type Role string
+
+// Argument roles.
+const (
+	ArgUsername     Role = "username"
+	ArgEmail        Role = "email"
+	ArgPassword     Role = "password"
+	ArgToken        Role = "token"        // an access token
+	ArgRefreshToken Role = "refreshToken" // a long-running refresh token
+	ArgProvider     Role = "provider"     // LoginProviderEnum
+	ArgIdentity     Role = "identity"     // SITETOKEN login: the user's login name
+	ArgUserID       Role = "userId"
+	ArgCode         Role = "code"  // OAuth2 authorization code
+	ArgState        Role = "state" // OAuth2 state
+	// ArgGroup is a nested input object whose fields are Arg.Fields.
+	ArgGroup Role = "group"
+)
+
+// Arg is one argument (or input field) of an operation.
+type Arg struct {
+	Name     string
+	Role     Role
+	Required bool
+	// Fields and TypeName describe an ArgGroup input object.
+	Fields   []Arg
+	TypeName string
+}
+
+// Result is what a payload field carries.
+type Result string
+
+// Payload field results.
+const (
+	ResultToken        Result = "token"        // access token, String
+	ResultRefreshToken Result = "refreshToken" // refresh token, String
+	ResultPayload      Result = "payload"      // claims, GenericScalar
+	// ResultTokenExpiresAt / ResultRefreshExpiresAt: Unix seconds, Int
+	// (django-graphql-jwt's refreshExpiresIn is such a timestamp).
+	ResultTokenExpiresAt   Result = "tokenExpiresAt"
+	ResultRefreshExpiresAt Result = "refreshExpiresAt"
+	// ResultTokenExpiresIn: seconds from now, Int.
+	ResultTokenExpiresIn Result = "tokenExpiresIn"
+	// ResultTokenExpiration / ResultRefreshExpiration: Unix seconds as a
+	// String (WPGraphQL).
+	ResultTokenExpiration   Result = "tokenExpiration"
+	ResultRefreshExpiration Result = "refreshExpiration"
+	ResultUser              Result = "user"      // the application's user type
+	ResultRevokedAt         Result = "revokedAt" // Unix seconds, Int
+	ResultSuccess           Result = "success"   // Boolean
+	ResultUserSecret        Result = "userSecret"
+	ResultRevokedUserSecret Result = "revokedUserSecret"
+)
+
+// Field is one field of an operation's payload type.
+type Field struct {
+	Name   string
+	Result Result
+}
+
+// Operation is one auth operation as an API exposes it.
+type Operation struct {
+	Kind Kind
+	// Name is the field name on Query or Mutation.
+	Name string
+	// Query puts the operation on the Query type instead of Mutation.
+	Query bool
+	// Relay takes the arguments as one input object argument named
+	// "input" (type TypeName+"Input") and echoes clientMutationId.
+	Relay bool
+	// TypeName names the payload type (and, with Relay, TypeName+"Input").
+	TypeName string
+	Args     []Arg
+	Fields   []Field
+	// ReturnsUser makes the operation return the user type itself instead
+	// of a payload (Toggle's loginUser { id }); the token then travels in
+	// the preset's TokenHeader.
+	ReturnsUser bool
+	// KeepRefreshToken makes a Refresh operation keep the presented
+	// refresh token instead of rotating it, for APIs whose refresh payload
+	// has no field for a new one.
+	KeepRefreshToken bool
+}
+
+// Preset is an auth API's vocabulary: its operations and how tokens travel.
+// Presets are data; New builds any of them with the same resolvers.
+type Preset struct {
+	Name       string
+	Operations []Operation
+	// TokenHeader, when set, makes every operation that issues an access
+	// token also send it in this response header as "Bearer <token>",
+	// exposed to browsers through Access-Control-Expose-Headers.
+	TokenHeader string
+	// Errors reshapes the errors the operations return, by gqljwt code,
+	// for APIs whose clients match on messages or codes. Unlisted codes
+	// keep gqljwt's message and code.
+	Errors map[gqljwt.Code]ErrorShape
+}
+
+// ErrorShape is how a preset reports one kind of error. Empty fields keep
+// gqljwt's value.
+type ErrorShape struct {
+	Message string
+	Code    gqljwt.Code
+}
