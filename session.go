@@ -180,8 +180,11 @@ type RefreshOptions struct {
 // exactly one succeeds. The user must still exist, be active and be on the
 // token version the session started with.
 func (s *Service) Refresh(ctx context.Context, refreshToken string, opts RefreshOptions) (*Session, error) {
-	if s.cfg.Refresh == nil || s.cfg.Users == nil {
-		return nil, ErrInternal.WithCause(errors.New("gqljwt: long-running refresh needs Config.Refresh and Config.Users"))
+	if s.cfg.Refresh == nil {
+		return nil, errNoRefreshStore
+	}
+	if s.cfg.Users == nil {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: refresh needs Config.Users"))
 	}
 	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
 		return nil, errInvalidRefresh
@@ -232,6 +235,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 }
 
 var (
+	// errNoRefreshStore: a client sent a refresh token to a server in
+	// single-token mode.
+	errNoRefreshStore = ErrBadUserInput.WithMessage("Long-running refresh tokens are not enabled")
 	errInvalidRefresh = ErrTokenInvalid.WithMessage("Invalid refresh token")
 	errRevokedRefresh = ErrTokenRevoked.WithMessage("Refresh token has been revoked")
 )
@@ -293,7 +299,7 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 // at once. An unknown token answers ErrTokenInvalid.
 func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
 	if s.cfg.Refresh == nil {
-		return ErrInternal.WithCause(errors.New("gqljwt: revoking refresh tokens needs Config.Refresh"))
+		return errNoRefreshStore
 	}
 	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
 		return errInvalidRefresh

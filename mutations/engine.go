@@ -98,14 +98,16 @@ func (e *engine) check(op Operation) error {
 			return errors.New("a login operation needs a password or a provider argument")
 		}
 	case Refresh:
-		if roles[ArgRefreshToken] {
-			if err := needs(cfg.Refresh != nil, "refresh-token arguments need gqljwt.Config.Refresh"); err != nil {
+		// An operation that also takes an access token still works in
+		// single-token mode; one that only takes refresh tokens does not.
+		if roles[ArgRefreshToken] && !roles[ArgToken] {
+			if err := needs(cfg.Refresh != nil, "an operation taking only refresh tokens needs gqljwt.Config.Refresh"); err != nil {
 				return err
 			}
 		}
 		return needs(cfg.Users != nil, "refresh needs gqljwt.Config.Users")
 	case Revoke:
-		return needs(cfg.Refresh != nil && roles[ArgRefreshToken], "revoke needs gqljwt.Config.Refresh and a refreshToken argument")
+		return needs(roles[ArgRefreshToken], "revoke needs a refreshToken argument")
 	case RevokeUserSecret, RefreshUserSecret:
 		return needs(cfg.Versions != nil && cfg.Users != nil, "user secrets need gqljwt.Config.Versions and Users")
 	case LinkIdentity:

@@ -2,10 +2,12 @@ package mutations_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -179,3 +181,29 @@ func (e *env) login(username, password string) (string, string) {
 	}
 	return r.str("tokenAuth", "token"), r.str("tokenAuth", "refreshToken")
 }
+
+var ctxBackground = context.Background()
+
+// countingUsers is the real store, counting bcrypt comparisons.
+type countingUsers struct {
+	*memstore.Users
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingUsers) CheckPassword(ctx context.Context, u *gqljwt.User, pw string) (bool, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Users.CheckPassword(ctx, u, pw)
+}
+
+func (c *countingUsers) CheckDummyPassword(ctx context.Context, pw string) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	c.Users.CheckDummyPassword(ctx, pw)
+}
+
+func (c *countingUsers) reset()           { c.mu.Lock(); c.n = 0; c.mu.Unlock() }
+func (c *countingUsers) comparisons() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
