@@ -45,22 +45,23 @@ func newKeyring(cfg Config) (*keyring, error) {
 		}
 		var signKey any
 		if i == 0 {
-			// A jwk.Key carrying the kid makes jwx write "kid" into the
-			// header of every token we sign.
-			raw := any(k.Private)
+			signKey = any(k.Private)
 			if cfg.Algorithm == HS256 {
-				raw = k.Secret
-			}
-			jk, err := jwk.Import(raw)
-			if err != nil {
-				return nil, fmt.Errorf("gqljwt: signing key: %w", err)
+				signKey = k.Secret
 			}
 			if k.ID != "" {
+				// A jwk.Key carrying the kid makes jwx write "kid" into
+				// the header of every token we sign. Without a kid the raw
+				// key signs, sparing jwx an export per token.
+				jk, err := jwk.Import(signKey)
+				if err != nil {
+					return nil, fmt.Errorf("gqljwt: signing key: %w", err)
+				}
 				if err := jk.Set(jwk.KeyIDKey, k.ID); err != nil {
 					return nil, fmt.Errorf("gqljwt: signing key: %w", err)
 				}
+				signKey = jk
 			}
-			signKey = jk
 		}
 		ja := jwtauth.New(cfg.Algorithm, signKey, verifyKey, opts...)
 		if i == 0 {
