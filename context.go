@@ -105,12 +105,19 @@ func ResponseFromContext(ctx context.Context) (Response, bool) {
 	return r, ok
 }
 
+// RequestFromContext returns the HTTP request a verifier (or NewContext)
+// recorded, for resolvers that need its headers, e.g. a site-token login.
+func RequestFromContext(ctx context.Context) (*http.Request, bool) {
+	r, ok := ctx.Value(requestKey).(*http.Request)
+	return r, ok
+}
+
 // ClientAddr returns the network address of the client of the request in
 // ctx (its RemoteAddr, which chi's RealIP middleware may have set from
 // proxy headers), or "" outside a verified HTTP request. Login throttling
 // counts failures per address with it.
 func ClientAddr(ctx context.Context) string {
-	r, ok := ctx.Value(requestKey).(*http.Request)
+	r, ok := RequestFromContext(ctx)
 	if !ok {
 		return ""
 	}

@@ -116,6 +116,27 @@ type RefreshStore interface {
 	RevokeSubject(ctx context.Context, subject string) error
 }
 
+// LinkedIdentity is an external account (an OAuth2 resource owner) linked
+// to a user.
+type LinkedIdentity struct {
+	// Provider is the provider slug (e.g. "OAUTH2_GENERIC").
+	Provider string
+	// ID is the account's ID at the provider.
+	ID string
+}
+
+// IdentityStore keeps the links between users and external accounts.
+type IdentityStore interface {
+	// Link links identity to userID. Linking an identity that is linked to
+	// another user fails; linking it again to the same user is a no-op.
+	Link(ctx context.Context, userID string, identity LinkedIdentity) error
+	// UserFor returns the ID of the user identity is linked to, or
+	// ErrNotFound.
+	UserFor(ctx context.Context, identity LinkedIdentity) (string, error)
+	// Identities lists the identities linked to userID.
+	Identities(ctx context.Context, userID string) ([]LinkedIdentity, error)
+}
+
 // memoryRevocations is the in-process RevocationStore used when
 // Config.Revocations is nil. Entries expire with the token they revoke, so
 // the store never holds more than the tokens still alive.

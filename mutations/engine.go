@@ -29,7 +29,7 @@ type Options struct {
 	Providers map[string]Provider
 	// Identities stores OAuth2 identities linked to users; needed by
 	// LinkIdentity operations and OAuth2 providers.
-	Identities IdentityStore
+	Identities gqljwt.IdentityStore
 }
 
 // engine resolves the operations of one preset.

@@ -2,6 +2,7 @@ package mutations
 
 import (
 	"context"
+	"errors"
 
 	"github.com/gqljwt/gqljwt"
 )
@@ -24,27 +25,7 @@ type Provider interface {
 // an authorization response, which is what linking needs.
 type Identifier interface {
 	Provider
-	Identify(ctx context.Context, in ProviderInput) (LinkedIdentity, error)
-}
-
-// LinkedIdentity is an external account linked to a user.
-type LinkedIdentity struct {
-	// Provider is the provider slug (e.g. "OAUTH2_GENERIC").
-	Provider string
-	// ID is the account's ID at the provider (the resource owner ID).
-	ID string
-}
-
-// IdentityStore keeps the links between users and external accounts.
-type IdentityStore interface {
-	// Link links identity to userID; linking an identity already linked to
-	// another user fails.
-	Link(ctx context.Context, userID string, identity LinkedIdentity) error
-	// UserFor returns the ID of the user identity is linked to, or
-	// gqljwt.ErrNotFound.
-	UserFor(ctx context.Context, identity LinkedIdentity) (string, error)
-	// Identities lists the identities linked to userID.
-	Identities(ctx context.Context, userID string) ([]LinkedIdentity, error)
+	Identify(ctx context.Context, in ProviderInput) (gqljwt.LinkedIdentity, error)
 }
 
 func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) error {
@@ -65,8 +46,14 @@ func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) erro
 	if err != nil {
 		return gqljwt.ErrBadUserInput.WithMessage("No such user")
 	}
+	switch owner, err := e.opts.Identities.UserFor(ctx, ident); {
+	case err == nil && owner != userID:
+		return gqljwt.ErrBadUserInput.WithMessage("This account is linked to another user")
+	case err != nil && !errors.Is(err, gqljwt.ErrNotFound):
+		return gqljwt.ErrUnavailable.WithCause(err)
+	}
 	if err := e.opts.Identities.Link(ctx, userID, ident); err != nil {
-		return gqljwt.AsError(err)
+		return gqljwt.ErrUnavailable.WithCause(err)
 	}
 	out.user, out.success = u, true
 	return nil

@@ -1,6 +1,10 @@
 package mutations
 
-import "github.com/gqljwt/gqljwt"
+import (
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+)
 
 // Kind is what an operation does. Every preset is a list of operations of
 // these kinds under its own names and shapes; one resolver per kind serves
@@ -128,6 +132,14 @@ type Preset struct {
 	// token also send it in this response header as "Bearer <token>",
 	// exposed to browsers through Access-Control-Expose-Headers.
 	TokenHeader string
+	// AccessTTL and RefreshTTL are the lifetimes the API documents; zero
+	// means gqljwt's defaults. Apply them to the gqljwt.Config of the
+	// endpoint serving the preset.
+	AccessTTL, RefreshTTL time.Duration
+	// Body reshapes each JSON response body of the endpoint (an envelope,
+	// extra error members); wire it with middleware.Rewrite. Nil leaves
+	// graphql-go's body as it is.
+	Body func(body map[string]any)
 	// Errors reshapes the errors the operations return, by gqljwt code,
 	// for APIs whose clients match on messages or codes. Unlisted codes
 	// keep gqljwt's message and code.

@@ -1,0 +1,35 @@
+package middleware
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+)
+
+// SlidingRefresh renews tokens close to expiry, the way the Toggle API
+// does: when the request's token expires within the window, the response
+// carries a fresh one in header (default "Authorization") as
+// "Bearer <token>", exposed to browsers through
+// Access-Control-Expose-Headers. The client switches to it for its next
+// request. Renewal keeps the session's original issue time, so it ends
+// RefreshTTL after login like any single-token refresh. Put it after
+// Verifier.
+func SlidingRefresh(auth *gqljwt.Service, window time.Duration, header string) func(http.Handler) http.Handler {
+	if header == "" {
+		header = "Authorization"
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, _ := gqljwt.FromContext(r.Context())
+			if id != nil && id.ExpiresAt.Sub(auth.Config().Now()) < window {
+				if sess, err := auth.RenewToken(r.Context(), id.Token); err == nil {
+					w.Header().Set(header, "Bearer "+sess.Access.Value)
+					w.Header().Add("Access-Control-Expose-Headers", header)
+					w.Header().Set("Cache-Control", "no-store")
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
