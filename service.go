@@ -39,7 +39,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if cfg.Revocations == nil {
-		cfg.Revocations = newMemoryRevocations()
+		cfg.Revocations = NewMemoryRevocations()
 	}
 	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: newThrottle(cfg.LoginWindow)}
 	if cfg.Versions != nil {

@@ -137,12 +137,15 @@ type IdentityStore interface {
 	Identities(ctx context.Context, userID string) ([]LinkedIdentity, error)
 }
 
-// memoryRevocations is the in-process RevocationStore used when
-// Config.Revocations is nil. Entries expire with the token they revoke, so
-// the store never holds more than the tokens still alive.
+// memoryRevocations is the in-process RevocationStore. Entries expire with
+// the token they revoke, so it never holds more than the tokens still alive.
 type memoryRevocations struct{ c *cache.Cache }
 
-func newMemoryRevocations() *memoryRevocations {
+// NewMemoryRevocations returns an in-process RevocationStore on go-cache,
+// the one New uses when Config.Revocations is nil. Share one between the
+// Services of one process that accept each other's tokens; use a shared
+// backend when several processes do.
+func NewMemoryRevocations() RevocationStore {
 	return &memoryRevocations{c: cache.New(cache.NoExpiration, time.Minute)}
 }
 

@@ -37,6 +37,7 @@ type engine struct {
 	auth   *gqljwt.Service
 	preset Preset
 	opts   Options
+	inputs map[string]*graphql.InputObject // group input types by name
 }
 
 // New builds the fragment of preset on auth. It refuses a preset whose
@@ -53,7 +54,7 @@ func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
 	if opts.AdminRole == "" {
 		opts.AdminRole = "ADMIN"
 	}
-	e := &engine{auth: auth, preset: preset, opts: opts}
+	e := &engine{auth: auth, preset: preset, opts: opts, inputs: map[string]*graphql.InputObject{}}
 	frag := &Fragment{Query: graphql.Fields{}, Mutation: graphql.Fields{}}
 	for _, op := range preset.Operations {
 		if err := e.check(op); err != nil {

@@ -85,14 +85,14 @@ func (e *engine) field(op Operation) *graphql.Field {
 		f.Type = e.payloadType(op)
 	}
 	if op.Relay {
-		fields := inputFields(op.Args)
+		fields := e.inputFields(op.Args)
 		fields["clientMutationId"] = &graphql.InputObjectFieldConfig{Type: graphql.String}
 		input := graphql.NewInputObject(graphql.InputObjectConfig{Name: op.TypeName + "Input", Fields: fields})
 		f.Args = graphql.FieldConfigArgument{"input": &graphql.ArgumentConfig{Type: graphql.NewNonNull(input)}}
 	} else {
 		f.Args = graphql.FieldConfigArgument{}
 		for _, a := range op.Args {
-			f.Args[a.Name] = &graphql.ArgumentConfig{Type: argType(a)}
+			f.Args[a.Name] = &graphql.ArgumentConfig{Type: e.argType(a)}
 		}
 	}
 	return f
@@ -220,11 +220,18 @@ func access(o *outcome) *gqljwt.Token {
 	return o.session.Access
 }
 
-func argType(a Arg) graphql.Input {
+func (e *engine) argType(a Arg) graphql.Input {
 	var t graphql.Input
 	switch a.Role {
 	case ArgGroup:
-		t = graphql.NewInputObject(graphql.InputObjectConfig{Name: a.TypeName, Fields: inputFields(a.Fields)})
+		// Operations may share a group (WPGraphQL's oauthResponse); a
+		// schema holds one type per name.
+		obj, ok := e.inputs[a.TypeName]
+		if !ok {
+			obj = graphql.NewInputObject(graphql.InputObjectConfig{Name: a.TypeName, Fields: e.inputFields(a.Fields)})
+			e.inputs[a.TypeName] = obj
+		}
+		t = obj
 	case ArgProvider:
 		t = LoginProviderEnum
 	case ArgUserID:
@@ -238,10 +245,10 @@ func argType(a Arg) graphql.Input {
 	return t
 }
 
-func inputFields(args []Arg) graphql.InputObjectConfigFieldMap {
+func (e *engine) inputFields(args []Arg) graphql.InputObjectConfigFieldMap {
 	fields := graphql.InputObjectConfigFieldMap{}
 	for _, a := range args {
-		fields[a.Name] = &graphql.InputObjectFieldConfig{Type: argType(a)}
+		fields[a.Name] = &graphql.InputObjectFieldConfig{Type: e.argType(a)}
 	}
 	return fields
 }

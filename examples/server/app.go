@@ -1,0 +1,199 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	chimw "github.com/go-chi/chi/v5/middleware"
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/directives"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/gqljwt/gqljwt/middleware"
+	"github.com/gqljwt/gqljwt/mutations"
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/handler"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/oauth2"
+)
+
+// maxRequestBody bounds a GraphQL request; graphql-go's handler reads the
+// whole body.
+const maxRequestBody = 1 << 20
+
+// options configure the demo; tests set the clock and the OAuth2 peer.
+type options struct {
+	secret     []byte
+	bcryptCost int
+	// siteToken enables WPGraphQL's SITETOKEN provider, read from the
+	// siteTokenHeader request header.
+	siteToken       []byte
+	siteTokenHeader string
+	// oauth2 and userInfoURL enable WPGraphQL's OAUTH2_GENERIC provider.
+	oauth2      *oauth2.Config
+	userInfoURL string
+	now         func() time.Time
+	// logRequests adds chi's request logger.
+	logRequests bool
+}
+
+// endpoint is one API shape the demo serves.
+type endpoint struct {
+	path        string
+	preset      mutations.Preset
+	about       string
+	userID      graphql.Output
+	extractors  []middleware.Extractor
+	sliding     bool
+	identities  bool
+}
+
+// app is the demo server: every endpoint serves the demo schema plus one
+// preset's auth operations, on shared users and stores.
+type app struct {
+	router     chi.Router
+	users      *memstore.Users
+	identities *memstore.Identities
+	oauth      *mutations.OAuth2
+	endpoints  []endpoint
+	services   map[string]*gqljwt.Service
+}
+
+func endpoints() []endpoint {
+	return []endpoint{
+		{path: "/graphql", preset: mutations.Native, about: "native shape (django-graphql-jwt vocabulary + logout), GraphiQL in a browser",
+			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
+		{path: "/graphene", preset: mutations.Graphene, about: "django-graphql-jwt classic (seed 000)",
+			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
+		{path: "/graphene-relay", preset: mutations.GrapheneRelay, about: "django-graphql-jwt Relay (seed 000)",
+			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
+		{path: "/service/Auth", preset: mutations.CollectiveAccess, about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
+			userID: graphql.Int, extractors: []middleware.Extractor{middleware.FromHeader(), middleware.FromQuery("jwt")}},
+		{path: "/wpgraphql", preset: mutations.WPGraphQL, about: "WPGraphQL Headless Login (seed 002)",
+			userID: graphql.ID, identities: true},
+		{path: "/toggle", preset: mutations.Toggle, about: "Toggle (seed 003), token in the Authorization response header, sliding refresh",
+			userID: graphql.ID, sliding: true},
+		{path: "/de", preset: mutations.DE, about: `"DE" API (seed 004)`, userID: graphql.ID},
+	}
+}
+
+// slidingWindow is how close to expiry a Toggle token gets renewed.
+const slidingWindow = 10 * time.Minute
+
+func newApp(o options) (*app, error) {
+	if o.bcryptCost == 0 {
+		o.bcryptCost = bcrypt.DefaultCost
+	}
+	a := &app{
+		users:      memstore.NewUsers(memstore.BcryptCost(o.bcryptCost)),
+		identities: memstore.NewIdentities(),
+		endpoints:  endpoints(),
+		services:   map[string]*gqljwt.Service{},
+	}
+	for _, du := range demoUsers {
+		if err := a.users.Add(du.user, du.password); err != nil {
+			return nil, err
+		}
+	}
+	providers := map[string]mutations.Provider{}
+	if o.siteToken != nil {
+		st, err := mutations.NewSiteToken(o.siteTokenHeader, o.siteToken, a.users)
+		if err != nil {
+			return nil, err
+		}
+		providers[mutations.ProviderSiteToken] = st
+	}
+	if o.oauth2 != nil {
+		oa, err := mutations.NewOAuth2(o.oauth2, o.userInfoURL, a.identities, a.users)
+		if err != nil {
+			return nil, err
+		}
+		a.oauth = oa
+		providers[mutations.ProviderOAuth2] = oa
+	}
+	rules, err := demoRules()
+	if err != nil {
+		return nil, err
+	}
+	refresh := memstore.NewRefreshTokens()
+	revocations := gqljwt.NewMemoryRevocations()
+	posts := newBlog()
+
+	r := chi.NewRouter()
+	// The redaction runs before the logger, so ?jwt= tokens never reach a
+	// log line.
+	r.Use(middleware.RedactQueryToken("jwt"))
+	if o.logRequests {
+		r.Use(chimw.Logger)
+	}
+	r.Use(chimw.Recoverer, chimw.RequestSize(maxRequestBody))
+	for _, ep := range a.endpoints {
+		auth, err := gqljwt.New(gqljwt.Config{
+			Secret: o.secret, Users: a.users, Versions: a.users, Refresh: refresh, Revocations: revocations,
+			AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.services[ep.path] = auth
+		var idents gqljwt.IdentityStore
+		if ep.identities {
+			idents = a.identities
+		}
+		user := userType(ep.userID, idents)
+		query, mutation := demoFields(posts, user, a.users)
+		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
+		if err != nil {
+			return nil, err
+		}
+		if err := frag.MergeInto(query, mutation); err != nil {
+			return nil, err
+		}
+		schema, err := graphql.NewSchema(graphql.SchemaConfig{
+			Query:      graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: query}),
+			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: mutation}),
+			Directives: directives.Directives(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ep.path, err)
+		}
+		if err := directives.Apply(&schema, rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", ep.path, err)
+		}
+		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))
+		if ep.sliding {
+			h = middleware.SlidingRefresh(auth, slidingWindow, "Authorization")(h)
+		}
+		h = middleware.Verifier(auth, ep.extractors...)(h)
+		h = directives.Memoize(h)
+		if ep.preset.Body != nil {
+			h = middleware.Rewrite(ep.preset.Body)(h)
+		}
+		r.Handle(ep.path, h)
+	}
+	if a.oauth != nil {
+		// The start of an OAUTH2_GENERIC login: send the browser to the
+		// provider with a fresh state.
+		r.Get("/oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
+			u, err := a.oauth.AuthCodeURL()
+			if err != nil {
+				http.Error(w, "cannot start the authorization", http.StatusInternalServerError)
+				return
+			}
+			http.Redirect(w, r, u, http.StatusFound)
+		})
+	}
+	r.Get("/", a.index)
+	a.router = r
+	return a, nil
+}
+
+func (a *app) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "gqljwt demo server. Endpoints:")
+	for _, ep := range a.endpoints {
+		fmt.Fprintf(w, "  %-16s %s\n", ep.path, ep.about)
+	}
+	fmt.Fprintln(w, "\nUsers: alice/alice-password (ADMIN), bob/bob-password (EDITOR), carol/carol-password (VIEWER)")
+}
