@@ -286,8 +286,10 @@ func requireIdentity(ctx context.Context) (*gqljwt.Identity, error) {
 	}
 	out := *gqljwt.ErrUnauthenticated
 	switch code := gqljwt.CodeOf(err); code {
-	case gqljwt.CodeTokenExpired, gqljwt.CodeTokenInvalid, gqljwt.CodeTokenRevoked, gqljwt.CodeUnavailable:
+	case gqljwt.CodeTokenExpired, gqljwt.CodeTokenInvalid, gqljwt.CodeTokenRevoked:
 		out.Reason = code
+	case gqljwt.CodeUnavailable:
+		return nil, gqljwt.AsError(err)
 	}
 	return nil, &out
 }
