@@ -36,17 +36,19 @@ type options struct {
 	now         func() time.Time
 	// logRequests adds chi's request logger.
 	logRequests bool
+	// users replaces the seeded demo users.
+	users []demoUser
 }
 
 // endpoint is one API shape the demo serves.
 type endpoint struct {
-	path        string
-	preset      mutations.Preset
-	about       string
-	userID      graphql.Output
-	extractors  []middleware.Extractor
-	sliding     bool
-	identities  bool
+	path       string
+	preset     mutations.Preset
+	about      string
+	userID     graphql.Output
+	extractors []middleware.Extractor
+	sliding    bool
+	identities bool
 }
 
 // app is the demo server: every endpoint serves the demo schema plus one
@@ -91,7 +93,10 @@ func newApp(o options) (*app, error) {
 		endpoints:  endpoints(),
 		services:   map[string]*gqljwt.Service{},
 	}
-	for _, du := range demoUsers {
+	if o.users == nil {
+		o.users = demoUsers
+	}
+	for _, du := range o.users {
 		if err := a.users.Add(du.user, du.password); err != nil {
 			return nil, err
 		}
