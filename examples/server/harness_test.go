@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -178,4 +179,15 @@ func TestSeedCopiesAreCurrent(t *testing.T) {
 			t.Errorf("testdata/seeds/%s differs from %s", filepath.Base(f), f)
 		}
 	}
+}
+
+var ctxBackground = context.Background()
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

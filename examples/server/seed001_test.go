@@ -1,0 +1,89 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+)
+
+// apiUser is the account of seed 001's example response.
+var apiUser = demoUser{gqljwt.User{ID: "2", Username: "my_api_login_name", Email: "api@test.com", Active: true,
+	Profile: map[string]any{"fname": "Api", "lname": "User"}}, "my_api_password"}
+
+// Seed 001: CollectiveAccess's Auth endpoint, login and refresh queries
+// sent verbatim to /service/Auth.
+func TestSeed001CollectiveAccess(t *testing.T) {
+	doc := seed(t, "001")
+	s := newServer(t, options{users: []demoUser{apiUser}})
+	const path = "/service/Auth"
+
+	login := operation(t, doc, "query {\nlogin(", 0)
+	r := s.post(path, login, nil)
+	jwt, refresh := r.str("data", "login", "jwt"), r.str("data", "login", "refresh")
+	if jwt == "" || refresh == "" {
+		t.Fatalf("login: %s", r.raw)
+	}
+	// The documented response, tokens aside.
+	want := `{"ok": true, "data": {"login": {"jwt": "` + jwt + `", "refresh": "` + refresh + `",
+		"user": {"id": 2, "fname": "Api", "lname": "User", "email": "api@test.com"}}}}`
+	if !jsonEqual(t, r.raw, want) {
+		t.Fatalf("login:\n got %s\nwant %s", r.raw, want)
+	}
+	id, err := s.app.services[path].Verify(ctxBackground, jwt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := id.ExpiresAt.Sub(id.IssuedAt); got != 900*time.Second {
+		t.Errorf("access token lifetime %v, want the 900 s of the seed", got)
+	}
+
+	// The refresh query as documented carries the seed's own token, which
+	// this server did not issue.
+	refreshOp := operation(t, doc, "query {\nrefresh(", 0)
+	r = s.post(path, refreshOp, nil)
+	if r.get("ok") != false || r.str("errors", 0, "extensions", "code") != "TOKEN_INVALID" || r.get("data", "refresh") != nil {
+		t.Fatalf("refresh with the seed's token: %s", r.raw)
+	}
+	// With the refresh token this server issued in its place:
+	seedToken := refreshOp[strings.Index(refreshOp, `"`)+1 : strings.LastIndex(refreshOp, `"`)]
+	ours := strings.Replace(refreshOp, seedToken, refresh, 1)
+	for i := 0; i < 2; i++ { // refresh does not rotate: the token stays usable
+		r = s.post(path, ours, nil)
+		newJWT := r.str("data", "refresh", "jwt")
+		if newJWT == "" || !jsonEqual(t, r.raw, `{"ok": true, "data": {"refresh": {"jwt": "`+newJWT+`"}}}`) {
+			t.Fatalf("refresh #%d: %s", i+1, r.raw)
+		}
+		jwt = newJWT
+	}
+
+	// "it must be included in each API request, either as a bearer token
+	// or as a query parameter named jwt."
+	me := `{ me { id fname lname email } }`
+	wantMe := `{"ok": true, "data": {"me": {"id": 2, "fname": "Api", "lname": "User", "email": "api@test.com"}}}`
+	if r := s.post(path, me, nil, "Authorization", "Bearer "+jwt); !jsonEqual(t, r.raw, wantMe) {
+		t.Errorf("bearer: %s", r.raw)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.url+path+"?jwt="+url.QueryEscape(jwt)+"&query="+url.QueryEscape(me), nil)
+	req.Header.Set("Accept", "application/json")
+	r = s.send(req)
+	if !jsonEqual(t, r.raw, wantMe) {
+		t.Errorf("?jwt=: %s", r.raw)
+	}
+	if r.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("Referrer-Policy %q", r.header.Get("Referrer-Policy"))
+	}
+	// Without a token the envelope says so.
+	r = s.post(path, me, nil)
+	if r.get("ok") != false || r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" {
+		t.Errorf("anonymous: %s", r.raw)
+	}
+	// Bad credentials.
+	r = s.post(path, strings.Replace(login, "my_api_password", "wrong", 1), nil)
+	if r.get("ok") != false || r.str("errors", 0, "extensions", "code") != "INVALID_CREDENTIALS" || r.get("data", "login") != nil {
+		t.Errorf("wrong password: %s", r.raw)
+	}
+}
