@@ -89,4 +89,3 @@ func TestSeed004DE(t *testing.T) {
 		t.Errorf("viewer creating a post: %s", r.raw)
 	}
 }
-
