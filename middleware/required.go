@@ -58,10 +58,19 @@ func WriteUnauthorized(w http.ResponseWriter, err error) {
 	if challenge != "" {
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
+	writeError(w, status, out.Message, out.Extensions())
+}
+
+// writeErrors answers with a GraphQL-formatted body holding one error.
+func writeErrors(w http.ResponseWriter, status int, message, code string) {
+	writeError(w, status, message, map[string]any{"code": code})
+}
+
+func writeError(w http.ResponseWriter, status int, message string, extensions map[string]any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{{Message: out.Message, Extensions: out.Extensions()}}})
+	_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{{Message: message, Extensions: extensions}}})
 }
 
 type errorBody struct {

@@ -132,7 +132,7 @@ func newApp(o options) (*app, error) {
 	if o.logRequests {
 		r.Use(chimw.Logger)
 	}
-	r.Use(chimw.Recoverer, chimw.RequestSize(maxRequestBody))
+	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Secret: o.secret, Users: a.users, Versions: a.users, Refresh: refresh, Revocations: revocations,

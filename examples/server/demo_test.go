@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestDemoSchemaOnEveryEndpoint: each endpoint serves the demo schema with
+// the same guards, whatever preset it carries.
+func TestDemoSchemaOnEveryEndpoint(t *testing.T) {
+	s := newServer(t, options{})
+	type call struct {
+		query string
+		// code by caller: "" allowed, else extensions.code
+		anonymous, carol, bob, alice string
+	}
+	calls := []call{
+		{`{ posts { title } }`, "", "", "", ""},
+		{`{ me { username } }`, "UNAUTHENTICATED", "", "", ""},
+		{`{ drafts { title } }`, "UNAUTHENTICATED", "FORBIDDEN", "", ""},
+		{`{ adminStats { posts drafts } }`, "UNAUTHENTICATED", "FORBIDDEN", "FORBIDDEN", ""},
+		{`mutation { createPost(title: "t") { id author } }`, "UNAUTHENTICATED", "FORBIDDEN", "", ""},
+	}
+	for _, ep := range s.app.endpoints {
+		auth := s.app.services[ep.path]
+		tokens := map[string]string{}
+		for _, name := range []string{"carol", "bob", "alice"} {
+			u, err := s.app.users.UserByUsername(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := auth.StartSession(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens[name] = sess.Access.Value
+		}
+		for _, c := range calls {
+			for _, who := range []struct{ name, want string }{{"anonymous", c.anonymous}, {"carol", c.carol}, {"bob", c.bob}, {"alice", c.alice}} {
+				var headers []string
+				if who.name != "anonymous" {
+					headers = []string{"Authorization", "Bearer " + tokens[who.name]}
+				}
+				r := s.post(ep.path, c.query, nil, headers...)
+				got := r.str("errors", 0, "extensions", "code")
+				if got != who.want {
+					t.Errorf("%s %s as %s: code %q, want %q (%s)", ep.path, c.query, who.name, got, who.want, r.raw)
+				}
+				if who.want == "" && r.get("data") == nil {
+					t.Errorf("%s %s as %s: no data (%s)", ep.path, c.query, who.name, r.raw)
+				}
+			}
+		}
+	}
+	// The @auth directive is declared, so introspection shows it.
+	r := s.post("/graphql", `{ __schema { directives { name args { name } } } }`, nil)
+	if !strings.Contains(r.raw, `"name":"auth"`) || !strings.Contains(r.raw, `"requires"`) {
+		t.Errorf("introspection: %s", r.raw)
+	}
+}
+
+// TestIndexAndBounds: the index lists the endpoints; an oversized request
+// body is refused before GraphQL sees it.
+func TestIndexAndBounds(t *testing.T) {
+	s := newServer(t, options{})
+	resp, err := http.Get(s.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("index: %d", resp.StatusCode)
+	}
+	big := strings.NewReader(`{"query":"{ posts { title } }","variables":{"pad":"` + strings.Repeat("x", maxRequestBody) + `"}}`)
+	resp, err = http.Post(s.url+"/graphql", "application/json", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d", resp.StatusCode)
+	}
+}
+
+func TestSigningSecret(t *testing.T) {
+	if _, _, err := signingSecret("short"); err == nil {
+		t.Error("a short GQLJWT_SECRET was accepted")
+	}
+	s, generated, err := signingSecret("")
+	if err != nil || !generated || len(s) != 32 {
+		t.Errorf("generated secret: %v %v %d", err, generated, len(s))
+	}
+	s, generated, err = signingSecret(string(testSecret))
+	if err != nil || generated || string(s) != string(testSecret) {
+		t.Errorf("configured secret: %v %v", err, generated)
+	}
+}
