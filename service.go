@@ -64,10 +64,10 @@ type Token struct {
 	Claims map[string]any
 }
 
-// ExpiresIn is the remaining lifetime in whole seconds, as the
-// tokenExpiresIn/expiresIn fields of the auth mutations report it.
-func (t *Token) ExpiresIn(now time.Time) int64 {
-	return int64(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second)
+// ExpiresIn is the lifetime in whole seconds, as an expiresIn field
+// reports it for a token just issued.
+func (t *Token) ExpiresIn() int64 {
+	return int64(t.ExpiresAt.Sub(t.IssuedAt) / time.Second)
 }
 
 // IssueAccessToken signs a new access token for u, starting a new session

@@ -159,7 +159,6 @@ type outcome struct {
 	revokedUserSecret string
 	user              *gqljwt.User
 	clientMutationID  any
-	now               time.Time
 }
 
 func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
@@ -189,7 +188,7 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 
 func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, error) {
 	now := e.auth.Config().Now()
-	out := &outcome{now: now}
+	out := &outcome{}
 	var err error
 	switch op.Kind {
 	case Login:

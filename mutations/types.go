@@ -174,7 +174,7 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 	case ResultTokenExpiresIn:
 		return unix(graphql.Int, func(o *outcome) int64 {
 			if a := access(o); a.Value != "" {
-				return a.ExpiresIn(o.now)
+				return a.ExpiresIn()
 			}
 			return 0
 		})
