@@ -1,0 +1,75 @@
+package gqljwt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gqljwt/gqljwt"
+)
+
+func ExampleNew() {
+	_, err := gqljwt.New(gqljwt.Config{Secret: []byte("too short")})
+	fmt.Println(err)
+
+	auth, err := gqljwt.New(gqljwt.Config{Secret: []byte("an HS256 secret of at least 32 bytes")})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(auth.Config().Algorithm, auth.Config().AccessTTL)
+	// Output:
+	// gqljwt: signing key: HS256 secret is 9 bytes, at least 32 are required
+	// HS256 15m0s
+}
+
+func ExampleService_Verify() {
+	auth, err := gqljwt.New(gqljwt.Config{Secret: []byte("an HS256 secret of at least 32 bytes")})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	tok, err := auth.IssueAccessToken(ctx, &gqljwt.User{ID: "42", Username: "alice", Roles: []string{"ADMIN"}})
+	if err != nil {
+		panic(err)
+	}
+	id, err := auth.Verify(ctx, tok.Value)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(id.Subject, id.Username, id.HasRole("ADMIN"))
+
+	_ = auth.RevokeAccessToken(ctx, id)
+	_, err = auth.Verify(ctx, tok.Value)
+	fmt.Println(err, errors.Is(err, gqljwt.ErrTokenRevoked))
+	// Output:
+	// 42 alice true
+	// Token has been revoked true
+}
+
+func ExampleService_RotateKeys() {
+	old := gqljwt.Key{ID: "2026-10", Secret: []byte("the October secret, 32 bytes long")}
+	auth, err := gqljwt.New(gqljwt.Config{SigningKey: old})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	before, _ := auth.IssueAccessToken(ctx, &gqljwt.User{ID: "1"})
+
+	// Sign with the new key; keep accepting the old one until its tokens
+	// have expired.
+	next := gqljwt.Key{ID: "2026-11", Secret: []byte("the November secret, 32 bytes long")}
+	if err := auth.RotateKeys(next, old); err != nil {
+		panic(err)
+	}
+	_, err = auth.Verify(ctx, before.Value)
+	fmt.Println("old token with the old key kept:", err)
+
+	if err := auth.RotateKeys(next); err != nil {
+		panic(err)
+	}
+	_, err = auth.Verify(ctx, before.Value)
+	fmt.Println("old token once the old key is gone:", err)
+	// Output:
+	// old token with the old key kept: <nil>
+	// old token once the old key is gone: Invalid token
+}
