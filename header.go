@@ -8,31 +8,33 @@ import "encoding/json"
 // non-string values, whitespace) goes to encoding/json instead. A header
 // naming alg or kid twice, or carrying "crit", is refused: we support no
 // critical extensions and will not guess which duplicate a peer would use.
-func parseJOSEHeader(h []byte) (alg, kid string, ok bool) {
+func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 	if alg, kid, ok, simple := scanFlatHeader(h); simple {
 		return alg, kid, ok
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(h, &fields); err != nil {
-		return "", "", false
+		return nil, nil, false
 	}
 	if _, crit := fields["crit"]; crit {
-		return "", "", false
+		return nil, nil, false
 	}
-	if raw, found := fields["alg"]; !found || json.Unmarshal(raw, &alg) != nil {
-		return "", "", false
+	var a, k string
+	if raw, found := fields["alg"]; !found || json.Unmarshal(raw, &a) != nil {
+		return nil, nil, false
 	}
-	if raw, found := fields["kid"]; found && json.Unmarshal(raw, &kid) != nil {
-		return "", "", false
+	if raw, found := fields["kid"]; found && json.Unmarshal(raw, &k) != nil {
+		return nil, nil, false
 	}
-	return alg, kid, true
+	return []byte(a), []byte(k), true
 }
 
-// scanFlatHeader parses {"k":"v",...} with plain string keys and values.
+// scanFlatHeader parses {"k":"v",...} with plain string keys and values,
+// returning alg and kid as slices of h (no allocation on the usual path).
 // simple is false when the input is outside that shape and needs a full
 // JSON parser. encoding/json keeps the last of duplicate keys, so the scan
 // refuses duplicates outright rather than pick one.
-func scanFlatHeader(h []byte) (alg, kid string, ok, simple bool) {
+func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 	i := 0
 	next := func(want byte) bool {
 		if i < len(h) && h[i] == want {
@@ -41,51 +43,51 @@ func scanFlatHeader(h []byte) (alg, kid string, ok, simple bool) {
 		}
 		return false
 	}
-	str := func() (string, bool) {
+	str := func() ([]byte, bool) {
 		if !next('"') {
-			return "", false
+			return nil, false
 		}
 		start := i
 		for i < len(h) {
 			c := h[i]
 			if c == '"' {
-				s := string(h[start:i])
+				s := h[start:i]
 				i++
 				return s, true
 			}
 			if c == '\\' || c < 0x20 {
-				return "", false
+				return nil, false
 			}
 			i++
 		}
-		return "", false
+		return nil, false
 	}
 	if !next('{') {
-		return "", "", false, false
+		return nil, nil, false, false
 	}
 	var seenAlg, seenKid bool
 	for {
 		key, good := str()
 		if !good || !next(':') {
-			return "", "", false, false
+			return nil, nil, false, false
 		}
 		val, good := str()
 		if !good {
-			return "", "", false, false
+			return nil, nil, false, false
 		}
-		switch key {
+		switch string(key) {
 		case "alg":
 			if seenAlg {
-				return "", "", false, true
+				return nil, nil, false, true
 			}
 			seenAlg, alg = true, val
 		case "kid":
 			if seenKid {
-				return "", "", false, true
+				return nil, nil, false, true
 			}
 			seenKid, kid = true, val
 		case "crit":
-			return "", "", false, true
+			return nil, nil, false, true
 		}
 		if next(',') {
 			continue
@@ -93,6 +95,6 @@ func scanFlatHeader(h []byte) (alg, kid string, ok, simple bool) {
 		if next('}') && i == len(h) {
 			return alg, kid, seenAlg, true
 		}
-		return "", "", false, false
+		return nil, nil, false, false
 	}
 }

@@ -16,6 +16,9 @@ import (
 // Our own headers are under 100 bytes.
 const maxHeaderSegment = 512
 
+// strictBase64 refuses non-canonical encodings (stray trailing bits).
+var strictBase64 = base64.RawURLEncoding.Strict()
+
 // keyring is an immutable set of keys; rotation swaps the whole ring.
 type keyring struct {
 	alg     string
@@ -111,18 +114,18 @@ func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
 		return nil, false
 	}
 	var buf [maxHeaderSegment * 3 / 4]byte
-	n, err := base64.RawURLEncoding.Strict().Decode(buf[:], []byte(token[:dot]))
+	n, err := strictBase64.Decode(buf[:], []byte(token[:dot]))
 	if err != nil {
 		return nil, false
 	}
 	alg, kid, ok := parseJOSEHeader(buf[:n])
-	if !ok || alg != ring.alg {
+	if !ok || string(alg) != ring.alg {
 		return nil, false
 	}
 	if ring.single != nil {
-		return ring.single, kid == ring.singleKID
+		return ring.single, string(kid) == ring.singleKID
 	}
-	ja, found := ring.byKID[kid]
+	ja, found := ring.byKID[string(kid)]
 	return ja, found
 }
 
