@@ -1,0 +1,198 @@
+package memstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
+	"golang.org/x/crypto/bcrypt"
+)
+
+var ctx = context.Background()
+
+func rec(hash, family, subject string) gqljwt.RefreshRecord {
+	now := time.Now()
+	return gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: subject, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+}
+
+func TestRefreshTokensRotation(t *testing.T) {
+	s := memstore.NewRefreshTokens()
+	if err := s.Create(ctx, rec("h1", "f1", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, rec("h1", "f9", "u9")); err == nil {
+		t.Fatal("duplicate hash accepted")
+	}
+	if _, err := s.Get(ctx, "nope"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("unknown hash: %v", err)
+	}
+	// The successor inherits family and subject, whatever the caller says.
+	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "h2")
+	if err != nil || got.Family != "f1" || got.Subject != "u1" || got.Rotated || got.Revoked {
+		t.Fatalf("successor %+v %v", got, err)
+	}
+	if old, _ := s.Get(ctx, "h1"); !old.Rotated || old.Revoked {
+		t.Fatalf("rotated record %+v", old)
+	}
+	// Reuse: rotating h1 again revokes the family, successor included.
+	if err := s.Rotate(ctx, "h1", rec("h3", "", "")); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		t.Fatalf("reuse: %v", err)
+	}
+	if got, _ := s.Get(ctx, "h2"); !got.Revoked {
+		t.Fatalf("successor after reuse %+v", got)
+	}
+	if err := s.Rotate(ctx, "h2", rec("h4", "", "")); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		t.Fatalf("rotating in a revoked family: %v", err)
+	}
+	if _, err := s.Get(ctx, "h3"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("a refused rotation stored its successor: %v", err)
+	}
+}
+
+func TestRefreshTokensRevocation(t *testing.T) {
+	s := memstore.NewRefreshTokens()
+	for _, r := range []gqljwt.RefreshRecord{rec("a1", "fa", "u1"), rec("b1", "fb", "u1"), rec("c1", "fc", "u2")} {
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeFamily(ctx, "fa"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.Get(ctx, "a1"); !a.Revoked {
+		t.Error("family not revoked")
+	}
+	if b, _ := s.Get(ctx, "b1"); b.Revoked {
+		t.Error("another family revoked")
+	}
+	if err := s.RevokeSubject(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.Get(ctx, "b1"); !b.Revoked {
+		t.Error("subject's other family not revoked")
+	}
+	if c, _ := s.Get(ctx, "c1"); c.Revoked {
+		t.Error("another subject revoked")
+	}
+	expired := rec("x1", "fx", "u3")
+	expired.ExpiresAt = time.Now().Add(-time.Second)
+	if err := s.Create(ctx, expired); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "x1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("expired record kept: %v", err)
+	}
+}
+
+// TestRotateIsAtomic: of many concurrent rotations of one token exactly one
+// succeeds (run under -race).
+func TestRotateIsAtomic(t *testing.T) {
+	s := memstore.NewRefreshTokens()
+	if err := s.Create(ctx, rec("h", "f", "u")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, reused := 0, 0
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			err := s.Rotate(ctx, "h", rec("next"+string(rune('A'+i)), "", ""))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, gqljwt.ErrRefreshReused):
+				reused++
+			}
+		}(i)
+	}
+	wg.Wait()
+	if wins != 1 || reused != 63 {
+		t.Fatalf("%d successes, %d reuse refusals", wins, reused)
+	}
+}
+
+func TestUsers(t *testing.T) {
+	s := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+	u := gqljwt.User{ID: "1", Username: "Alice", Email: "Alice@Example.com", Roles: []string{"ADMIN"}, Active: true}
+	if err := s.Add(u, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	for name, dup := range map[string]gqljwt.User{
+		"id": {ID: "1"}, "username": {ID: "2", Username: "Alice"}, "email": {ID: "3", Email: "alice@example.COM"},
+	} {
+		if err := s.Add(dup, "pw"); err == nil {
+			t.Errorf("duplicate %s accepted", name)
+		}
+	}
+	if err := s.Add(gqljwt.User{ID: "4"}, strings.Repeat("p", 73)); err == nil {
+		t.Error("a password bcrypt would truncate was accepted")
+	}
+	if _, err := s.UserByUsername(ctx, "alice"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Error("usernames must match exactly")
+	}
+	got, err := s.UserByEmail(ctx, "ALICE@example.com")
+	if err != nil || got.ID != "1" {
+		t.Fatalf("email lookup: %v %v", got, err)
+	}
+	got.Roles[0] = "HACKED"
+	if again, _ := s.UserByID(ctx, "1"); again.Roles[0] != "ADMIN" {
+		t.Error("a returned user shares state with the store")
+	}
+	if ok, err := s.CheckPassword(ctx, got, "pw"); !ok || err != nil {
+		t.Errorf("right password: %v %v", ok, err)
+	}
+	if ok, _ := s.CheckPassword(ctx, got, "wrong"); ok {
+		t.Error("wrong password accepted")
+	}
+	if ok, _ := s.CheckPassword(ctx, got, strings.Repeat("p", 100)); ok {
+		t.Error("an over-long password accepted")
+	}
+	v, _ := s.TokenVersion(ctx, "1")
+	if err := s.SetPassword("1", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := s.TokenVersion(ctx, "1"); v2 != v+1 {
+		t.Errorf("password change did not move the token version: %d -> %d", v, v2)
+	}
+	if ok, _ := s.CheckPassword(ctx, got, "pw"); ok {
+		t.Error("old password still accepted")
+	}
+	if err := s.Delete("1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenVersion(ctx, "1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("deleted user's version: %v", err)
+	}
+}
+
+func TestIdentities(t *testing.T) {
+	s := memstore.NewIdentities()
+	id := gqljwt.LinkedIdentity{Provider: "OAUTH2_GENERIC", ID: "acct"}
+	if err := s.Link(ctx, "u1", id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Link(ctx, "u1", id); err != nil {
+		t.Errorf("relinking to the same user: %v", err)
+	}
+	if err := s.Link(ctx, "u2", id); err == nil {
+		t.Error("an identity linked to two users")
+	}
+	if owner, err := s.UserFor(ctx, id); owner != "u1" || err != nil {
+		t.Errorf("owner %q %v", owner, err)
+	}
+	if ids, _ := s.Identities(ctx, "u1"); len(ids) != 1 || ids[0] != id {
+		t.Errorf("identities %v", ids)
+	}
+}
