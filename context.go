@@ -51,10 +51,10 @@ func (c *requestContext) Value(key any) any {
 		return Response(c)
 	case jwtauth.TokenCtxKey:
 		// A typed nil inside the interface would defeat jwtauth's nil checks.
-		if c.id == nil || c.id.jwt == nil {
-			return jwt.Token(nil)
+		if t := c.id.JWT(); t != nil {
+			return t
 		}
-		return c.id.jwt
+		return jwt.Token(nil)
 	case jwtauth.ErrorCtxKey:
 		return c.err
 	}

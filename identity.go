@@ -3,6 +3,7 @@ package gqljwt
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwt"
@@ -37,10 +38,18 @@ type Identity struct {
 	// TokenVersion is the user's token version the token was issued under.
 	TokenVersion uint64
 
-	jwt jwt.Token
+	// parsed is the jwx view of Token, built on first use: keeping the
+	// parsed token of every cached identity alive would give the garbage
+	// collector a large pointer graph to mark for a rarely used value.
+	parsed *lazyToken
 	// ring is the keyring that verified the token; a cached identity is
 	// only served while that ring is still the current one.
 	ring *keyring
+}
+
+type lazyToken struct {
+	once sync.Once
+	t    jwt.Token
 }
 
 // HasRole reports whether the identity holds role.
@@ -57,10 +66,11 @@ func (id *Identity) HasScope(scope string) bool {
 // and modify. Times are numeric (seconds since the epoch), as on the wire.
 func (id *Identity) Claims() map[string]any {
 	m := map[string]any{}
-	if id == nil || id.jwt == nil {
+	t := id.JWT()
+	if t == nil {
 		return m
 	}
-	_ = transform.AsMap(id.jwt, m)
+	_ = transform.AsMap(t, m)
 	for _, k := range []string{jwt.IssuedAtKey, jwt.ExpirationKey, jwt.NotBeforeKey} {
 		if t, ok := m[k].(time.Time); ok {
 			m[k] = t.Unix()
@@ -71,16 +81,21 @@ func (id *Identity) Claims() map[string]any {
 
 // JWT returns the parsed jwx token, the value jwtauth.FromContext reports.
 func (id *Identity) JWT() jwt.Token {
-	if id == nil {
+	if id == nil || id.parsed == nil {
 		return nil
 	}
-	return id.jwt
+	id.parsed.once.Do(func() {
+		// The bytes were verified when the identity was built; parsing
+		// them again needs no key.
+		id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+	})
+	return id.parsed.t
 }
 
 // identityFromToken reads a verified token. ok is false when a claim gqljwt
 // needs has the wrong type, which a token we issued never has.
 func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
-	id := &Identity{Token: raw, jwt: t}
+	id := &Identity{Token: raw, parsed: &lazyToken{}}
 	id.Subject, _ = t.Subject()
 	id.TokenID, _ = t.JwtID()
 	id.IssuedAt, _ = t.IssuedAt()
