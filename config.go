@@ -204,6 +204,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Leeway = DefaultLeeway
 	case cfg.Leeway > maxLeeway:
 		return cfg, fmt.Errorf("gqljwt: Leeway %s is over the %s maximum", cfg.Leeway, maxLeeway)
+	case cfg.Leeway%time.Second != 0:
+		// jwx compares whole seconds; a fraction would make the cached
+		// and the full check disagree.
+		return cfg, fmt.Errorf("gqljwt: Leeway %s is not a whole number of seconds", cfg.Leeway)
 	}
 	if cfg.MaxTokenSize < 0 {
 		return cfg, errors.New("gqljwt: MaxTokenSize must not be negative")

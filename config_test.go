@@ -49,6 +49,7 @@ func TestConfigRefusals(t *testing.T) {
 		{"access longer than refresh", gqljwt.Config{Secret: secret, AccessTTL: 2 * time.Hour, RefreshTTL: time.Hour}, "AccessTTL (2h0m0s) is longer than RefreshTTL (1h0m0s)"},
 		{"negative leeway", gqljwt.Config{Secret: secret, Leeway: -time.Second}, "Leeway must not be negative"},
 		{"huge leeway", gqljwt.Config{Secret: secret, Leeway: time.Hour}, "Leeway 1h0m0s is over the 5m0s maximum"},
+		{"fractional leeway", gqljwt.Config{Secret: secret, Leeway: 1500 * time.Millisecond}, "Leeway 1.5s is not a whole number of seconds"},
 		{"reserved claim name", gqljwt.Config{Secret: secret, RolesClaim: "sub"}, `claim name "sub" is reserved`},
 		{"negative MaxTokenSize", gqljwt.Config{Secret: secret, MaxTokenSize: -1}, "MaxTokenSize must not be negative"},
 	}

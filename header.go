@@ -1,39 +1,69 @@
 package gqljwt
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+)
 
 // parseJOSEHeader reads "alg" and "kid" from a decoded JOSE header. Headers
 // are tiny flat objects, so a hand scan handles the usual shape without the
 // cost of encoding/json on every new token; anything unusual (escapes,
-// non-string values, whitespace) goes to encoding/json instead. A header
-// naming alg or kid twice, or carrying "crit", is refused: we support no
-// critical extensions and will not guess which duplicate a peer would use.
+// non-string values, whitespace) goes to a full JSON parser instead. A
+// header naming any member twice, or carrying "crit", is refused: we
+// support no critical extensions and will not guess which duplicate a peer
+// would use.
 func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 	if alg, kid, ok, simple := scanFlatHeader(h); simple {
 		return alg, kid, ok
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(h, &fields); err != nil {
+	// The full parser: a token walk, so that duplicate members are seen
+	// (encoding/json would silently keep the last one).
+	dec := json.NewDecoder(bytes.NewReader(h))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, nil, false
 	}
-	if _, crit := fields["crit"]; crit {
-		return nil, nil, false
-	}
+	seen := map[string]bool{}
 	var a, k string
-	if raw, found := fields["alg"]; !found || json.Unmarshal(raw, &a) != nil {
+	for dec.More() {
+		t, err := dec.Token()
+		name, isString := t.(string)
+		if err != nil || !isString || seen[name] {
+			return nil, nil, false
+		}
+		seen[name] = true
+		var dst *string
+		switch name {
+		case "crit":
+			return nil, nil, false
+		case "alg":
+			dst = &a
+		case "kid":
+			dst = &k
+		default:
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil, nil, false
+			}
+			continue
+		}
+		if dec.Decode(dst) != nil {
+			return nil, nil, false
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') || !seen["alg"] {
 		return nil, nil, false
 	}
-	if raw, found := fields["kid"]; found && json.Unmarshal(raw, &k) != nil {
-		return nil, nil, false
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, false // trailing data
 	}
 	return []byte(a), []byte(k), true
 }
 
 // scanFlatHeader parses {"k":"v",...} with plain string keys and values,
 // returning alg and kid as slices of h (no allocation on the usual path).
-// simple is false when the input is outside that shape and needs a full
-// JSON parser. encoding/json keeps the last of duplicate keys, so the scan
-// refuses duplicates outright rather than pick one.
+// simple is false when the input is outside that shape (or has over eight
+// members) and needs the full parser. Duplicate members are refused.
 func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 	i := 0
 	next := func(want byte) bool {
@@ -65,7 +95,11 @@ func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 	if !next('{') {
 		return nil, nil, false, false
 	}
-	var seenAlg, seenKid bool
+	var (
+		keys    [8][]byte // headers have a handful of members
+		nkeys   int
+		seenAlg bool
+	)
 	for {
 		key, good := str()
 		if !good || !next(':') {
@@ -75,17 +109,21 @@ func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 		if !good {
 			return nil, nil, false, false
 		}
+		if nkeys == len(keys) {
+			return nil, nil, false, false
+		}
+		for _, k := range keys[:nkeys] {
+			if bytes.Equal(k, key) {
+				return nil, nil, false, true
+			}
+		}
+		keys[nkeys] = key
+		nkeys++
 		switch string(key) {
 		case "alg":
-			if seenAlg {
-				return nil, nil, false, true
-			}
 			seenAlg, alg = true, val
 		case "kid":
-			if seenKid {
-				return nil, nil, false, true
-			}
-			seenKid, kid = true, val
+			kid = val
 		case "crit":
 			return nil, nil, false, true
 		}

@@ -24,12 +24,16 @@ type Service struct {
 	verified *verifiedCache
 	versions *cache.Cache // subject -> uint64, for Config.VersionCacheTTL
 	throttle *throttle
+	// wallClock is true when Config.Now is time.Now, whose expiry checks
+	// go-cache already makes.
+	wallClock bool
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
 // configuration that is unsafe (a short HS256 secret, a key that does not fit
 // the algorithm, ...) with an error that says what to change.
 func New(cfg Config) (*Service, error) {
+	wallClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -41,7 +45,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: newThrottle(cfg.LoginWindow)}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: newThrottle(cfg.LoginWindow), wallClock: wallClock}
 	if cfg.Versions != nil {
 		s.versions = cache.New(cfg.VersionCacheTTL, time.Minute)
 	}
@@ -138,6 +142,9 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 	if err != nil {
 		return nil, ErrInternal.WithCause(err)
 	}
+	if len(value) > s.cfg.MaxTokenSize {
+		return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: the token is %d bytes, over MaxTokenSize (%d): Verify would refuse it", len(value), s.cfg.MaxTokenSize))
+	}
 	return &Token{Value: value, ID: jti, IssuedAt: now, ExpiresAt: exp, Claims: claims}, nil
 }
 
@@ -148,12 +155,15 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 // A token verified before is served from the verified-token cache, which is
 // exactly as strict as full verification; see verifiedCache.
 func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
-	now := s.cfg.Now()
+	if len(token) > s.cfg.MaxTokenSize {
+		// Refused before the cache lookup would hash all of it.
+		return nil, ErrTokenInvalid
+	}
 	ring := s.ring.Load()
 	if id, ok := s.verified.get(token); ok && id.ring == ring {
-		// Expiry is re-checked with the service clock, which also covers
-		// entries go-cache has not dropped yet.
-		if !now.Before(id.ExpiresAt.Add(s.cfg.Leeway)) {
+		// go-cache drops an entry a second before its token expires, by
+		// the wall clock. Another clock (Config.Now) needs its own check.
+		if !s.wallClock && !s.cfg.Now().Before(id.ExpiresAt.Add(s.cfg.Leeway)) {
 			return nil, ErrTokenExpired
 		}
 		if err := s.checkRevocation(ctx, id); err != nil {
@@ -270,7 +280,10 @@ func (s *Service) RevokeAccessToken(ctx context.Context, id *Identity) error {
 	if id == nil {
 		return ErrUnauthenticated
 	}
-	if err := s.cfg.Revocations.RevokeToken(ctx, id.TokenID, id.ExpiresAt.Add(s.cfg.Leeway)); err != nil {
+	// Stores keep the entry by the wall clock; the token lives by the
+	// service clock, so hand over the time it has left.
+	until := time.Now().Add(id.ExpiresAt.Add(s.cfg.Leeway).Sub(s.cfg.Now()))
+	if err := s.cfg.Revocations.RevokeToken(ctx, id.TokenID, until); err != nil {
 		return ErrUnavailable.WithCause(err)
 	}
 	return nil
@@ -324,38 +337,62 @@ func (s *Service) JWKSHandler() http.Handler {
 	})
 }
 
-// wellFormed accepts only compact serialization: three non-empty base64url
-// segments (the signature may not be empty: unsigned tokens are refused),
-// within maxLen bytes. It runs before any decoding, so oversized or hostile
-// input costs at most one pass over maxLen bytes.
+// wellFormed accepts only compact serialization: three non-empty,
+// canonically encoded base64url segments (the signature may not be empty:
+// unsigned tokens are refused), within maxLen bytes. Canonical means no
+// segment length that no byte string encodes to and zero unused bits in
+// the last character: decoders ignore those bits, so without this check
+// several strings would verify as one token (and take several cache
+// entries). It runs before any decoding, so oversized or hostile input
+// costs at most one pass over maxLen bytes.
 func wellFormed(token string, maxLen int) bool {
 	if len(token) == 0 || len(token) > maxLen {
 		return false
 	}
-	dots, segLen := 0, 0
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if c == '.' {
-			if segLen == 0 {
+	dots, start := 0, 0
+	for i := 0; i <= len(token); i++ {
+		if i < len(token) && token[i] != '.' {
+			// A table lookup, not a switch over ranges: on random
+			// base64url text the branches mispredict and the scan cost
+			// eight times more.
+			if base64URLValue[token[i]] < 0 {
 				return false
 			}
-			dots++
-			segLen = 0
 			continue
 		}
-		// A table lookup, not a switch over ranges: on random base64url
-		// text the branches mispredict and the scan cost 8x more.
-		if !base64URLChar[c] {
+		if !canonicalSegment(token[start:i]) {
 			return false
 		}
-		segLen++
+		if i < len(token) {
+			dots++
+			start = i + 1
+		}
 	}
-	return dots == 2 && segLen > 0
+	return dots == 2
 }
 
-var base64URLChar = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
+// canonicalSegment reports whether seg, made of base64url characters, is
+// the unpadded encoding of some bytes with no stray bits.
+func canonicalSegment(seg string) bool {
+	switch len(seg) % 4 {
+	case 0:
+		return len(seg) > 0
+	case 1:
+		return false
+	case 2:
+		return base64URLValue[seg[len(seg)-1]]&0x0f == 0
+	default:
+		return base64URLValue[seg[len(seg)-1]]&0x03 == 0
+	}
+}
+
+// base64URLValue maps a byte to its base64url value, -1 for the others.
+var base64URLValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for v, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = int8(v)
 	}
 	return t
 }()

@@ -56,7 +56,7 @@ type UserStore interface {
 // the request.
 type RevocationStore interface {
 	// RevokeToken marks tokenID revoked. The entry may be dropped after
-	// until, when the token expires anyway.
+	// until (a wall-clock time), when the token has expired anyway.
 	RevokeToken(ctx context.Context, tokenID string, until time.Time) error
 	// IsRevoked reports whether tokenID was revoked.
 	IsRevoked(ctx context.Context, tokenID string) (bool, error)

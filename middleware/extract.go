@@ -36,10 +36,14 @@ func FromHeader(prefixes ...string) Extractor {
 type headerExtractor struct{ schemes []string }
 
 func (h headerExtractor) Extract(r *http.Request) (string, bool) {
-	v := r.Header.Get("Authorization")
-	if v == "" {
+	// The key is already canonical: indexing the map skips the per-call
+	// canonicalisation of Header.Get (a measurable part of a cached
+	// verification) with the same result.
+	vs := r.Header["Authorization"]
+	if len(vs) == 0 || vs[0] == "" {
 		return "", false
 	}
+	v := vs[0]
 	for _, scheme := range h.schemes {
 		if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
 			continue
@@ -74,6 +78,7 @@ func FromQuery(name string) Extractor {
 type queryExtractor struct{ name string }
 
 func (q queryExtractor) Extract(r *http.Request) (string, bool) {
+	//lint:ignore S1016 the two types share a shape by chance, not by meaning
 	if t, ok := r.Context().Value(redactedKey{q.name}).(string); ok {
 		return t, true
 	}

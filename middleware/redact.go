@@ -47,11 +47,14 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 				values[name] = []string{Redacted}
 				rawQuery = values.Encode()
 			}
-			token := ""
-			if len(vs) > 0 {
-				token = vs[0]
+			ctx := r.Context()
+			if found && len(vs) > 0 {
+				// Only a parameter that was there is handed on: an
+				// unparsable query without one must leave FromQuery with
+				// nothing (anonymous, or the next extractor), not with "".
+				ctx = context.WithValue(ctx, redactedKey{name}, vs[0])
 			}
-			r2 := r.WithContext(context.WithValue(r.Context(), redactedKey{name}, token))
+			r2 := r.WithContext(ctx)
 			u := *r.URL
 			u.RawQuery = rawQuery
 			r2.URL = &u
