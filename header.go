@@ -19,7 +19,9 @@ func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 	}
 	// The full parser: a token walk, so that duplicate members are seen
 	// (encoding/json would silently keep the last one).
-	dec := json.NewDecoder(bytes.NewReader(h))
+	// A copy keeps h (a stack buffer of the caller) from escaping to the
+	// heap through the decoder on the common path above.
+	dec := json.NewDecoder(bytes.NewReader(bytes.Clone(h)))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, nil, false
 	}

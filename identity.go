@@ -103,84 +103,86 @@ func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
 	if id.Subject == "" || id.TokenID == "" || id.ExpiresAt.IsZero() {
 		return nil, false
 	}
-	var ok bool
-	if id.SessionID, ok = optionalClaim[string](t, claimSessionID); !ok {
-		return nil, false
-	}
-	if id.Username, ok = optionalClaim[string](t, s.cfg.UsernameClaim); !ok {
-		return nil, false
-	}
-	if id.Roles, ok = stringList(t, s.cfg.RolesClaim); !ok {
-		return nil, false
-	}
-	scope, ok := optionalClaim[string](t, s.cfg.ScopeClaim)
-	if !ok {
+	c := &claims{t: t}
+	var scope string
+	var scp []string
+	var orig, ver float64
+	ok := optional(c, claimSessionID, &id.SessionID) &&
+		optional(c, s.cfg.UsernameClaim, &id.Username) &&
+		stringList(c, s.cfg.RolesClaim, &id.Roles) &&
+		optional(c, s.cfg.ScopeClaim, &scope) &&
+		stringList(c, s.cfg.ScopeArrayClaim, &scp) &&
+		optional(c, claimOriginalIssuedAt, &orig) &&
+		optional(c, claimTokenVersion, &ver)
+	if !ok || ver < 0 {
 		return nil, false
 	}
 	id.Scopes = strings.Fields(scope)
-	scp, ok := stringList(t, s.cfg.ScopeArrayClaim)
-	if !ok {
-		return nil, false
-	}
 	for _, sc := range scp {
 		if !slices.Contains(id.Scopes, sc) {
 			id.Scopes = append(id.Scopes, sc)
 		}
 	}
-	orig, ok := optionalClaim[float64](t, claimOriginalIssuedAt)
-	if !ok {
-		return nil, false
-	}
 	id.OriginalIssuedAt = id.IssuedAt
 	if orig > 0 {
 		id.OriginalIssuedAt = time.Unix(int64(orig), 0)
-	}
-	ver, ok := optionalClaim[float64](t, claimTokenVersion)
-	if !ok || ver < 0 {
-		return nil, false
 	}
 	id.TokenVersion = uint64(ver)
 	return id, true
 }
 
-// optionalClaim reads a private claim of type T; absent is the zero value.
-func optionalClaim[T any](t jwt.Token, name string) (T, bool) {
-	var zero T
-	if !t.Has(name) {
-		return zero, true
-	}
-	var v any
-	if err := t.Get(name, &v); err != nil {
-		return zero, false
-	}
-	tv, ok := v.(T)
-	return tv, ok
+// claims reads private claims through one reusable destination: every
+// pointer handed to jwx's Get escapes, so one variable costs one
+// allocation instead of one per claim.
+type claims struct {
+	t jwt.Token
+	v any
 }
 
-// stringList reads a claim holding an array of strings (or one string).
-func stringList(t jwt.Token, name string) ([]string, bool) {
-	if !t.Has(name) {
-		return nil, true
-	}
-	var v any
-	if err := t.Get(name, &v); err != nil {
+// get returns the claim name; found is false when it is absent.
+func (c *claims) get(name string) (v any, found bool) {
+	// Has first: Get builds an error value for an absent claim.
+	if !c.t.Has(name) || c.t.Get(name, &c.v) != nil {
 		return nil, false
+	}
+	return c.v, true
+}
+
+// optional stores the claim name in dst when present; a claim of another
+// type than T is refused.
+func optional[T any](c *claims, name string, dst *T) bool {
+	v, found := c.get(name)
+	if !found {
+		return true
+	}
+	tv, ok := v.(T)
+	*dst = tv
+	return ok
+}
+
+// stringList stores a claim holding an array of strings (or one string).
+func stringList(c *claims, name string, dst *[]string) bool {
+	v, found := c.get(name)
+	if !found {
+		return true
 	}
 	switch v := v.(type) {
 	case string:
-		return []string{v}, true
+		*dst = []string{v}
 	case []string:
-		return v, true
+		*dst = v
 	case []any:
 		out := make([]string, 0, len(v))
 		for _, e := range v {
 			s, ok := e.(string)
 			if !ok {
-				return nil, false
+				return false
 			}
 			out = append(out, s)
 		}
-		return out, true
+		*dst = out
+	default:
+		return false
 	}
-	return nil, false
+	return true
 }

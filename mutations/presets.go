@@ -7,33 +7,35 @@ import (
 	"github.com/gqljwt/gqljwt"
 )
 
-// The native shape follows django-graphql-jwt, the best-known vocabulary.
-// Expiry fields are Unix timestamps, as django-graphql-jwt's
-// refreshExpiresIn is.
-var (
-	tokenAuthArgs = []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}}
-	issuedFields  = []Field{
-		{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload},
-		{"tokenExpiresIn", ResultTokenExpiresAt}, {"refreshExpiresIn", ResultRefreshExpiresAt},
-	}
-)
-
-func nativeOperations(relay bool) []Operation {
+// djangoOperations are django-graphql-jwt's four mutations: the shape of
+// the Graphene presets and the base of the native one. login are
+// tokenAuth's arguments, issued the fields of a payload with a new token.
+func djangoOperations(relay bool, login []Arg, issued []Field) []Operation {
 	return []Operation{
-		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: relay, Args: tokenAuthArgs,
-			Fields: append(issuedFields[:len(issuedFields):len(issuedFields)], Field{"user", ResultUser})},
+		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: relay, Args: login,
+			Fields: append(issued[:len(issued):len(issued)], Field{"user", ResultUser})},
 		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: relay,
 			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{"payload", ResultPayload}}},
 		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: relay,
-			Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}},
-			Fields: issuedFields},
+			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}}, Fields: issued},
 		{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: relay,
 			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}}, Fields: []Field{{"revoked", ResultRevokedAt}}},
-		{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: relay,
-			Fields: []Field{{"success", ResultSuccess}, {"revoked", ResultRevokedAt}}},
-		{Kind: LogoutAll, Name: "logoutAll", TypeName: "LogoutAll", Relay: relay,
-			Fields: []Field{{"success", ResultSuccess}, {"revoked", ResultRevokedAt}}},
 	}
+}
+
+// nativeOperations add email login, tokenExpiresIn, logout and logoutAll
+// to django-graphql-jwt's mutations. Expiry fields are Unix timestamps, as
+// django-graphql-jwt's refreshExpiresIn is.
+func nativeOperations(relay bool) []Operation {
+	login := []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}}
+	issued := []Field{
+		{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload},
+		{"tokenExpiresIn", ResultTokenExpiresAt}, {"refreshExpiresIn", ResultRefreshExpiresAt},
+	}
+	revoked := []Field{{"success", ResultSuccess}, {"revoked", ResultRevokedAt}}
+	return append(djangoOperations(relay, login, issued),
+		Operation{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: relay, Fields: revoked},
+		Operation{Kind: LogoutAll, Name: "logoutAll", TypeName: "LogoutAll", Relay: relay, Fields: revoked})
 }
 
 // Native is gqljwt's own shape, django-graphql-jwt's classic mutations plus
@@ -58,18 +60,9 @@ var Native = Preset{Name: "native", Operations: nativeOperations(false)}
 var NativeRelay = Preset{Name: "native-relay", Operations: nativeOperations(true)}
 
 func grapheneOperations(relay bool) []Operation {
-	credentials := []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}
+	login := []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}
 	issued := []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload}, {"refreshExpiresIn", ResultRefreshExpiresAt}}
-	return []Operation{
-		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: relay, Args: credentials,
-			Fields: append(issued[:len(issued):len(issued)], Field{"user", ResultUser})},
-		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: relay,
-			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{"payload", ResultPayload}}},
-		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}}, Fields: issued},
-		{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}}, Fields: []Field{{"revoked", ResultRevokedAt}}},
-	}
+	return djangoOperations(relay, login, issued)
 }
 
 // Graphene is django-graphql-jwt (seed 000) in classic style: tokenAuth,
