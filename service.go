@@ -350,25 +350,20 @@ func wellFormed(token string, maxLen int) bool {
 		return false
 	}
 	dots, start := 0, 0
-	for i := 0; i <= len(token); i++ {
-		if i < len(token) && token[i] != '.' {
-			// A table lookup, not a switch over ranges: on random
-			// base64url text the branches mispredict and the scan cost
-			// eight times more.
-			if base64URLValue[token[i]] < 0 {
-				return false
-			}
+	for i := 0; i < len(token); i++ {
+		// A table lookup, with the rare dot off the hot branch: on random
+		// base64url text a switch over character ranges mispredicts and
+		// costs several times more.
+		if base64URLValue[token[i]] >= 0 {
 			continue
 		}
-		if !canonicalSegment(token[start:i]) {
+		if token[i] != '.' || dots == 2 || !canonicalSegment(token[start:i]) {
 			return false
 		}
-		if i < len(token) {
-			dots++
-			start = i + 1
-		}
+		dots++
+		start = i + 1
 	}
-	return dots == 2
+	return dots == 2 && canonicalSegment(token[start:])
 }
 
 // canonicalSegment reports whether seg, made of base64url characters, is
