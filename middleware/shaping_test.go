@@ -21,8 +21,11 @@ func TestRewrite(t *testing.T) {
 	tests := []struct {
 		name, contentType, body, want string
 	}{
-		{"json", "application/json; charset=utf-8", `{"data":{"n":12345678901234567890}}`, `{"data":{"n":12345678901234567890},"ok":true}`},
-		{"errors", "application/json", `{"data":null,"errors":[{"message":"x"}]}`, `{"data":null,"errors":[{"message":"x"}],"ok":false}`},
+		{"json", "application/json; charset=utf-8", `{"data":{"n":12345678901234567890}}`, `{"ok":true,"data":{"n":12345678901234567890}}`},
+		{"errors", "application/json", `{"data":null,"errors":[{"message":"x"}]}`, `{"ok":false,"errors":[{"message":"x"}],"data":null}`},
+		{"member order", "application/json",
+			`{"data":{"login":null},"errors":[{"extensions":{"code":"C"},"path":["login"],"zeta":1,"locations":[{"column":3,"line":2}],"message":"m"}]}`,
+			`{"ok":false,"errors":[{"message":"m","locations":[{"line":2,"column":3}],"path":["login"],"extensions":{"code":"C"},"zeta":1}],"data":{"login":null}}`},
 		{"html passes", "text/html", `<html>{"not":"json"}</html>`, `<html>{"not":"json"}</html>`},
 		{"broken json passes", "application/json", `{"data":`, `{"data":`},
 	}
