@@ -21,16 +21,11 @@ var strictBase64 = base64.RawURLEncoding.Strict()
 
 // keyring is an immutable set of keys; rotation swaps the whole ring.
 type keyring struct {
-	alg     string
-	signer  *jwtauth.JWTAuth
-	signKID string
+	alg    string
+	signer *jwtauth.JWTAuth
 	// byKID holds one verifier per key, the signing key included.
 	byKID map[string]*jwtauth.JWTAuth
-	// single is the only verifier when the ring has exactly one key, which
-	// lets the common case skip the kid lookup.
-	single    *jwtauth.JWTAuth
-	singleKID string
-	jwks      []byte // public JWK set, nil for HS256
+	jwks  []byte // public JWK set, nil for HS256
 }
 
 func newKeyring(cfg Config) (*keyring, error) {
@@ -38,7 +33,7 @@ func newKeyring(cfg Config) (*keyring, error) {
 	if !ok {
 		return nil, fmt.Errorf("gqljwt: unknown algorithm %q", cfg.Algorithm)
 	}
-	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*jwtauth.JWTAuth{}, signKID: cfg.SigningKey.ID}
+	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*jwtauth.JWTAuth{}}
 	opts := validateOptions(cfg, tokenTypeAccess)
 	pubSet := jwk.NewSet()
 	for i, k := range append([]Key{cfg.SigningKey}, cfg.VerificationKeys...) {
@@ -89,9 +84,6 @@ func newKeyring(cfg Config) (*keyring, error) {
 			}
 		}
 	}
-	if len(ring.byKID) == 1 {
-		ring.single, ring.singleKID = ring.signer, ring.signKID
-	}
 	if cfg.Algorithm != HS256 {
 		b, err := json.Marshal(pubSet)
 		if err != nil {
@@ -121,9 +113,6 @@ func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
 	alg, kid, ok := parseJOSEHeader(buf[:n])
 	if !ok || string(alg) != ring.alg {
 		return nil, false
-	}
-	if ring.single != nil {
-		return ring.single, string(kid) == ring.singleKID
 	}
 	ja, found := ring.byKID[string(kid)]
 	return ja, found

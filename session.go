@@ -186,16 +186,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: refresh needs Config.Users"))
 	}
-	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
-		return nil, errInvalidRefresh
-	}
-	hash := hashToken(refreshToken)
-	rec, err := s.cfg.Refresh.Get(ctx, hash)
+	rec, err := s.lookupRefresh(ctx, refreshToken)
 	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil, errInvalidRefresh
 	case err != nil:
-		return nil, ErrUnavailable.WithCause(err)
+		return nil, err
 	case rec.Revoked:
 		return nil, errRevokedRefresh
 	case rec.Rotated:
@@ -218,7 +212,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		if err != nil {
 			return nil, err
 		}
-		switch err := s.cfg.Refresh.Rotate(ctx, hash, next); {
+		switch err := s.cfg.Refresh.Rotate(ctx, rec.Hash, next); {
 		case errors.Is(err, ErrRefreshReused):
 			return nil, errRevokedRefresh
 		case errors.Is(err, ErrNotFound):
@@ -232,6 +226,22 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		return nil, err
 	}
 	return sess, nil
+}
+
+// lookupRefresh finds the record of a presented refresh token, bounding
+// the input before it is hashed.
+func (s *Service) lookupRefresh(ctx context.Context, refreshToken string) (RefreshRecord, error) {
+	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
+		return RefreshRecord{}, errInvalidRefresh
+	}
+	rec, err := s.cfg.Refresh.Get(ctx, hashToken(refreshToken))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return RefreshRecord{}, errInvalidRefresh
+	case err != nil:
+		return RefreshRecord{}, ErrUnavailable.WithCause(err)
+	}
+	return rec, nil
 }
 
 var (
@@ -301,15 +311,9 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) e
 	if s.cfg.Refresh == nil {
 		return errNoRefreshStore
 	}
-	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
-		return errInvalidRefresh
-	}
-	rec, err := s.cfg.Refresh.Get(ctx, hashToken(refreshToken))
-	if errors.Is(err, ErrNotFound) {
-		return errInvalidRefresh
-	}
+	rec, err := s.lookupRefresh(ctx, refreshToken)
 	if err != nil {
-		return ErrUnavailable.WithCause(err)
+		return err
 	}
 	if err := s.cfg.Refresh.RevokeFamily(ctx, rec.Family); err != nil {
 		return ErrUnavailable.WithCause(err)

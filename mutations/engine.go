@@ -84,41 +84,40 @@ func (e *engine) check(op Operation) error {
 		}
 	}
 	walk(op.Args)
-	needs := func(cond bool, what string) error {
-		if !cond {
-			return errors.New(what)
-		}
-		return nil
-	}
 	switch op.Kind {
 	case Login:
-		if err := needs(cfg.Users != nil, "login needs gqljwt.Config.Users"); err != nil {
-			return err
-		}
-		if !roles[ArgPassword] && !roles[ArgProvider] {
+		switch {
+		case cfg.Users == nil:
+			return errors.New("login needs gqljwt.Config.Users")
+		case !roles[ArgPassword] && !roles[ArgProvider]:
 			return errors.New("a login operation needs a password or a provider argument")
+		case op.ReturnsUser && e.preset.TokenHeader == "":
+			return errors.New("a login returning the user needs the preset's TokenHeader to hand out the token")
 		}
 	case Refresh:
+		switch {
+		case cfg.Users == nil:
+			return errors.New("refresh needs gqljwt.Config.Users")
 		// An operation that also takes an access token still works in
 		// single-token mode; one that only takes refresh tokens does not.
-		if roles[ArgRefreshToken] && !roles[ArgToken] {
-			if err := needs(cfg.Refresh != nil, "an operation taking only refresh tokens needs gqljwt.Config.Refresh"); err != nil {
-				return err
-			}
+		case roles[ArgRefreshToken] && !roles[ArgToken] && cfg.Refresh == nil:
+			return errors.New("an operation taking only refresh tokens needs gqljwt.Config.Refresh")
 		}
-		return needs(cfg.Users != nil, "refresh needs gqljwt.Config.Users")
 	case Revoke:
-		return needs(roles[ArgRefreshToken], "revoke needs a refreshToken argument")
+		if !roles[ArgRefreshToken] {
+			return errors.New("revoke needs a refreshToken argument")
+		}
 	case RevokeUserSecret, RefreshUserSecret:
-		return needs(cfg.Versions != nil && cfg.Users != nil, "user secrets need gqljwt.Config.Versions and Users")
+		if cfg.Versions == nil || cfg.Users == nil {
+			return errors.New("user secrets need gqljwt.Config.Versions and Users")
+		}
 	case LinkIdentity:
-		return needs(e.opts.Identities != nil && cfg.Users != nil, "linking identities needs Options.Identities")
+		if e.opts.Identities == nil || cfg.Users == nil {
+			return errors.New("linking identities needs Options.Identities")
+		}
 	case Verify, Logout, LogoutAll:
 	default:
 		return fmt.Errorf("unknown kind %q", op.Kind)
-	}
-	if op.ReturnsUser && e.preset.TokenHeader == "" && op.Kind == Login {
-		return errors.New("an operation returning the user needs the preset's TokenHeader to hand out the token")
 	}
 	return nil
 }
