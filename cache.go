@@ -58,10 +58,13 @@ func (v *verifiedCache) get(token string) (*Identity, bool) {
 // starts the TTL when Set runs, a moment after the caller computed it.
 const expiryMargin = time.Second
 
-// add holds id for at most ttl, the token's remaining lifetime.
-func (v *verifiedCache) add(token string, id *Identity, ttl time.Duration) {
-	ttl -= expiryMargin
-	if v.c == nil || ttl <= 0 || v.c.ItemCount() >= v.max {
+// add holds id until shortly before its token expires by the clock now.
+func (v *verifiedCache) add(token string, id *Identity, now func() time.Time) {
+	if v.c == nil || v.c.ItemCount() >= v.max {
+		return
+	}
+	ttl := id.ExpiresAt.Sub(now()) - expiryMargin
+	if ttl <= 0 {
 		return
 	}
 	v.c.Set(token, id, ttl)

@@ -95,7 +95,13 @@ func (id *Identity) JWT() jwt.Token {
 // identityFromToken reads a verified token. ok is false when a claim gqljwt
 // needs has the wrong type, which a token we issued never has.
 func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
-	id := &Identity{Token: raw, parsed: &lazyToken{}}
+	// One allocation for the identity and its lazy token.
+	box := &struct {
+		id   Identity
+		lazy lazyToken
+	}{}
+	id := &box.id
+	id.Token, id.parsed = raw, &box.lazy
 	id.Subject, _ = t.Subject()
 	id.TokenID, _ = t.JwtID()
 	id.IssuedAt, _ = t.IssuedAt()
@@ -103,7 +109,7 @@ func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
 	if id.Subject == "" || id.TokenID == "" || id.ExpiresAt.IsZero() {
 		return nil, false
 	}
-	c := &claims{t: t}
+	c := newClaims(t)
 	var scope string
 	var scp []string
 	var orig, ver float64
@@ -131,16 +137,34 @@ func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
 	return id, true
 }
 
-// claims reads private claims through one reusable destination: every
-// pointer handed to jwx's Get escapes, so one variable costs one
-// allocation instead of one per claim.
+// claims reads the private claims of a token.
 type claims struct {
-	t jwt.Token
+	// private is jwx's own map of private claims, read without copying or
+	// locking: the token was just parsed and nothing else holds it. nil
+	// when the token has none or its type does not expose them; then
+	// t.Get serves.
+	private map[string]any
+	t       jwt.Token
+	// v is the one destination for t.Get: every pointer handed to Get
+	// escapes, so one variable costs one allocation instead of one per
+	// claim.
 	v any
+}
+
+func newClaims(t jwt.Token) *claims {
+	c := &claims{t: t}
+	if p, ok := t.(interface{ PrivateClaims() map[string]any }); ok {
+		c.private = p.PrivateClaims()
+	}
+	return c
 }
 
 // get returns the claim name; found is false when it is absent.
 func (c *claims) get(name string) (v any, found bool) {
+	if c.private != nil {
+		v, found = c.private[name]
+		return v, found
+	}
 	// Has first: Get builds an error value for an absent claim.
 	if !c.t.Has(name) || c.t.Get(name, &c.v) != nil {
 		return nil, false

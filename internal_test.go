@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
 // TestHeaderPin checks the algorithm pin on its own, without jwx behind it.
@@ -14,7 +17,7 @@ func TestHeaderPin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring, err := newKeyring(cfg)
+	ring, err := newKeyring(cfg, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,5 +97,70 @@ func TestCacheEntryExpiresWithToken(t *testing.T) {
 	}
 	if exp.After(tok.ExpiresAt) {
 		t.Errorf("cache entry expires at %v, after the token (%v)", exp, tok.ExpiresAt)
+	}
+}
+
+// TestClaimReadersAgree: the identity read through jwx's private-claims map
+// is the one read through Token.Get, which serves token types that do not
+// expose the map.
+func TestClaimReadersAgree(t *testing.T) {
+	s, err := New(Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// getOnly hides PrivateClaims, leaving the Token interface.
+	type getOnly struct{ jwt.Token }
+	base := map[string]any{
+		jwt.SubjectKey: "u1", jwt.JwtIDKey: "j1", jwt.IssuedAtKey: time.Unix(1000, 0), jwt.ExpirationKey: time.Unix(2000, 0),
+		claimSessionID: "s1", "username": "ann", "roles": []any{"admin", "reader"},
+		"scope": "read write", "scp": []any{"write", "admin:all"}, claimOriginalIssuedAt: float64(500), claimTokenVersion: float64(3),
+	}
+	tests := []struct {
+		name   string
+		change map[string]any
+		ok     bool
+	}{
+		{"every claim", nil, true},
+		{"one role as a string", map[string]any{"roles": "admin"}, true},
+		{"no private claims", map[string]any{claimSessionID: nil, "username": nil, "roles": nil, "scope": nil, "scp": nil, claimOriginalIssuedAt: nil, claimTokenVersion: nil}, true},
+		{"username not a string", map[string]any{"username": float64(7)}, false},
+		{"a role not a string", map[string]any{"roles": []any{"admin", float64(1)}}, false},
+		{"negative version", map[string]any{claimTokenVersion: float64(-1)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := jwt.New()
+			for k, v := range base {
+				if nv, changed := tt.change[k]; changed {
+					v = nv
+				}
+				if v == nil {
+					continue
+				}
+				if err := tok.Set(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fromMap, okMap := s.identityFromToken("raw", tok)
+			fromGet, okGet := s.identityFromToken("raw", getOnly{tok})
+			if okMap != tt.ok || okGet != tt.ok {
+				t.Fatalf("ok: map %v, Get %v, want %v", okMap, okGet, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			fromMap.parsed, fromGet.parsed = nil, nil
+			if !reflect.DeepEqual(fromMap, fromGet) {
+				t.Errorf("identities differ:\nmap %+v\nGet %+v", fromMap, fromGet)
+			}
+			if tt.change == nil {
+				want := &Identity{Subject: "u1", Username: "ann", Roles: []string{"admin", "reader"}, Scopes: []string{"read", "write", "admin:all"},
+					TokenID: "j1", SessionID: "s1", Token: "raw", IssuedAt: time.Unix(1000, 0).UTC(), ExpiresAt: time.Unix(2000, 0).UTC(),
+					OriginalIssuedAt: time.Unix(500, 0), TokenVersion: 3}
+				if !reflect.DeepEqual(fromMap, want) {
+					t.Errorf("identity\n got %+v\nwant %+v", fromMap, want)
+				}
+			}
+		})
 	}
 }

@@ -28,13 +28,13 @@ type keyring struct {
 	jwks  []byte // public JWK set, nil for HS256
 }
 
-func newKeyring(cfg Config) (*keyring, error) {
+func newKeyring(cfg Config, wallClock bool) (*keyring, error) {
 	sigAlg, ok := jwa.LookupSignatureAlgorithm(cfg.Algorithm)
 	if !ok {
 		return nil, fmt.Errorf("gqljwt: unknown algorithm %q", cfg.Algorithm)
 	}
 	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*jwtauth.JWTAuth{}}
-	opts := validateOptions(cfg, tokenTypeAccess)
+	opts := validateOptions(cfg, tokenTypeAccess, wallClock)
 	pubSet := jwk.NewSet()
 	for i, k := range append([]Key{cfg.SigningKey}, cfg.VerificationKeys...) {
 		verifyKey := k.Public

@@ -38,7 +38,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ring, err := newKeyring(cfg)
+	ring, err := newKeyring(cfg, wallClock)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
 	if err := s.checkRevocation(ctx, id); err != nil {
 		return nil, err
 	}
-	s.verified.add(token, id, id.ExpiresAt.Sub(s.cfg.Now()))
+	s.verified.add(token, id, s.cfg.Now)
 	return id, nil
 }
 
@@ -214,15 +214,24 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 
 // validateOptions are the claim checks of every token of type typ. exp is
 // required explicitly: jwx skips the expiry check when the claim is absent.
-func validateOptions(cfg Config, typ string) []jwt.ValidateOption {
+//
+// The required claims and the type travel as one option, allOf, because
+// jwt.Validate unpacks every option through reflection on every call: one
+// option per check cost more than the checks. wallClock leaves out
+// WithClock, whose default is the same time.Now.
+func validateOptions(cfg Config, typ string, wallClock bool) []jwt.ValidateOption {
 	opts := []jwt.ValidateOption{
-		jwt.WithRequiredClaim(jwt.ExpirationKey),
-		jwt.WithRequiredClaim(jwt.IssuedAtKey),
-		jwt.WithRequiredClaim(jwt.SubjectKey),
-		jwt.WithRequiredClaim(jwt.JwtIDKey),
-		jwt.WithClaimValue(claimTokenType, typ),
+		jwt.WithValidator(allOf{
+			jwt.IsRequired(jwt.ExpirationKey),
+			jwt.IsRequired(jwt.IssuedAtKey),
+			jwt.IsRequired(jwt.SubjectKey),
+			jwt.IsRequired(jwt.JwtIDKey),
+			jwt.ClaimValueIs(claimTokenType, typ),
+		}),
 		jwt.WithAcceptableSkew(cfg.Leeway),
-		jwt.WithClock(jwt.ClockFunc(cfg.Now)),
+	}
+	if !wallClock {
+		opts = append(opts, jwt.WithClock(jwt.ClockFunc(cfg.Now)))
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -231,6 +240,18 @@ func validateOptions(cfg Config, typ string) []jwt.ValidateOption {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
 	return opts
+}
+
+// allOf is a jwx validator that passes when each of its validators does.
+type allOf []jwt.Validator
+
+func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
+	for _, v := range vs {
+		if err := v.Validate(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkRevocation runs on every verification, cached or not: the token's
@@ -319,7 +340,7 @@ func (s *Service) RotateKeys(signing Key, verification ...Key) error {
 	if err != nil {
 		return err
 	}
-	ring, err := newKeyring(cfg)
+	ring, err := newKeyring(cfg, s.wallClock)
 	if err != nil {
 		return err
 	}
