@@ -127,11 +127,13 @@ type Config struct {
 	// LoginWindow is the throttling window (default 15 min).
 	LoginWindow time.Duration
 
-	// Revocations records revoked access tokens by jti. Nil selects an
-	// in-process store; use a shared one when several instances serve.
+	// Revocations records revoked access tokens and ended sessions. Nil
+	// selects an in-process store; use a shared one when several instances
+	// serve.
 	Revocations RevocationStore
 	// Versions supplies per-user token versions. When set, every token
 	// carries its user's version and is refused once the version moves on.
+	// Nil selects Users when it is a VersionStore too (memstore.Users is).
 	Versions VersionStore
 	// VersionCacheTTL is how long a looked-up token version is reused before
 	// Versions is asked again (default 5 s). A version bumped through this
@@ -235,6 +237,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if vs, ok := cfg.Users.(VersionStore); ok && cfg.Versions == nil {
+		cfg.Versions = vs
 	}
 	return cfg, nil
 }

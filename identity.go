@@ -45,6 +45,9 @@ type Identity struct {
 	// ring is the keyring that verified the token; a cached identity is
 	// only served while that ring is still the current one.
 	ring *keyring
+	// sessionKey is SessionID's RevocationStore key, built once so that
+	// the check on every request allocates nothing.
+	sessionKey string
 }
 
 type lazyToken struct {
@@ -122,6 +125,9 @@ func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
 		optional(c, claimTokenVersion, &ver)
 	if !ok || ver < 0 {
 		return nil, false
+	}
+	if id.SessionID != "" {
+		id.sessionKey = sessionRevocationKey(id.SessionID)
 	}
 	id.Scopes = strings.Fields(scope)
 	for _, sc := range scp {

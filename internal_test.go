@@ -156,7 +156,7 @@ func TestClaimReadersAgree(t *testing.T) {
 			if tt.change == nil {
 				want := &Identity{Subject: "u1", Username: "ann", Roles: []string{"admin", "reader"}, Scopes: []string{"read", "write", "admin:all"},
 					TokenID: "j1", SessionID: "s1", Token: "raw", IssuedAt: time.Unix(1000, 0).UTC(), ExpiresAt: time.Unix(2000, 0).UTC(),
-					OriginalIssuedAt: time.Unix(500, 0), TokenVersion: 3}
+					OriginalIssuedAt: time.Unix(500, 0), TokenVersion: 3, sessionKey: "sid:s1"}
 				if !reflect.DeepEqual(fromMap, want) {
 					t.Errorf("identity\n got %+v\nwant %+v", fromMap, want)
 				}

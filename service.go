@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,7 +24,12 @@ type Service struct {
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
 	versions *cache.Cache // subject -> uint64, for Config.VersionCacheTTL
-	throttle *throttle
+	// versionGen counts bumps; a version read from the store is cached
+	// only if no bump ran meanwhile. versionMu orders that check against
+	// a bump's delete.
+	versionGen atomic.Uint64
+	versionMu  sync.Mutex
+	throttle   *throttle
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
@@ -254,16 +260,21 @@ func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
 	return nil
 }
 
-// checkRevocation runs on every verification, cached or not: the token's
-// jti must not be denylisted and, with a VersionStore, its version must be
-// the user's current one. A store error refuses the token.
+// checkRevocation runs on every verification, cached or not: neither the
+// token's jti nor its session may be revoked and, with a VersionStore, its
+// version must be the user's current one. A store error refuses the token.
 func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
-	revoked, err := s.cfg.Revocations.IsRevoked(ctx, id.TokenID)
-	if err != nil {
-		return ErrUnavailable.WithCause(err)
-	}
-	if revoked {
-		return ErrTokenRevoked
+	for _, key := range [...]string{id.TokenID, id.sessionKey} {
+		if key == "" {
+			continue
+		}
+		revoked, err := s.cfg.Revocations.IsRevoked(ctx, key)
+		if err != nil {
+			return ErrUnavailable.WithCause(err)
+		}
+		if revoked {
+			return ErrTokenRevoked
+		}
 	}
 	if s.cfg.Versions == nil {
 		return nil
@@ -285,13 +296,18 @@ func (s *Service) tokenVersion(ctx context.Context, subject string) (uint64, err
 	if v, ok := s.versions.Get(subject); ok {
 		return v.(uint64), nil
 	}
+	gen := s.versionGen.Load()
 	v, err := s.cfg.Versions.TokenVersion(ctx, subject)
 	if err != nil {
 		return 0, err
 	}
-	if s.versions.ItemCount() < defaultVersionCacheSize {
+	// A bump that ran while the store answered makes v stale: caching it
+	// would undo the bump here for VersionCacheTTL.
+	s.versionMu.Lock()
+	if s.versionGen.Load() == gen && s.versions.ItemCount() < defaultVersionCacheSize {
 		s.versions.SetDefault(subject, v)
 	}
+	s.versionMu.Unlock()
 	return v, nil
 }
 
@@ -311,20 +327,29 @@ func (s *Service) RevokeAccessToken(ctx context.Context, id *Identity) error {
 }
 
 // BumpTokenVersion invalidates every token of subject (access and refresh)
-// by moving the user's token version on. It needs Config.Versions.
+// by moving the user's token version on. It needs Config.Versions. An
+// unknown subject answers ErrBadUserInput, which also matches ErrNotFound
+// with errors.Is.
 func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64, error) {
 	if s.cfg.Versions == nil {
-		return 0, ErrInternal.WithCause(errors.New("gqljwt: BumpTokenVersion needs Config.Versions"))
+		return 0, errNoVersionStore("BumpTokenVersion")
 	}
 	v, err := s.cfg.Versions.BumpTokenVersion(ctx, subject)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return 0, ErrNotFound
+			return 0, ErrBadUserInput.WithMessage("No such user").WithCause(err)
 		}
 		return 0, ErrUnavailable.WithCause(err)
 	}
+	s.versionMu.Lock()
+	s.versionGen.Add(1)
 	s.versions.Delete(subject)
+	s.versionMu.Unlock()
 	return v, nil
+}
+
+func errNoVersionStore(what string) *Error {
+	return ErrInternal.WithCause(fmt.Errorf("gqljwt: %s needs Config.Versions", what))
 }
 
 // RotateKeys replaces the signing key and the accepted verification keys

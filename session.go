@@ -81,12 +81,18 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if u != nil {
 		accountKey = "user:" + u.ID
 	}
-	addrKey := "addr:" + ClientAddr(ctx)
 	ok, retry := s.throttle.reserve(accountKey, s.cfg.MaxLoginFailures)
 	if !ok {
 		return nil, tooManyAttempts(retry)
 	}
-	if ok, retry = s.throttle.reserve(addrKey, s.cfg.MaxAddressFailures); !ok {
+	// Without a recorded request (no Verifier, a login from a job) there
+	// is no address, and one shared key would let anyone lock everyone
+	// out: only the per-account limit applies then.
+	addrKey, addrLimit := "addr:"+ClientAddr(ctx), s.cfg.MaxAddressFailures
+	if addrKey == "addr:" {
+		addrLimit = 0
+	}
+	if ok, retry = s.throttle.reserve(addrKey, addrLimit); !ok {
 		s.throttle.release(accountKey)
 		return nil, tooManyAttempts(retry)
 	}
@@ -193,8 +199,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 	case rec.Revoked:
 		return nil, errRevokedRefresh
 	case rec.Rotated:
-		if err := s.cfg.Refresh.RevokeFamily(ctx, rec.Family); err != nil {
-			return nil, ErrUnavailable.WithCause(err)
+		// Reuse: the token was stolen or the client is confused; either
+		// way the session ends (RFC 9700, section 4.14.2).
+		if err := s.endSession(ctx, rec.Family); err != nil {
+			return nil, err
 		}
 		return nil, errRevokedRefresh
 	}
@@ -214,6 +222,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		}
 		switch err := s.cfg.Refresh.Rotate(ctx, rec.Hash, next); {
 		case errors.Is(err, ErrRefreshReused):
+			if err := s.endSession(ctx, rec.Family); err != nil {
+				return nil, err
+			}
 			return nil, errRevokedRefresh
 		case errors.Is(err, ErrNotFound):
 			return nil, errInvalidRefresh
@@ -305,8 +316,9 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 	return &Session{ID: id.SessionID, User: u, Access: access, RefreshExpiresAt: deadline}, nil
 }
 
-// RevokeRefreshToken revokes a refresh token and the rest of its session
-// at once. An unknown token answers ErrTokenInvalid.
+// RevokeRefreshToken ends the session of a refresh token at once: its
+// refresh tokens and the access tokens issued in it. An unknown token
+// answers ErrTokenInvalid, one revoked before ErrTokenRevoked.
 func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
 	if s.cfg.Refresh == nil {
 		return errNoRefreshStore
@@ -315,42 +327,73 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) e
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Refresh.RevokeFamily(ctx, rec.Family); err != nil {
-		return ErrUnavailable.WithCause(err)
+	if rec.Revoked {
+		return errRevokedRefresh
+	}
+	if err := s.endSession(ctx, rec.Family); err != nil {
+		return err
+	}
+	if rec.Rotated {
+		// Presenting a rotated token is reuse, whatever it is presented to.
+		return errRevokedRefresh
 	}
 	return nil
 }
 
-// Logout ends the session of id: its access token is denylisted and its
-// refresh tokens revoked.
+// Logout ends the session of id: its access tokens, id's and any other
+// issued in the session, and its refresh tokens.
 func (s *Service) Logout(ctx context.Context, id *Identity) error {
 	if err := s.RevokeAccessToken(ctx, id); err != nil {
 		return err
 	}
-	if s.cfg.Refresh != nil && id.SessionID != "" {
-		if err := s.cfg.Refresh.RevokeFamily(ctx, id.SessionID); err != nil {
+	return s.endSession(ctx, id.SessionID)
+}
+
+// sessionRevocationKey is the RevocationStore entry that ends session sid.
+func sessionRevocationKey(sid string) string { return "sid:" + sid }
+
+// endSession revokes the session sid: its refresh-token family and, through
+// a RevocationStore entry checked on every request, every access token
+// carrying sid. Once the entry exists no token of the session can be minted
+// (refresh is refused by the revoked family, renewal by the entry), so the
+// entry may go when the session's last access token has expired: AccessTTL
+// after now, plus the leeway and a margin for an issue already under way.
+func (s *Service) endSession(ctx context.Context, sid string) error {
+	if sid == "" {
+		return nil
+	}
+	until := time.Now().Add(s.cfg.AccessTTL + s.cfg.Leeway + time.Minute)
+	if err := s.cfg.Revocations.RevokeToken(ctx, sessionRevocationKey(sid), until); err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	if s.cfg.Refresh != nil {
+		if err := s.cfg.Refresh.RevokeFamily(ctx, sid); err != nil {
 			return ErrUnavailable.WithCause(err)
 		}
 	}
 	return nil
 }
 
-// LogoutAll ends every session of id's user: all refresh tokens are
-// revoked and, with a VersionStore, the token version moves on so that
-// every access token is refused too; without one, only id's own access
-// token can be denylisted.
+// LogoutAll ends every session of id's user: all refresh tokens are revoked
+// and the token version moves on, so that every access token is refused
+// too. It needs Config.Versions: without token versions the access tokens of
+// the user's other sessions cannot be found, and LogoutAll refuses rather
+// than report a logout it did not do. A user deleted meanwhile has no token
+// left to refuse: that is success.
 func (s *Service) LogoutAll(ctx context.Context, id *Identity) error {
 	if id == nil {
 		return ErrUnauthenticated
+	}
+	if s.cfg.Versions == nil {
+		return errNoVersionStore("LogoutAll")
 	}
 	if s.cfg.Refresh != nil {
 		if err := s.cfg.Refresh.RevokeSubject(ctx, id.Subject); err != nil {
 			return ErrUnavailable.WithCause(err)
 		}
 	}
-	if s.cfg.Versions != nil {
-		_, err := s.BumpTokenVersion(ctx, id.Subject)
+	if _, err := s.BumpTokenVersion(ctx, id.Subject); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return s.RevokeAccessToken(ctx, id)
+	return nil
 }

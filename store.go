@@ -51,9 +51,10 @@ type UserStore interface {
 	CheckDummyPassword(ctx context.Context, password string)
 }
 
-// RevocationStore records access tokens revoked before their expiry, by jti.
-// It is asked on every request, the cached ones included; an error refuses
-// the request.
+// RevocationStore records access tokens revoked before their expiry, by jti,
+// and ended sessions, by "sid:" and the session ID (jtis never contain a
+// colon). It is asked on every request, the cached ones included; an error
+// refuses the request.
 type RevocationStore interface {
 	// RevokeToken marks tokenID revoked. The entry may be dropped after
 	// until (a wall-clock time), when the token has expired anyway.

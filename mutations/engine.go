@@ -115,7 +115,11 @@ func (e *engine) check(op Operation) error {
 		if e.opts.Identities == nil || cfg.Users == nil {
 			return errors.New("linking identities needs Options.Identities")
 		}
-	case Verify, Logout, LogoutAll:
+	case LogoutAll:
+		if cfg.Versions == nil {
+			return errors.New("logoutAll needs gqljwt.Config.Versions: without token versions the user's other sessions cannot be ended")
+		}
+	case Verify, Logout:
 	default:
 		return fmt.Errorf("unknown kind %q", op.Kind)
 	}
