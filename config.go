@@ -126,6 +126,10 @@ type Config struct {
 	MaxAddressFailures int
 	// LoginWindow is the throttling window (default 15 min).
 	LoginWindow time.Duration
+	// LoginThrottle holds the counts; nil gives the Service its own. Share
+	// one between the Services of a process that log in the same users.
+	// Its window is the LoginWindow.
+	LoginThrottle *LoginThrottle
 
 	// Revocations records revoked access tokens and ended sessions. Nil
 	// selects an in-process store; use a shared one when several instances
@@ -178,6 +182,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.VerificationKeys = keys
 
+	if t := cfg.LoginThrottle; t != nil {
+		if cfg.LoginWindow != 0 && cfg.LoginWindow != t.window {
+			return cfg, fmt.Errorf("gqljwt: LoginWindow (%s) differs from the LoginThrottle's window (%s)", cfg.LoginWindow, t.window)
+		}
+		cfg.LoginWindow = t.window
+	}
 	durations := []struct {
 		name string
 		v    *time.Duration
@@ -195,6 +205,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
+	}
+	if cfg.LoginThrottle == nil {
+		cfg.LoginThrottle = NewLoginThrottle(cfg.LoginWindow)
 	}
 	if cfg.AccessTTL > cfg.RefreshTTL {
 		return cfg, fmt.Errorf("gqljwt: AccessTTL (%s) is longer than RefreshTTL (%s)", cfg.AccessTTL, cfg.RefreshTTL)

@@ -29,7 +29,7 @@ type Service struct {
 	// a bump's delete.
 	versionGen atomic.Uint64
 	versionMu  sync.Mutex
-	throttle   *throttle
+	throttle   *LoginThrottle
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
@@ -51,7 +51,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: newThrottle(cfg.LoginWindow), wallClock: wallClock}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: cfg.LoginThrottle, wallClock: wallClock}
 	if cfg.Versions != nil {
 		s.versions = cache.New(cfg.VersionCacheTTL, time.Minute)
 	}

@@ -7,24 +7,34 @@ import (
 	"github.com/patrickmn/go-cache"
 )
 
-// throttle counts login attempts per key in a fixed window that starts with
-// the first attempt. An attempt is counted before the password is checked
-// (and handed back on success), so concurrent or aliased attempts cannot
-// slip in between a check and an increment.
-type throttle struct {
+// LoginThrottle counts login attempts per account and per client address,
+// in a fixed window that starts with the first attempt. An attempt is
+// counted before the password is checked (and handed back on success), so
+// concurrent or aliased attempts cannot slip in between a check and an
+// increment.
+//
+// New gives each Service its own. Services of one process that log in the
+// same users (one per endpoint, say) should share one through
+// Config.LoginThrottle; apart, each would grant an attacker its own budget.
+type LoginThrottle struct {
 	mu     sync.Mutex
 	c      *cache.Cache
 	window time.Duration
 }
 
-func newThrottle(window time.Duration) *throttle {
-	return &throttle{c: cache.New(window, time.Minute), window: window}
+// NewLoginThrottle returns an empty throttle with the given window; zero
+// or less means DefaultLoginWindow.
+func NewLoginThrottle(window time.Duration) *LoginThrottle {
+	if window <= 0 {
+		window = DefaultLoginWindow
+	}
+	return &LoginThrottle{c: cache.New(window, time.Minute), window: window}
 }
 
 // reserve counts one attempt for key. It refuses, counting nothing, when
 // max attempts are already counted, and then returns how long until the
 // window ends. max <= 0 disables the limit.
-func (t *throttle) reserve(key string, max int) (ok bool, retry time.Duration) {
+func (t *LoginThrottle) reserve(key string, max int) (ok bool, retry time.Duration) {
 	if max <= 0 {
 		return true, 0
 	}
@@ -46,7 +56,7 @@ func (t *throttle) reserve(key string, max int) (ok bool, retry time.Duration) {
 }
 
 // release hands back an attempt reserve counted, after a success.
-func (t *throttle) release(key string) {
+func (t *LoginThrottle) release(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n, exp, found := t.c.GetWithExpiration(key)
@@ -63,6 +73,6 @@ func (t *throttle) release(key string) {
 }
 
 // reset forgets key: a successful login clears its account's failures.
-func (t *throttle) reset(key string) {
+func (t *LoginThrottle) reset(key string) {
 	t.c.Delete(key)
 }

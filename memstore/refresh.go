@@ -10,8 +10,9 @@ import (
 )
 
 // RefreshTokens is an in-memory gqljwt.RefreshStore on go-cache. Records
-// expire with their tokens, so memory holds only live sessions. Compound
-// operations run under one mutex, which makes Rotate atomic.
+// are dropped ExpiredRetention after their tokens expire, so memory holds
+// live sessions and the recently expired. Compound operations run under one
+// mutex, which makes Rotate atomic.
 type RefreshTokens struct {
 	mu       sync.Mutex
 	records  *cache.Cache // hash -> *gqljwt.RefreshRecord
@@ -44,6 +45,11 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	return nil
 }
 
+// ExpiredRetention is how long a record outlives its token, so that a
+// client presenting an expired refresh token is told it expired
+// (TOKEN_EXPIRED, log in again) rather than that it is unknown.
+const ExpiredRetention = 24 * time.Hour
+
 // put stores rec and extends its family and subject index to live as long
 // as it. Callers hold s.mu.
 func (s *RefreshTokens) put(rec gqljwt.RefreshRecord) {
@@ -51,6 +57,7 @@ func (s *RefreshTokens) put(rec gqljwt.RefreshRecord) {
 	if ttl <= 0 {
 		return
 	}
+	ttl += ExpiredRetention
 	rec.Rotated, rec.Revoked = false, false
 	s.records.Set(rec.Hash, &rec, ttl)
 	f := &family{subject: rec.Subject}

@@ -3,10 +3,12 @@ package mutations
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -174,6 +176,9 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 		} else {
 			collect(op.Args, p.Args, &in)
 		}
+		if secretsInURL(p.Context, in) {
+			return nil, e.shape(errSecretsInURL)
+		}
 		out, err := e.run(p.Context, op, in)
 		if err != nil {
 			return nil, e.shape(err)
@@ -187,6 +192,27 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 		}
 		return out, nil
 	}
+}
+
+// secretRoles are the arguments that carry credentials or tokens.
+var secretRoles = []Role{ArgPassword, ArgToken, ArgRefreshToken, ArgCode}
+
+var errSecretsInURL = gqljwt.ErrBadUserInput.WithMessage("Send credentials and tokens in the request body: this request carries them in its URL, which servers and proxies log")
+
+// secretsInURL reports whether in carries a secret in an operation taken
+// from the URL, as graphql-go's handler does whenever the query string
+// has a "query" parameter, for GET and POST alike.
+func secretsInURL(ctx context.Context, in inputs) bool {
+	r, ok := gqljwt.RequestFromContext(ctx)
+	if !ok || r.URL.Query().Get("query") == "" {
+		return false
+	}
+	for _, role := range secretRoles {
+		if in.get(role) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, error) {
@@ -296,6 +322,23 @@ func requireIdentity(ctx context.Context) (*gqljwt.Identity, error) {
 	return nil, &out
 }
 
+// userID returns the userId argument as a database ID, decoding the
+// preset's global IDs.
+func (e *engine) userID(in inputs) string {
+	v := in.get(ArgUserID)
+	if e.preset.UserGlobalIDType == "" {
+		return v
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return v
+	}
+	if id, ok := strings.CutPrefix(string(b), e.preset.UserGlobalIDType+":"); ok && id != "" {
+		return id
+	}
+	return v
+}
+
 // mayManage reports whether the caller may act on userID's account.
 func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity, error) {
 	id, err := requireIdentity(ctx)
@@ -312,7 +355,7 @@ func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity
 }
 
 func (e *engine) userSecret(ctx context.Context, op Operation, in inputs, out *outcome) error {
-	userID := in.get(ArgUserID)
+	userID := e.userID(in)
 	id, err := e.mayManage(ctx, userID)
 	if err != nil {
 		return err

@@ -108,7 +108,8 @@ func Envelope(body map[string]any) {
 // LinkedIdentitiesField. refreshToken returns no new refresh token, so it
 // does not rotate.
 var WPGraphQL = Preset{
-	Name: "wpgraphql",
+	Name:             "wpgraphql",
+	UserGlobalIDType: "user",
 	Operations: []Operation{
 		{Kind: Login, Name: "login", TypeName: "Login", Relay: true,
 			Args: []Arg{

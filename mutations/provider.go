@@ -29,7 +29,7 @@ type Identifier interface {
 }
 
 func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) error {
-	userID := in.get(ArgUserID)
+	userID := e.userID(in)
 	if _, err := e.mayManage(ctx, userID); err != nil {
 		return err
 	}

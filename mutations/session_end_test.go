@@ -2,6 +2,7 @@ package mutations_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/memstore"
@@ -109,3 +110,16 @@ func TestLogoutAllNeedsVersions(t *testing.T) {
 
 // noVersions hides memstore.Users' VersionStore methods.
 type noVersions struct{ gqljwt.UserStore }
+
+// TestExpiredRefreshToken: a refresh token presented after it expired, by
+// the wall clock the store keeps, is reported as expired, so the client
+// knows to log in again; it is not confused with an unknown token.
+func TestExpiredRefreshToken(t *testing.T) {
+	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens(), AccessTTL: time.Second, RefreshTTL: time.Second}})
+	_, refresh := e.login("alice", "alice-password")
+	time.Sleep(1100 * time.Millisecond)
+	r := e.do("", refreshQuery, map[string]any{"refreshToken": refresh})
+	if r.code(t) != "TOKEN_EXPIRED" || r.Errors[0]["message"] != "Refresh token has expired" || r.field("refreshToken") != nil {
+		t.Fatalf("expired refresh token: %s", r.Raw)
+	}
+}

@@ -128,6 +128,11 @@ type Operation struct {
 type Preset struct {
 	Name       string
 	Operations []Operation
+	// UserGlobalIDType, when set, makes userId arguments accept the API's
+	// Relay-style global IDs as well as database IDs: standard base64 of
+	// the type, a colon and the ID (WPGraphQL: "user", so "dXNlcjoy" is
+	// user 2).
+	UserGlobalIDType string
 	// TokenHeader, when set, makes every operation that issues an access
 	// token also send it in this response header as "Bearer <token>",
 	// exposed to browsers through Access-Control-Expose-Headers.

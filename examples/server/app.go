@@ -123,6 +123,9 @@ func newApp(o options) (*app, error) {
 	}
 	refresh := memstore.NewRefreshTokens()
 	revocations := gqljwt.NewMemoryRevocations()
+	// One throttle for all endpoints: they log in the same users, and
+	// apart each would grant an attacker its own budget.
+	throttle := gqljwt.NewLoginThrottle(0)
 	posts := newBlog()
 
 	r := chi.NewRouter()
@@ -135,7 +138,7 @@ func newApp(o options) (*app, error) {
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
 		auth, err := gqljwt.New(gqljwt.Config{
-			Secret: o.secret, Users: a.users, Versions: a.users, Refresh: refresh, Revocations: revocations,
+			Secret: o.secret, Users: a.users, Versions: a.users, Refresh: refresh, Revocations: revocations, LoginThrottle: throttle,
 			AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
 		})
 		if err != nil {

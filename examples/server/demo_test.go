@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gqljwt/gqljwt"
 )
 
 // TestDemoSchemaOnEveryEndpoint: each endpoint serves the demo schema with
@@ -95,5 +97,22 @@ func TestSigningSecret(t *testing.T) {
 	s, generated, err = signingSecret(string(testSecret))
 	if err != nil || generated || string(s) != string(testSecret) {
 		t.Errorf("configured secret: %v %v", err, generated)
+	}
+}
+
+// TestLoginThrottleSpansEndpoints: the endpoints share one login throttle,
+// so failures on one count on every other.
+func TestLoginThrottleSpansEndpoints(t *testing.T) {
+	s := newServer(t, options{})
+	deLogin := operation(t, seed(t, "004"), "mutation Login(", 0)
+	toggleLogin := operation(t, seed(t, "003"), "query($email:String", 0)
+	for i := 0; i < gqljwt.DefaultMaxLoginFailures; i++ {
+		if r := s.post("/de", deLogin, map[string]any{"email": "bob@example.com", "password": "wrong"}); r.str("errors", 0, "message") != "Incorrect email or password" {
+			t.Fatalf("failure %d on /de: %s", i, r.raw)
+		}
+	}
+	r := s.post("/toggle", toggleLogin, map[string]any{"username": "bob", "password": "bob-password"})
+	if r.get("data", "loginUser") != nil || r.str("errors", 0, "extensions", "code") != "TOO_MANY_ATTEMPTS" {
+		t.Fatalf("bob on /toggle after failures on /de: %s", r.raw)
 	}
 }

@@ -81,6 +81,17 @@ func TestSeed001CollectiveAccess(t *testing.T) {
 	if r.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("Referrer-Policy %q", r.header.Get("Referrer-Policy"))
 	}
+	// The login query sent in a URL is refused: URLs are logged, and this
+	// one would log the password. The same query in a body works (above).
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, _ = http.NewRequest(method, s.url+path+"?query="+url.QueryEscape(login), nil)
+		req.Header.Set("Accept", "application/json")
+		r = s.send(req)
+		if r.get("ok") != false || r.get("data", "login") != nil || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" ||
+			r.str("errors", 0, "message") != "Send credentials and tokens in the request body: this request carries them in its URL, which servers and proxies log" {
+			t.Errorf("login in the URL of a %s: %s", method, r.raw)
+		}
+	}
 	// Without a token the envelope says so.
 	r = s.post(path, me, nil)
 	if r.get("ok") != false || r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" {

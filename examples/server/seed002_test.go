@@ -185,7 +185,8 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	if !strings.Contains(link, "response.\n) {") {
 		t.Fatalf("the seed's linkUserIdentity changed: %q", link)
 	}
-	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "2", "code": provider.authorize(t, "acct-42"), "state": s.state(t)}
+	// userId is "either the global or database ID": bob's global ID here.
+	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "dXNlcjoy", "code": provider.authorize(t, "acct-42"), "state": s.state(t)}
 	r = s.post(path, link, vars, "Authorization", "Bearer "+auth)
 	if r.get("data", "linkUserIdentity", "success") != true ||
 		!jsonEqual(t, mustJSON(t, r.get("data", "linkUserIdentity", "user", "auth", "linkedIdentities")), `[{"id": "acct-42", "provider": "OAUTH2_GENERIC"}]`) {
@@ -217,6 +218,13 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
 		t.Errorf("unknown state: %s", r.raw)
 	}
+	// The seed declares $state optional (String); gqljwt requires it:
+	// without a state the authorization response cannot be tied to the
+	// browser that started the login (login CSRF, RFC 6749 section 10.12).
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-42")}
+	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+		t.Errorf("no state: %s", r.raw)
+	}
 	// A code the provider refuses, and an account linked to nobody.
 	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": "bogus", "state": s.state(t)}
 	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "The authorization code was refused" {
@@ -247,7 +255,7 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	// refreshUserSecret: new secret and new tokens for the caller.
 	r = s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "bob", "password": "bob-password"})
 	auth = r.str("data", "login", "authToken")
-	r = s.post(path, operation(t, doc, "mutation refreshUserSecret(", 0), map[string]any{"userId": "2"}, "Authorization", "Bearer "+auth)
+	r = s.post(path, operation(t, doc, "mutation refreshUserSecret(", 0), map[string]any{"userId": "dXNlcjoy"}, "Authorization", "Bearer "+auth)
 	newAuth := r.str("data", "refreshUserSecret", "authToken")
 	secret, old := r.str("data", "refreshUserSecret", "userSecret"), r.str("data", "refreshUserSecret", "revokedUserSecret")
 	if newAuth == "" || r.str("data", "refreshUserSecret", "refreshToken") == "" || secret == "" || old == "" || secret == old ||
@@ -262,7 +270,11 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	}
 	// An admin may revoke another user's secret.
 	alice := s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "alice", "password": "alice-password"}).str("data", "login", "authToken")
-	if r = s.post(path, revoke, map[string]any{"userId": "3"}, "Authorization", "Bearer "+alice); r.get("data", "revokeUserSecret", "success") != true {
-		t.Errorf("admin revoking carol's secret: %s", r.raw)
+	if r = s.post(path, revoke, map[string]any{"userId": "dXNlcjoz"}, "Authorization", "Bearer "+alice); r.get("data", "revokeUserSecret", "success") != true {
+		t.Errorf("admin revoking carol's secret by global ID: %s", r.raw)
+	}
+	// A global ID of another type names no user.
+	if r = s.post(path, revoke, map[string]any{"userId": "cG9zdDoz"}, "Authorization", "Bearer "+alice); r.str("errors", 0, "message") != "No such user" {
+		t.Errorf("revoking by a post's global ID: %s", r.raw)
 	}
 }
