@@ -143,6 +143,10 @@ type Config struct {
 	// Versions is asked again (default 5 s). A version bumped through this
 	// Service takes effect here at once; on other instances within this TTL.
 	VersionCacheTTL time.Duration
+	// VersionCache holds the looked-up versions; nil gives the Service its
+	// own. Share one between the Services of a process that share
+	// Versions. Its TTL is the VersionCacheTTL.
+	VersionCache *VersionCache
 
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
@@ -182,6 +186,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.VerificationKeys = keys
 
+	if vc := cfg.VersionCache; vc != nil {
+		if cfg.VersionCacheTTL != 0 && cfg.VersionCacheTTL != vc.ttl {
+			return cfg, fmt.Errorf("gqljwt: VersionCacheTTL (%s) differs from the VersionCache's TTL (%s)", cfg.VersionCacheTTL, vc.ttl)
+		}
+		cfg.VersionCacheTTL = vc.ttl
+	}
 	if t := cfg.LoginThrottle; t != nil {
 		if cfg.LoginWindow != 0 && cfg.LoginWindow != t.window {
 			return cfg, fmt.Errorf("gqljwt: LoginWindow (%s) differs from the LoginThrottle's window (%s)", cfg.LoginWindow, t.window)
@@ -208,6 +218,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.LoginThrottle == nil {
 		cfg.LoginThrottle = NewLoginThrottle(cfg.LoginWindow)
+	}
+	if cfg.VersionCache == nil {
+		cfg.VersionCache = NewVersionCache(cfg.VersionCacheTTL)
 	}
 	if cfg.AccessTTL > cfg.RefreshTTL {
 		return cfg, fmt.Errorf("gqljwt: AccessTTL (%s) is longer than RefreshTTL (%s)", cfg.AccessTTL, cfg.RefreshTTL)

@@ -35,6 +35,7 @@ func TestConfigRefusals(t *testing.T) {
 		{"short verification secret", gqljwt.Config{Secret: secret, VerificationKeys: []gqljwt.Key{{ID: "old", Secret: []byte("x")}}}, `verification key "old": HS256 secret is 1 bytes`},
 		{"secret and signing key", gqljwt.Config{Secret: secret, SigningKey: gqljwt.Key{Secret: secret}}, "set either Secret or SigningKey, not both"},
 		{"unknown algorithm", gqljwt.Config{Algorithm: "HS512", Secret: secret}, `unsupported algorithm "HS512"`},
+		{"TTL differs from the version cache's", gqljwt.Config{Secret: secret, VersionCacheTTL: time.Second, VersionCache: gqljwt.NewVersionCache(time.Minute)}, "VersionCacheTTL (1s) differs from the VersionCache's TTL (1m0s)"},
 		{"window differs from the throttle's", gqljwt.Config{Secret: secret, LoginWindow: time.Minute, LoginThrottle: gqljwt.NewLoginThrottle(time.Hour)}, "LoginWindow (1m0s) differs from the LoginThrottle's window (1h0m0s)"},
 		{"alg none", gqljwt.Config{Algorithm: "none", Secret: secret}, `unsupported algorithm "none"`},
 		{"HS256 with key pair", gqljwt.Config{SigningKey: gqljwt.Key{Private: rsaKey}}, "HS256 takes a Secret, not a key pair"},

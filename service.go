@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/jwtauth/v5"
 	"github.com/lestrrat-go/jwx/v3/jwt"
-	"github.com/patrickmn/go-cache"
 )
 
 // Service issues and verifies tokens. It is safe for concurrent use; build
@@ -23,13 +21,7 @@ type Service struct {
 	cfg      Config
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
-	versions *cache.Cache // subject -> uint64, for Config.VersionCacheTTL
-	// versionGen counts bumps; a version read from the store is cached
-	// only if no bump ran meanwhile. versionMu orders that check against
-	// a bump's delete.
-	versionGen atomic.Uint64
-	versionMu  sync.Mutex
-	throttle   *LoginThrottle
+	throttle *LoginThrottle
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
@@ -52,9 +44,6 @@ func New(cfg Config) (*Service, error) {
 		cfg.Revocations = NewMemoryRevocations()
 	}
 	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: cfg.LoginThrottle, wallClock: wallClock}
-	if cfg.Versions != nil {
-		s.versions = cache.New(cfg.VersionCacheTTL, time.Minute)
-	}
 	s.ring.Store(ring)
 	return s, nil
 }
@@ -293,22 +282,7 @@ func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
 }
 
 func (s *Service) tokenVersion(ctx context.Context, subject string) (uint64, error) {
-	if v, ok := s.versions.Get(subject); ok {
-		return v.(uint64), nil
-	}
-	gen := s.versionGen.Load()
-	v, err := s.cfg.Versions.TokenVersion(ctx, subject)
-	if err != nil {
-		return 0, err
-	}
-	// A bump that ran while the store answered makes v stale: caching it
-	// would undo the bump here for VersionCacheTTL.
-	s.versionMu.Lock()
-	if s.versionGen.Load() == gen && s.versions.ItemCount() < defaultVersionCacheSize {
-		s.versions.SetDefault(subject, v)
-	}
-	s.versionMu.Unlock()
-	return v, nil
+	return s.cfg.VersionCache.version(ctx, s.cfg.Versions, subject)
 }
 
 // RevokeAccessToken denylists the access token of id until it expires. It
@@ -341,10 +315,7 @@ func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64,
 		}
 		return 0, ErrUnavailable.WithCause(err)
 	}
-	s.versionMu.Lock()
-	s.versionGen.Add(1)
-	s.versions.Delete(subject)
-	s.versionMu.Unlock()
+	s.cfg.VersionCache.bumped(subject)
 	return v, nil
 }
 

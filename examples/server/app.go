@@ -121,11 +121,12 @@ func newApp(o options) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	refresh := memstore.NewRefreshTokens()
 	revocations := gqljwt.NewMemoryRevocations()
-	// One throttle for all endpoints: they log in the same users, and
-	// apart each would grant an attacker its own budget.
-	throttle := gqljwt.NewLoginThrottle(0)
+	// One throttle and one version cache for all endpoints: they log in
+	// the same users. Apart, each throttle would grant an attacker its own
+	// budget, and a user secret revoked on one endpoint would be honoured
+	// by the others until their caches expired.
+	throttle, versions := gqljwt.NewLoginThrottle(0), gqljwt.NewVersionCache(0)
 	posts := newBlog()
 
 	r := chi.NewRouter()
@@ -137,9 +138,13 @@ func newApp(o options) (*app, error) {
 	}
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
+		// Each endpoint keeps its own refresh tokens: some presets rotate
+		// them and some do not, and a token issued where refresh rotates
+		// must not be refreshed, unrotated, somewhere else.
+		refresh := memstore.NewRefreshTokens()
 		auth, err := gqljwt.New(gqljwt.Config{
-			Secret: o.secret, Users: a.users, Versions: a.users, Refresh: refresh, Revocations: revocations, LoginThrottle: throttle,
-			AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+			Secret: o.secret, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions,
 		})
 		if err != nil {
 			return nil, err

@@ -116,3 +116,39 @@ func TestLoginThrottleSpansEndpoints(t *testing.T) {
 		t.Fatalf("bob on /toggle after failures on /de: %s", r.raw)
 	}
 }
+
+// TestRefreshTokensStayWithTheirEndpoint: a refresh token from /de, where
+// refresh rotates, is unknown to /wpgraphql, whose refresh keeps the token:
+// otherwise it could be refreshed there again and again without rotating.
+func TestRefreshTokensStayWithTheirEndpoint(t *testing.T) {
+	s := newServer(t, options{})
+	r := s.post("/de", operation(t, seed(t, "004"), "mutation Login(", 0), map[string]any{"email": "bob@example.com", "password": "bob-password"})
+	refresh := r.str("data", "login", "refreshToken")
+	if refresh == "" {
+		t.Fatal(r.raw)
+	}
+	r = s.post("/wpgraphql", operation(t, seed(t, "002"), "mutation refreshToken(", 0), map[string]any{"token": refresh})
+	if r.get("data", "refreshToken") != nil || r.str("errors", 0, "extensions", "code") != "TOKEN_INVALID" || r.str("errors", 0, "message") != "Invalid refresh token" {
+		t.Fatalf("a /de refresh token on /wpgraphql: %s", r.raw)
+	}
+}
+
+// TestUserSecretRevokedEverywhere: the endpoints share their version
+// cache, so a user secret revoked on /wpgraphql refuses the user's tokens
+// on every other endpoint at once.
+func TestUserSecretRevokedEverywhere(t *testing.T) {
+	s := newServer(t, options{})
+	doc := seed(t, "002")
+	login := operation(t, seed(t, "004"), "mutation Login(", 0)
+	token := s.post("/de", login, map[string]any{"email": "bob@example.com", "password": "bob-password"}).str("data", "login", "token")
+	// Seen, so its version is cached on /graphql.
+	if r := s.post("/graphql", `{ me { id } }`, nil, "Authorization", "Bearer "+token); r.str("data", "me", "id") != "2" {
+		t.Fatalf("before: %s", r.raw)
+	}
+	if r := s.post("/wpgraphql", operation(t, doc, "mutation revokeUserSecret(", 0), map[string]any{"userId": "2"}, "Authorization", "Bearer "+token); r.get("data", "revokeUserSecret", "success") != true {
+		t.Fatalf("revokeUserSecret: %s", r.raw)
+	}
+	if r := s.post("/graphql", `{ me { id } }`, nil, "Authorization", "Bearer "+token); r.str("errors", 0, "extensions", "reason") != "TOKEN_REVOKED" {
+		t.Fatalf("on /graphql right after: %s", r.raw)
+	}
+}
