@@ -58,4 +58,9 @@
 // extensions by a type assertion on the resolver's error. graphql-go adds
 // locations and path, resolves the field to null and propagates the null as
 // usual; sibling fields the caller may see still resolve.
+//
+// A denied subscription is the exception: graphql-go formats the error of a
+// field's Subscribe with its message only. Pass the errors of
+// graphql.Subscribe through FormatErrorFn, which puts the extensions,
+// locations and path back.
 package directives

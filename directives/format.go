@@ -1,6 +1,9 @@
 package directives
 
 import (
+	"errors"
+	"slices"
+
 	"github.com/gqljwt/gqljwt"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/location"
@@ -14,9 +17,16 @@ import (
 // that value (its Extensions map is its own to modify). Other errors, and
 // every error when hook is nil, are formatted as graphql-go does.
 //
+// One repair comes first, with or without hook: graphql-go formats the
+// error of a field's Subscribe (graphql.Subscribe) without extensions,
+// locations or path, so a denied subscription would reach clients as a
+// bare "Unauthorized". For a *gqljwt.Error the formatter fills in the
+// extensions when they are empty, and the locations and path when a guard
+// of this package recorded where it refused.
+//
 // The formatter accepts what handler passes (a *gqlerrors.Error) as well
 // as the gqlerrors.FormattedError values of graphql.Result.Errors, so it
-// also serves callers of graphql.Do:
+// also serves callers of graphql.Do and graphql.Subscribe:
 //
 //	for i, e := range result.Errors {
 //		result.Errors[i] = format(e)
@@ -30,13 +40,34 @@ func FormatErrorFn(hook func(e *gqljwt.Error, f gqlerrors.FormattedError) gqlerr
 			return gqlerrors.FormattedError{Locations: []location.SourceLocation{}}
 		}
 		f := gqlerrors.FormatError(err)
+		e := authError(err)
+		if e == nil {
+			return f
+		}
+		restore(&f, e)
 		if hook == nil {
 			return f
 		}
-		if e := authError(err); e != nil {
-			return hook(e, f)
-		}
-		return f
+		return hook(e, f)
+	}
+}
+
+// restore fills in what graphql-go left out of f, the formatted e: the
+// extensions, and where the guard that returned e refused. What it adds
+// is a copy, so the caller and the hook may modify it.
+func restore(f *gqlerrors.FormattedError, e *gqljwt.Error) {
+	if len(f.Extensions) == 0 {
+		f.Extensions = e.Extensions()
+	}
+	var l *located
+	if !errors.As(e, &l) {
+		return
+	}
+	if len(f.Locations) == 0 && len(l.locations) > 0 {
+		f.Locations = slices.Clone(l.locations)
+	}
+	if len(f.Path) == 0 {
+		f.Path = slices.Clone(l.path)
 	}
 }
 

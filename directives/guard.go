@@ -1,11 +1,14 @@
 package directives
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"reflect"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/location"
 )
 
 // Option configures Guard and Apply.
@@ -46,6 +49,11 @@ func ForbiddenMessage(msg string) Option {
 // nil stands for graphql.DefaultResolveFn, so plain data fields are guarded
 // too. The caller is read with gqljwt.FromContext(p.Context).
 //
+// A field's Subscribe is a resolver too: guard it as well, with
+// Subscribe: Guard(rule, subscribe), or a subscription starts for callers
+// whose every event is then refused. When Guard guards only one of the
+// two, Apply guards the other with the same rule.
+//
 // A denial is UNAUTHENTICATED for an anonymous caller, with
 // extensions.reason telling why when a token was sent but refused (its
 // code: TOKEN_EXPIRED, TOKEN_INVALID or TOKEN_REVOKED), AUTH_UNAVAILABLE
@@ -58,33 +66,98 @@ func ForbiddenMessage(msg string) Option {
 // here; Apply treats a field guarded by Guard as one with a rule of its own.
 func Guard(rule Rule, resolve graphql.FieldResolveFn, opts ...Option) graphql.FieldResolveFn {
 	mustRules("Guard", []Rule{rule})
-	return guard(rule, resolve, newOptions(opts))
+	return guard(rule, resolve, newOptions(opts), nil)
 }
 
-// guard builds every guarded resolver; isGuarded recognizes them by the
-// code pointer of the closure below, which is one function only while
-// guard is never inlined.
+// mark is what a guarded resolver tells Apply about itself: its rule and
+// options, and the type map of the schema whose Apply built it (nil for
+// Guard), which tells the guards of this schema from those of another
+// schema that shares the field's type.
+type mark struct {
+	rule   Rule
+	o      *options
+	schema graphql.TypeMap
+}
+
+// probe is the context markOf calls a guarded resolver with. Go can
+// neither compare nor inspect funcs, so the guard itself answers: it
+// stores its mark in the probe instead of checking and resolving. Nobody
+// else can build a *probe, so no request takes this path.
+type probe struct {
+	context.Context
+	mark *mark
+}
+
+// guard builds every guarded resolver; markOf recognizes them by the code
+// pointer of the closure below, which is one function only while guard is
+// never inlined.
 //
 //go:noinline
-func guard(rule Rule, resolve graphql.FieldResolveFn, o *options) graphql.FieldResolveFn {
+func guard(rule Rule, resolve graphql.FieldResolveFn, o *options, schema graphql.TypeMap) graphql.FieldResolveFn {
 	if resolve == nil {
 		resolve = graphql.DefaultResolveFn
 	}
+	m := &mark{rule: rule, o: o, schema: schema}
 	return func(p graphql.ResolveParams) (any, error) {
+		if pr, ok := p.Context.(*probe); ok {
+			pr.mark = m
+			return nil, nil
+		}
 		id, why := identity(p)
 		ok, err := rule.Check(p, id)
 		if ok && err == nil {
 			return resolve(p)
 		}
-		return nil, o.refusal(id, why, err)
+		return nil, locate(o.refusal(id, why, err), p.Info)
 	}
 }
 
-var guardCode = reflect.ValueOf(guard(public{}, nil, nil)).Pointer()
+var guardCode = reflect.ValueOf(guard(public{}, nil, nil, nil)).Pointer()
 
-// isGuarded reports whether fn was built by Guard or Apply.
-func isGuarded(fn graphql.FieldResolveFn) bool {
-	return fn != nil && reflect.ValueOf(fn).Pointer() == guardCode
+// markOf returns the mark of fn when Guard or Apply built it, and nil for
+// any other resolver, which it never calls.
+func markOf(fn graphql.FieldResolveFn) *mark {
+	if fn == nil || reflect.ValueOf(fn).Pointer() != guardCode {
+		return nil
+	}
+	pr := &probe{Context: context.Background()}
+	fn(graphql.ResolveParams{Context: pr})
+	return pr.mark
+}
+
+// located is the cause a guard adds to its refusal: where it refused.
+// graphql-go locates the error of a Resolve itself, but formats the error
+// of a Subscribe with no locations, path or extensions; FormatErrorFn finds
+// this cause and puts them back.
+type located struct {
+	path      []any
+	locations []location.SourceLocation
+	err       error // the refusal's own cause
+}
+
+func (l *located) Error() string {
+	s := fmt.Sprintf("refused at %v", l.path)
+	if l.err != nil {
+		s += ": " + l.err.Error()
+	}
+	return s
+}
+
+func (l *located) Unwrap() error { return l.err }
+
+// locate adds to e the place of the field info describes, when the guard
+// runs under graphql-go's execution; a resolver called by hand has no path.
+func locate(e *gqljwt.Error, info graphql.ResolveInfo) *gqljwt.Error {
+	if info.Path == nil {
+		return e
+	}
+	l := &located{path: info.Path.AsArray(), err: e.Unwrap()}
+	for _, f := range info.FieldASTs {
+		if f != nil && f.Loc != nil {
+			l.locations = append(l.locations, location.GetLocation(f.Loc.Source, f.Loc.Start))
+		}
+	}
+	return e.WithCause(l)
 }
 
 func identity(p graphql.ResolveParams) (*gqljwt.Identity, error) {
@@ -97,7 +170,7 @@ func identity(p graphql.ResolveParams) (*gqljwt.Identity, error) {
 // refusal is the error of a caller a rule did not allow: the rule's own
 // error when it failed, otherwise UNAUTHENTICATED or FORBIDDEN depending
 // only on whether there is an identity.
-func (o *options) refusal(id *gqljwt.Identity, why, failure error) error {
+func (o *options) refusal(id *gqljwt.Identity, why, failure error) *gqljwt.Error {
 	if failure != nil {
 		return ruleError(failure)
 	}
