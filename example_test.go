@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
 )
 
 func ExampleNew() {
@@ -72,4 +74,47 @@ func ExampleService_RotateKeys() {
 	// Output:
 	// old token with the old key kept: <nil>
 	// old token once the old key is gone: Invalid token
+}
+
+// Two Services of one process (two endpoints with different token
+// lifetimes) share their state: revocations, the login throttle and the
+// version cache, so that what happens through one holds for the other at
+// once.
+func ExampleNewVersionCache() {
+	users := memstore.NewUsers()
+	if err := users.Add(gqljwt.User{ID: "7", Username: "bob", Active: true}, "bob-password"); err != nil {
+		panic(err)
+	}
+	shared := gqljwt.Config{
+		Secret:        []byte("an HS256 secret of at least 32 bytes"),
+		Users:         users, // also the VersionStore
+		Revocations:   gqljwt.NewMemoryRevocations(),
+		LoginThrottle: gqljwt.NewLoginThrottle(0),
+		VersionCache:  gqljwt.NewVersionCache(0),
+	}
+	short, long := shared, shared
+	short.AccessTTL, long.AccessTTL = 5*time.Minute, time.Hour
+	api, err := gqljwt.New(short)
+	if err != nil {
+		panic(err)
+	}
+	admin, err := gqljwt.New(long)
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	sess, err := api.Login(ctx, gqljwt.Credentials{Username: "bob", Password: "bob-password"})
+	if err != nil {
+		panic(err)
+	}
+	_, err = api.Verify(ctx, sess.Access.Value) // bob's version is now cached
+	fmt.Println("before:", err)
+	if _, err := admin.BumpTokenVersion(ctx, "7"); err != nil { // log bob out everywhere
+		panic(err)
+	}
+	_, err = api.Verify(ctx, sess.Access.Value)
+	fmt.Println("after:", err)
+	// Output:
+	// before: <nil>
+	// after: Token has been revoked
 }

@@ -21,7 +21,6 @@ type Service struct {
 	cfg      Config
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
-	throttle *LoginThrottle
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
@@ -43,7 +42,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), throttle: cfg.LoginThrottle, wallClock: wallClock}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock}
 	s.ring.Store(ring)
 	return s, nil
 }

@@ -81,7 +81,7 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if u != nil {
 		accountKey = "user:" + u.ID
 	}
-	ok, retry := s.throttle.reserve(accountKey, s.cfg.MaxLoginFailures)
+	ok, retry := s.cfg.LoginThrottle.reserve(accountKey, s.cfg.MaxLoginFailures)
 	if !ok {
 		return nil, tooManyAttempts(retry)
 	}
@@ -92,8 +92,8 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if addrKey == "addr:" {
 		addrLimit = 0
 	}
-	if ok, retry = s.throttle.reserve(addrKey, addrLimit); !ok {
-		s.throttle.release(accountKey)
+	if ok, retry = s.cfg.LoginThrottle.reserve(addrKey, addrLimit); !ok {
+		s.cfg.LoginThrottle.release(accountKey)
 		return nil, tooManyAttempts(retry)
 	}
 	if u == nil {
@@ -107,8 +107,8 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if !match || !u.Active {
 		return nil, ErrInvalidCredentials
 	}
-	s.throttle.reset(accountKey)
-	s.throttle.release(addrKey)
+	s.cfg.LoginThrottle.reset(accountKey)
+	s.cfg.LoginThrottle.release(addrKey)
 	return u, nil
 }
 
