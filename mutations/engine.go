@@ -57,19 +57,20 @@ func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
 		opts.AdminRole = "ADMIN"
 	}
 	e := &engine{auth: auth, preset: preset, opts: opts, inputs: map[string]*graphql.InputObject{}}
-	frag := &Fragment{Query: graphql.Fields{}, Mutation: graphql.Fields{}}
+	frag := &Fragment{Query: graphql.Fields{}, Mutation: graphql.Fields{}, authOps: map[string]string{}}
 	for _, op := range preset.Operations {
 		if err := e.check(op); err != nil {
 			return nil, fmt.Errorf("mutations: preset %s, %s: %w", preset.Name, op.Name, err)
 		}
-		root := frag.Mutation
+		root, rootName := frag.Mutation, "Mutation."
 		if op.Query {
-			root = frag.Query
+			root, rootName = frag.Query, "Query."
 		}
 		if _, dup := root[op.Name]; dup {
 			return nil, fmt.Errorf("mutations: preset %s defines %s twice", preset.Name, op.Name)
 		}
 		root[op.Name] = e.field(op)
+		frag.authOps[rootName+op.Name] = string(op.Kind)
 	}
 	return frag, nil
 }

@@ -2,6 +2,7 @@ package mutations
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/graphql-go/graphql"
@@ -12,6 +13,17 @@ import (
 type Fragment struct {
 	Query    graphql.Fields
 	Mutation graphql.Fields
+
+	authOps map[string]string
+}
+
+// AuthOperations lists the fragment's operations as
+// middleware.OperationLimits.AuthOperations takes them: "Type.field" (the
+// root type and the field name) to the operation's kind, so that a request
+// may run only so many logins, refreshes, verifications or revocations,
+// whatever its aliases. The map is the caller's to keep.
+func (f *Fragment) AuthOperations() map[string]string {
+	return maps.Clone(f.authOps)
 }
 
 // MergeInto adds the fragment's fields to an application's root Query and

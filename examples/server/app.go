@@ -180,9 +180,13 @@ func newApp(o options) (*app, error) {
 		}
 		h = middleware.Verifier(auth, ep.extractors...)(h)
 		h = directives.Memoize(h)
+		// Limits look at the document before graphql-go does: some
+		// documents exhaust graphql-go itself.
+		h = middleware.Limits(middleware.OperationLimits{AuthOperations: frag.AuthOperations()})(h)
 		if ep.preset.Body != nil {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}
+		h = middleware.Batch(0)(h)
 		r.Handle(ep.path, h)
 	}
 	if a.oauth != nil {

@@ -1,0 +1,377 @@
+package gqldoc
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Limit names the bound an Error reports.
+type Limit string
+
+// The bounds Check enforces, and the two document errors it reports
+// itself because graphql-go cannot be trusted with them.
+const (
+	LimitSyntax             Limit = "syntax"
+	LimitFragmentCycle      Limit = "fragmentCycle"
+	LimitTokens             Limit = "tokens"
+	LimitDepth              Limit = "depth"
+	LimitAliases            Limit = "aliases"
+	LimitDirectives         Limit = "directives"
+	LimitRootFields         Limit = "rootFields"
+	LimitIntrospectionDepth Limit = "introspectionDepth"
+	LimitCost               Limit = "cost"
+)
+
+// Error is a document refused, with where and by how much.
+type Error struct {
+	Limit Limit
+	// Found and Max are the measured value and the bound, for limits.
+	Found, Max int
+	// Message is set for syntax errors and fragment cycles.
+	Message   string
+	Locations []Location
+}
+
+func (e *Error) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return string(e.Limit) + " " + strconv.Itoa(e.Found) + " exceeds " + strconv.Itoa(e.Max)
+}
+
+func syntaxError(loc Location, msg string) *Error {
+	return &Error{Limit: LimitSyntax, Message: "Syntax Error: " + msg + ".", Locations: []Location{loc}}
+}
+
+// Limits are the bounds Check applies to each operation (and to each
+// fragment no operation uses, since graphql-go validates those too). Zero
+// means no bound.
+type Limits struct {
+	MaxTokens     int
+	MaxDepth      int
+	MaxAliases    int
+	MaxDirectives int
+	MaxRootFields int
+	// MaxIntrospectionDepth bounds how deeply the list fields of
+	// introspection (fields, interfaces, possibleTypes, inputFields) nest
+	// below __schema or __type; graphql-js refuses 3, so 2 is its bound.
+	MaxIntrospectionDepth int
+	// MaxCost bounds the cost: a field costs ScalarCost, or ObjectCost
+	// plus DepthCostFactor times the cost of its selections when it has
+	// some (graphql-armor's formula). Introspection costs nothing here;
+	// MaxIntrospectionDepth bounds it.
+	MaxCost                                 int
+	ObjectCost, ScalarCost, DepthCostFactor float64
+}
+
+// stats are the measures of one selection set, fragments expanded.
+type stats struct {
+	depth                      int
+	deepest                    Location
+	aliases, dirs, cost, roots float64
+	// listDepth counts nested introspection list fields; introDepth is
+	// the largest listDepth below an introspection root, at introLoc.
+	listDepth, introDepth int
+	introLoc              Location
+}
+
+type fragState uint8
+
+const (
+	unvisited fragState = iota
+	inProgress
+	done
+)
+
+type analyzer struct {
+	doc    *Document
+	limits Limits
+	// per definition index: memoised fragment stats
+	state []fragState
+	memo  []stats
+	// stack holds the fragments being walked and the spreads that
+	// entered them, to name a cycle's path.
+	stack []spreadFrame
+	err   *Error
+}
+
+type spreadFrame struct {
+	def int
+	loc Location
+}
+
+// Check parses src and measures it against l. On success the document is
+// returned for RootFieldCounts.
+func Check(src string, l Limits) (*Document, *Error) {
+	doc, err := Parse(src, l.MaxTokens)
+	if err != nil {
+		return nil, err
+	}
+	a := &analyzer{doc: doc, limits: l, state: make([]fragState, len(doc.defs)), memo: make([]stats, len(doc.defs))}
+	if err := a.uniqueFragments(); err != nil {
+		return nil, err
+	}
+	for _, d := range doc.defs {
+		if d.fragment {
+			continue
+		}
+		s := a.set(d.first)
+		if a.err != nil {
+			return nil, a.err
+		}
+		s.dirs += float64(d.dirs)
+		if err := a.check(s, d.loc); err != nil {
+			return nil, err
+		}
+	}
+	// Fragments no operation reached are validated all the same.
+	for i, d := range doc.defs {
+		if !d.fragment || a.state[i] != unvisited {
+			continue
+		}
+		s := a.fragment(i, d.loc)
+		if a.err != nil {
+			return nil, a.err
+		}
+		if err := a.check(s, d.loc); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
+
+func (a *analyzer) uniqueFragments() *Error {
+	for i, d := range a.doc.defs {
+		if !d.fragment {
+			continue
+		}
+		for j := 0; j < i; j++ {
+			if o := a.doc.defs[j]; o.fragment && o.name == d.name {
+				return &Error{Limit: LimitSyntax, Message: "There can be only one fragment named " + strconv.Quote(d.name) + ".", Locations: []Location{o.loc, d.loc}}
+			}
+		}
+	}
+	return nil
+}
+
+func (a *analyzer) check(s stats, at Location) *Error {
+	l := a.limits
+	over := func(limit Limit, found float64, max int, loc Location) *Error {
+		if max <= 0 || found <= float64(max) {
+			return nil
+		}
+		return &Error{Limit: limit, Found: clampInt(found), Max: max, Locations: []Location{loc}}
+	}
+	if err := over(LimitDepth, float64(s.depth), l.MaxDepth, s.deepest); err != nil {
+		return err
+	}
+	if err := over(LimitAliases, s.aliases, l.MaxAliases, at); err != nil {
+		return err
+	}
+	if err := over(LimitDirectives, s.dirs, l.MaxDirectives, at); err != nil {
+		return err
+	}
+	if err := over(LimitRootFields, s.roots, l.MaxRootFields, at); err != nil {
+		return err
+	}
+	if err := over(LimitIntrospectionDepth, float64(s.introDepth), l.MaxIntrospectionDepth, s.introLoc); err != nil {
+		return err
+	}
+	return over(LimitCost, math.Ceil(s.cost), l.MaxCost, at)
+}
+
+func clampInt(f float64) int {
+	if f > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(f)
+}
+
+// fragmentIndex returns the definition index of the fragment name, or -1.
+func (a *analyzer) fragmentIndex(name string) int {
+	for i, d := range a.doc.defs {
+		if d.fragment && d.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// fragment returns the stats of fragment i, entered by a spread at loc.
+func (a *analyzer) fragment(i int, loc Location) stats {
+	switch a.state[i] {
+	case done:
+		return a.memo[i]
+	case inProgress:
+		a.cycle(i, loc)
+		return stats{}
+	}
+	a.state[i] = inProgress
+	a.stack = append(a.stack, spreadFrame{def: i, loc: loc})
+	s := a.set(a.doc.defs[i].first)
+	s.dirs += float64(a.doc.defs[i].dirs)
+	a.stack = a.stack[:len(a.stack)-1]
+	a.state[i], a.memo[i] = done, s
+	return s
+}
+
+// cycle reports the spread at loc of fragment i, which is being walked:
+// graphql-go's words for it, and the spreads along the cycle.
+func (a *analyzer) cycle(i int, loc Location) {
+	if a.err != nil {
+		return
+	}
+	from := 0
+	for k, f := range a.stack {
+		if f.def == i {
+			from = k
+		}
+	}
+	var via []string
+	var locs []Location
+	for _, f := range a.stack[from+1:] {
+		via = append(via, a.doc.defs[f.def].name)
+		locs = append(locs, f.loc)
+	}
+	locs = append(locs, loc)
+	msg := "Cannot spread fragment " + strconv.Quote(a.doc.defs[i].name) + " within itself"
+	if len(via) > 0 {
+		msg += " via " + strings.Join(via, ", ")
+	}
+	a.err = &Error{Limit: LimitFragmentCycle, Message: msg + ".", Locations: locs}
+}
+
+// introspectionLists are the fields whose nesting graphql-js's
+// MaxIntrospectionDepthRule counts.
+func introspectionList(name string) bool {
+	switch name {
+	case "fields", "interfaces", "possibleTypes", "inputFields":
+		return true
+	}
+	return false
+}
+
+func (a *analyzer) set(first int32) stats {
+	var s stats
+	for i := first; i >= 0 && a.err == nil; i = a.doc.nodes[i].next {
+		n := &a.doc.nodes[i]
+		var c stats
+		switch n.kind {
+		case nodeSpread:
+			if f := a.fragmentIndex(n.name); f >= 0 {
+				c = a.fragment(f, n.loc)
+			}
+			// An unknown fragment counts nothing; graphql-go refuses it.
+		case nodeInline:
+			c = a.set(n.first)
+		case nodeField:
+			c = a.field(n)
+		}
+		s.dirs += float64(n.dirs) + c.dirs
+		s.aliases += c.aliases
+		s.cost += c.cost
+		s.roots += c.roots
+		if c.depth > s.depth {
+			s.depth, s.deepest = c.depth, c.deepest
+		}
+		s.listDepth = max(s.listDepth, c.listDepth)
+		if c.introDepth > s.introDepth {
+			s.introDepth, s.introLoc = c.introDepth, c.introLoc
+		}
+	}
+	return s
+}
+
+// field measures one field; its stats are those a parent set adds up.
+func (a *analyzer) field(n *node) stats {
+	child := a.set(n.first)
+	s := stats{dirs: child.dirs, aliases: child.aliases, roots: 1}
+	if n.alias {
+		s.aliases++
+	}
+	s.listDepth = child.listDepth
+	if introspectionList(n.name) {
+		s.listDepth++
+	}
+	s.introDepth, s.introLoc = child.introDepth, child.introLoc
+	if n.name == "__schema" || n.name == "__type" {
+		// Introspection is bounded by its own rule, not by depth and
+		// cost: the standard introspection query is deep by design.
+		if child.listDepth > s.introDepth {
+			s.introDepth, s.introLoc = child.listDepth, n.loc
+		}
+		return s
+	}
+	s.depth, s.deepest = 1+child.depth, child.deepest
+	if child.depth == 0 {
+		s.deepest = n.loc
+	}
+	if n.first < 0 {
+		s.cost = a.limits.ScalarCost
+	} else {
+		s.cost = a.limits.ObjectCost + a.limits.DepthCostFactor*child.cost
+	}
+	return s
+}
+
+// Operations is the number of operations in the document.
+func (d *Document) Operations() int {
+	n := 0
+	for _, def := range d.defs {
+		if !def.fragment {
+			n++
+		}
+	}
+	return n
+}
+
+// RootFieldCounts calls visit with the type and every root field name of
+// the op-th operation (0-based) and how often the field is selected,
+// fragments expanded. It gives up after budget selections and then
+// returns false, so that a document of fragments spreading fragments
+// cannot make it walk exponentially many.
+func (d *Document) RootFieldCounts(op int, budget int, visit func(opType, field string)) bool {
+	for _, def := range d.defs {
+		if def.fragment {
+			continue
+		}
+		if op > 0 {
+			op--
+			continue
+		}
+		return d.rootFields(def.opType, def.first, &budget, visit, 0)
+	}
+	return true
+}
+
+func (d *Document) rootFields(opType string, first int32, budget *int, visit func(string, string), depth int) bool {
+	if depth > MaxNesting {
+		return false
+	}
+	for i := first; i >= 0; i = d.nodes[i].next {
+		*budget--
+		if *budget < 0 {
+			return false
+		}
+		n := &d.nodes[i]
+		switch n.kind {
+		case nodeField:
+			visit(opType, n.name)
+		case nodeInline:
+			if !d.rootFields(opType, n.first, budget, visit, depth+1) {
+				return false
+			}
+		case nodeSpread:
+			for _, f := range d.defs {
+				if f.fragment && f.name == n.name {
+					if !d.rootFields(opType, f.first, budget, visit, depth+1) {
+						return false
+					}
+					break
+				}
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,284 @@
+// Package gqldoc reads GraphQL executable documents just far enough to
+// measure them: tokens, selection depth, aliases, directives, root fields,
+// cost and fragment cycles. It exists because graphql-go parses and
+// validates a document before anything can look at it, and some documents
+// (a fragment that spreads itself, a selection nested thousands deep)
+// exhaust it on the way. This reader is linear in the input, stops at the
+// first bound crossed, allocates little, and never recurses deeper than its
+// own nesting cap, so it can look at any input before graphql-go does.
+package gqldoc
+
+import "strconv"
+
+// tokenKind is the lexical class of a token.
+type tokenKind uint8
+
+const (
+	tokEOF tokenKind = iota
+	tokPunct
+	tokName
+	tokInt
+	tokFloat
+	tokString
+	tokBlockString
+)
+
+// token is one lexical token; its text is src[start:end].
+type token struct {
+	kind       tokenKind
+	start, end int
+	line, col  int
+}
+
+// Location is a 1-based line and column, as GraphQL errors report them.
+type Location struct {
+	Line, Column int
+}
+
+// lexer turns a document into tokens on demand, counting them.
+type lexer struct {
+	src       string
+	pos       int
+	line      int
+	lineStart int
+	count     int
+	maxTokens int // 0: no limit
+	// err is the first error; once set, every further token is EOF.
+	err *Error
+}
+
+func (l *lexer) init(src string, maxTokens int) {
+	*l = lexer{src: src, line: 1, maxTokens: maxTokens}
+	// A byte order mark is ignored, as the specification says.
+	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		l.pos = 3
+		l.lineStart = 3
+	}
+}
+
+func (l *lexer) loc(pos int) Location {
+	return Location{Line: l.line, Column: pos - l.lineStart + 1}
+}
+
+func (l *lexer) fail(pos int, msg string) token {
+	if l.err == nil {
+		l.err = syntaxError(l.loc(pos), msg)
+	}
+	return token{kind: tokEOF, start: len(l.src), end: len(l.src)}
+}
+
+// next returns the next token, or tokEOF at the end or after an error.
+func (l *lexer) next() token {
+	if l.err != nil {
+		return token{kind: tokEOF, start: len(l.src), end: len(l.src)}
+	}
+	l.skipIgnored()
+	if l.pos >= len(l.src) {
+		return token{kind: tokEOF, start: l.pos, end: l.pos, line: l.line, col: l.pos - l.lineStart + 1}
+	}
+	l.count++
+	if l.maxTokens > 0 && l.count > l.maxTokens {
+		if l.err == nil {
+			l.err = &Error{Limit: LimitTokens, Found: l.count, Max: l.maxTokens, Locations: []Location{l.loc(l.pos)}}
+		}
+		return token{kind: tokEOF, start: len(l.src), end: len(l.src)}
+	}
+	start := l.pos
+	t := token{start: start, line: l.line, col: start - l.lineStart + 1}
+	c := l.src[start]
+	switch {
+	case c == '.':
+		if len(l.src)-start >= 3 && l.src[start+1] == '.' && l.src[start+2] == '.' {
+			l.pos += 3
+			t.kind, t.end = tokPunct, l.pos
+			return t
+		}
+		return l.fail(start, "Unexpected character \".\"")
+	case isPunct(c):
+		l.pos++
+		t.kind, t.end = tokPunct, l.pos
+		return t
+	case isNameStart(c):
+		l.pos++
+		for l.pos < len(l.src) && isNameContinue(l.src[l.pos]) {
+			l.pos++
+		}
+		t.kind, t.end = tokName, l.pos
+		return t
+	case c == '-' || isDigit(c):
+		return l.number(t)
+	case c == '"':
+		if len(l.src)-start >= 3 && l.src[start+1] == '"' && l.src[start+2] == '"' {
+			return l.blockString(t)
+		}
+		return l.stringValue(t)
+	}
+	return l.fail(start, "Unexpected character "+strconv.Quote(string(rune(c))))
+}
+
+func (l *lexer) skipIgnored() {
+	for l.pos < len(l.src) {
+		switch c := l.src[l.pos]; c {
+		case ' ', '\t', ',':
+			l.pos++
+		case '\n':
+			l.pos++
+			l.newLine()
+		case '\r':
+			l.pos++
+			if l.pos < len(l.src) && l.src[l.pos] == '\n' {
+				l.pos++
+			}
+			l.newLine()
+		case '#':
+			for l.pos < len(l.src) && l.src[l.pos] != '\n' && l.src[l.pos] != '\r' {
+				l.pos++
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (l *lexer) newLine() {
+	l.line++
+	l.lineStart = l.pos
+}
+
+func (l *lexer) number(t token) token {
+	p := l.pos
+	if l.src[p] == '-' {
+		p++
+	}
+	digits := func() bool {
+		from := p
+		for p < len(l.src) && isDigit(l.src[p]) {
+			p++
+		}
+		return p > from
+	}
+	if p < len(l.src) && l.src[p] == '0' {
+		p++
+		if p < len(l.src) && isDigit(l.src[p]) {
+			return l.fail(p, "Invalid number, unexpected digit after 0")
+		}
+	} else if !digits() {
+		return l.fail(p, "Invalid number, expected digit")
+	}
+	t.kind = tokInt
+	if p < len(l.src) && l.src[p] == '.' {
+		p++
+		if !digits() {
+			return l.fail(p, "Invalid number, expected digit")
+		}
+		t.kind = tokFloat
+	}
+	if p < len(l.src) && (l.src[p] == 'e' || l.src[p] == 'E') {
+		p++
+		if p < len(l.src) && (l.src[p] == '+' || l.src[p] == '-') {
+			p++
+		}
+		if !digits() {
+			return l.fail(p, "Invalid number, expected digit")
+		}
+		t.kind = tokFloat
+	}
+	// A number runs straight into a name or a dot only by mistake
+	// ("1.2.3", "12abc"): the specification refuses it.
+	if p < len(l.src) && (l.src[p] == '.' || isNameStart(l.src[p])) {
+		return l.fail(p, "Invalid number, expected digit")
+	}
+	l.pos = p
+	t.end = p
+	return t
+}
+
+func (l *lexer) stringValue(t token) token {
+	p := l.pos + 1
+	for p < len(l.src) {
+		switch c := l.src[p]; {
+		case c == '"':
+			l.pos = p + 1
+			t.kind, t.end = tokString, l.pos
+			return t
+		case c == '\n' || c == '\r':
+			return l.fail(p, "Unterminated string")
+		case c == '\\':
+			if p+1 >= len(l.src) {
+				return l.fail(p, "Unterminated string")
+			}
+			switch l.src[p+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p += 2
+			case 'u':
+				if p+6 > len(l.src) || !isHex4(l.src[p+2:p+6]) {
+					return l.fail(p, "Invalid Unicode escape sequence")
+				}
+				p += 6
+			default:
+				return l.fail(p, "Invalid character escape sequence")
+			}
+		case c < 0x20 && c != '\t':
+			return l.fail(p, "Invalid character within String")
+		default:
+			p++
+		}
+	}
+	return l.fail(p, "Unterminated string")
+}
+
+func (l *lexer) blockString(t token) token {
+	p := l.pos + 3
+	for p < len(l.src) {
+		switch c := l.src[p]; {
+		case c == '"' && len(l.src)-p >= 3 && l.src[p+1] == '"' && l.src[p+2] == '"':
+			l.pos = p + 3
+			t.kind, t.end = tokBlockString, l.pos
+			return t
+		case c == '\\' && len(l.src)-p >= 4 && l.src[p+1:p+4] == `"""`:
+			p += 4
+		case c == '\n':
+			p++
+			l.pos = p
+			l.newLine()
+		case c == '\r':
+			p++
+			if p < len(l.src) && l.src[p] == '\n' {
+				p++
+			}
+			l.pos = p
+			l.newLine()
+		case c < 0x20 && c != '\t':
+			return l.fail(p, "Invalid character within String")
+		default:
+			p++
+		}
+	}
+	return l.fail(p, "Unterminated string")
+}
+
+func isPunct(c byte) bool {
+	switch c {
+	case '!', '$', '&', '(', ')', ':', '=', '@', '[', ']', '{', '|', '}':
+		return true
+	}
+	return false
+}
+
+func isNameStart(c byte) bool {
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+}
+
+func isNameContinue(c byte) bool { return isNameStart(c) || isDigit(c) }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isHex4(s string) bool {
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if !isDigit(c) && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return true
+}

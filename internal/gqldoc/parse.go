@@ -1,0 +1,391 @@
+package gqldoc
+
+import "strconv"
+
+// MaxNesting bounds how deeply selection sets, list and object values and
+// list types may nest, whatever the configured limits: the reader recurses
+// once per level, and this keeps its stack small on any input.
+const MaxNesting = 1000
+
+type nodeKind uint8
+
+const (
+	nodeField nodeKind = iota
+	nodeSpread
+	nodeInline
+)
+
+// node is one selection. Selection sets are linked lists through next, so
+// that the document is one slice however it nests.
+type node struct {
+	kind  nodeKind
+	alias bool
+	dirs  int32
+	// first is the first selection of the node's selection set, next its
+	// sibling; -1 for none.
+	first, next int32
+	// name is the field's name or the spread fragment's name.
+	name string
+	loc  Location
+}
+
+// definition is an operation or a fragment.
+type definition struct {
+	fragment bool
+	// opType is "query", "mutation" or "subscription".
+	opType string
+	name   string
+	dirs   int32
+	first  int32
+	loc    Location
+}
+
+// Document is an executable GraphQL document reduced to its selections.
+type Document struct {
+	nodes []node
+	defs  []definition
+}
+
+type parser struct {
+	lx      lexer
+	tok     token
+	doc     *Document
+	nesting int
+}
+
+// Parse reads src as an executable document. It stops at the first syntax
+// error, at token maxTokens+1 (0: no limit) and at MaxNesting.
+func Parse(src string, maxTokens int) (*Document, *Error) {
+	p := &parser{doc: &Document{}}
+	p.lx.init(src, maxTokens)
+	p.advance()
+	if p.tok.kind == tokEOF {
+		p.unexpected()
+	}
+	for p.tok.kind != tokEOF && p.lx.err == nil {
+		p.definition()
+	}
+	if p.lx.err != nil {
+		return nil, p.lx.err
+	}
+	return p.doc, nil
+}
+
+func (p *parser) advance() { p.tok = p.lx.next() }
+
+func (p *parser) text() string { return p.lx.src[p.tok.start:p.tok.end] }
+
+func (p *parser) at() Location { return Location{Line: p.tok.line, Column: p.tok.col} }
+
+// peek reports whether the current token is the punctuator starting with c
+// ("..." for '.').
+func (p *parser) peek(c byte) bool {
+	return p.tok.kind == tokPunct && p.lx.src[p.tok.start] == c
+}
+
+func (p *parser) failAt(loc Location, msg string) {
+	if p.lx.err == nil {
+		p.lx.err = syntaxError(loc, msg)
+	}
+	p.tok = token{kind: tokEOF, start: len(p.lx.src), end: len(p.lx.src)}
+}
+
+func (p *parser) describe() string {
+	switch p.tok.kind {
+	case tokEOF:
+		return "<EOF>"
+	case tokPunct:
+		return strconv.Quote(p.text())
+	case tokName:
+		return "Name " + strconv.Quote(p.text())
+	case tokInt:
+		return "Int " + strconv.Quote(p.text())
+	case tokFloat:
+		return "Float " + strconv.Quote(p.text())
+	}
+	return "String"
+}
+
+func (p *parser) unexpected() { p.failAt(p.at(), "Unexpected "+p.describe()) }
+
+func (p *parser) expectPunct(c byte) bool {
+	if p.peek(c) {
+		p.advance()
+		return true
+	}
+	if p.lx.err == nil {
+		p.failAt(p.at(), "Expected "+strconv.Quote(string(c))+", found "+p.describe())
+	}
+	return false
+}
+
+func (p *parser) expectName() (string, bool) {
+	if p.tok.kind == tokName {
+		name := p.text()
+		p.advance()
+		return name, true
+	}
+	if p.lx.err == nil {
+		p.failAt(p.at(), "Expected Name, found "+p.describe())
+	}
+	return "", false
+}
+
+// enter counts one level of nesting; false past MaxNesting.
+func (p *parser) enter() bool {
+	p.nesting++
+	if p.nesting > MaxNesting {
+		if p.lx.err == nil {
+			p.lx.err = &Error{Limit: LimitDepth, Found: p.nesting, Max: MaxNesting, Locations: []Location{p.at()}}
+		}
+		p.tok = token{kind: tokEOF}
+		return false
+	}
+	return true
+}
+
+func (p *parser) leave() { p.nesting-- }
+
+func (p *parser) definition() {
+	def := definition{loc: p.at(), opType: "query", first: -1}
+	switch {
+	case p.peek('{'):
+	case p.tok.kind == tokName:
+		switch kw := p.text(); kw {
+		case "query", "mutation", "subscription":
+			def.opType = kw
+			p.advance()
+			if p.tok.kind == tokName {
+				def.name = p.text()
+				p.advance()
+			}
+			if p.peek('(') {
+				p.variableDefinitions()
+			}
+			def.dirs = p.directives()
+		case "fragment":
+			def.fragment = true
+			p.advance()
+			if p.tok.kind == tokName && p.text() == "on" {
+				p.unexpected()
+				return
+			}
+			var ok bool
+			if def.name, ok = p.expectName(); !ok {
+				return
+			}
+			if p.tok.kind != tokName || p.text() != "on" {
+				p.failAt(p.at(), `Expected "on", found `+p.describe())
+				return
+			}
+			p.advance()
+			if _, ok := p.expectName(); !ok {
+				return
+			}
+			def.dirs = p.directives()
+		default:
+			// Type system definitions are not executable; graphql-go
+			// would refuse them in validation, after the rules that
+			// this reader protects.
+			p.unexpected()
+			return
+		}
+	default:
+		p.unexpected()
+		return
+	}
+	def.first = p.selectionSet()
+	p.doc.defs = append(p.doc.defs, def)
+}
+
+func (p *parser) variableDefinitions() {
+	if !p.expectPunct('(') {
+		return
+	}
+	for {
+		if !p.expectPunct('$') {
+			return
+		}
+		if _, ok := p.expectName(); !ok || !p.expectPunct(':') {
+			return
+		}
+		p.typeRef()
+		if p.peek('=') {
+			p.advance()
+			p.value()
+		}
+		p.directives()
+		if p.peek(')') || p.lx.err != nil {
+			break
+		}
+	}
+	p.expectPunct(')')
+}
+
+func (p *parser) typeRef() {
+	if p.peek('[') {
+		if !p.enter() {
+			return
+		}
+		p.advance()
+		p.typeRef()
+		p.expectPunct(']')
+		p.leave()
+	} else if _, ok := p.expectName(); !ok {
+		return
+	}
+	if p.peek('!') {
+		p.advance()
+	}
+}
+
+// selectionSet reads "{ selection+ }" and returns its first selection.
+func (p *parser) selectionSet() int32 {
+	if !p.peek('{') {
+		p.expectPunct('{')
+		return -1
+	}
+	if !p.enter() {
+		return -1
+	}
+	defer p.leave()
+	p.advance()
+	first, last := int32(-1), int32(-1)
+	for {
+		i := p.selection()
+		if p.lx.err != nil {
+			return -1
+		}
+		if last < 0 {
+			first = i
+		} else {
+			p.doc.nodes[last].next = i
+		}
+		last = i
+		if p.peek('}') {
+			p.advance()
+			return first
+		}
+	}
+}
+
+func (p *parser) selection() int32 {
+	n := node{loc: p.at(), first: -1, next: -1}
+	if p.peek('.') {
+		p.advance()
+		switch {
+		case p.tok.kind == tokName && p.text() == "on":
+			p.advance()
+			if _, ok := p.expectName(); !ok {
+				return -1
+			}
+			n.kind = nodeInline
+		case p.tok.kind == tokName:
+			n.kind, n.name = nodeSpread, p.text()
+			p.advance()
+			n.dirs = p.directives()
+			return p.add(n)
+		default:
+			n.kind = nodeInline
+		}
+		n.dirs = p.directives()
+		n.first = p.selectionSet()
+		return p.add(n)
+	}
+	n.kind = nodeField
+	var ok bool
+	if n.name, ok = p.expectName(); !ok {
+		return -1
+	}
+	if p.peek(':') {
+		p.advance()
+		n.alias = true
+		if n.name, ok = p.expectName(); !ok {
+			return -1
+		}
+	}
+	if p.peek('(') {
+		p.arguments()
+	}
+	n.dirs = p.directives()
+	if p.peek('{') {
+		n.first = p.selectionSet()
+	}
+	return p.add(n)
+}
+
+func (p *parser) add(n node) int32 {
+	p.doc.nodes = append(p.doc.nodes, n)
+	return int32(len(p.doc.nodes) - 1)
+}
+
+func (p *parser) arguments() {
+	if !p.expectPunct('(') {
+		return
+	}
+	for {
+		if _, ok := p.expectName(); !ok || !p.expectPunct(':') {
+			return
+		}
+		p.value()
+		if p.peek(')') || p.lx.err != nil {
+			break
+		}
+	}
+	p.expectPunct(')')
+}
+
+func (p *parser) directives() int32 {
+	var n int32
+	for p.peek('@') {
+		p.advance()
+		if _, ok := p.expectName(); !ok {
+			return n
+		}
+		if p.peek('(') {
+			p.arguments()
+		}
+		n++
+	}
+	return n
+}
+
+func (p *parser) value() {
+	switch {
+	case p.peek('$'):
+		p.advance()
+		p.expectName()
+	case p.tok.kind == tokName || p.tok.kind == tokInt || p.tok.kind == tokFloat ||
+		p.tok.kind == tokString || p.tok.kind == tokBlockString:
+		p.advance()
+	case p.peek('['):
+		if !p.enter() {
+			return
+		}
+		p.advance()
+		for !p.peek(']') && p.lx.err == nil {
+			if p.tok.kind == tokEOF {
+				p.unexpected()
+				return
+			}
+			p.value()
+		}
+		p.advance()
+		p.leave()
+	case p.peek('{'):
+		if !p.enter() {
+			return
+		}
+		p.advance()
+		for !p.peek('}') && p.lx.err == nil {
+			if _, ok := p.expectName(); !ok || !p.expectPunct(':') {
+				return
+			}
+			p.value()
+		}
+		p.advance()
+		p.leave()
+	default:
+		p.unexpected()
+	}
+}
