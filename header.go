@@ -10,9 +10,8 @@ import (
 // are tiny flat objects, so a hand scan handles the usual shape without the
 // cost of encoding/json on every new token; anything unusual (escapes,
 // non-string values, whitespace) goes to a full JSON parser instead. A
-// header naming any member twice, or carrying "crit", is refused: we
-// support no critical extensions and will not guess which duplicate a peer
-// would use.
+// header naming any member twice, or carrying a member of refusedHeader,
+// is refused: we will not guess which duplicate a peer would use.
 func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 	if alg, kid, ok, simple := scanFlatHeader(h); simple {
 		return alg, kid, ok
@@ -34,10 +33,11 @@ func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 			return nil, nil, false
 		}
 		seen[name] = true
+		if refusedHeader(name) {
+			return nil, nil, false
+		}
 		var dst *string
 		switch name {
-		case "crit":
-			return nil, nil, false
 		case "alg":
 			dst = &a
 		case "kid":
@@ -126,8 +126,10 @@ func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 			seenAlg, alg = true, val
 		case "kid":
 			kid = val
-		case "crit":
-			return nil, nil, false, true
+		default:
+			if refusedHeader(string(key)) {
+				return nil, nil, false, true
+			}
 		}
 		if next(',') {
 			continue
@@ -137,4 +139,22 @@ func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 		}
 		return nil, nil, false, false
 	}
+}
+
+// refusedHeader reports whether a header member makes the token one we
+// refuse, whatever its value. We write none of them, and each asks the
+// reader to do something we do not do:
+//   - crit: critical extensions, of which we support none (RFC 7515
+//     §4.1.11 requires refusing what is not understood);
+//   - b64: an unencoded payload (RFC 7797), only meaningful with crit;
+//   - cty: a payload of another type, "JWT" announcing a nested token
+//     (RFC 7519 §5.2), which jwx would unwrap and verify with our key;
+//   - jwk, jku, x5u, x5c: a key, or where to fetch one, chosen by the
+//     sender. Keys come from our configuration only (RFC 8725 §3.10).
+func refusedHeader(name string) bool {
+	switch name {
+	case "crit", "b64", "cty", "jwk", "jku", "x5u", "x5c":
+		return true
+	}
+	return false
 }

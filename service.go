@@ -184,6 +184,12 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 	if !ok {
 		return nil, ErrTokenInvalid
 	}
+	// Before the signature: a payload we could not have issued is refused
+	// without spending a key operation on it.
+	payload := token[strings.IndexByte(token, '.')+1 : strings.LastIndexByte(token, '.')]
+	if !strictPayload(payload) {
+		return nil, ErrTokenInvalid
+	}
 	t, err := ja.Decode(token)
 	if err == nil {
 		err = jwt.Validate(t, ja.ValidateOptions()...)

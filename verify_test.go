@@ -62,7 +62,7 @@ func TestVerifyRefusals(t *testing.T) {
 	c := newClock()
 	now := c.Now()
 	s := mustService(t, gqljwt.Config{Now: c.Now, Issuer: "https://issuer.example", Audience: "api"})
-	good := with(validClaims(now), "iss", "https://issuer.example", "aud", "api")
+	good := with(validClaims(now), "iss", "https://issuer.example", "aud", "api", "sid", strictSID)
 	hs := map[string]any{"alg": "HS256", "typ": "JWT"}
 
 	// The control: the forged-but-correctly-signed token passes, so every
@@ -170,7 +170,12 @@ func TestKeyConfusion(t *testing.T) {
 		t.Fatalf("RS256 token refused: %v", err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	claims := validClaims(c.Now())
+	// The claims are valid (sid included): only the key can be the reason
+	// for a refusal.
+	claims := with(validClaims(c.Now()), "sid", strictSID)
+	if _, err := s.Verify(ctx, forge(t, map[string]any{"alg": "RS256", "kid": "k1"}, claims, []byte("any"))); codeOf(err) != gqljwt.CodeTokenInvalid {
+		t.Fatalf("RS256 header with an HMAC signature: %v", err)
+	}
 	for name, secret := range map[string][]byte{"PEM": publicPEM(t, &key.PublicKey), "DER": der, "PKCS1": x509.MarshalPKCS1PublicKey(&key.PublicKey)} {
 		for _, hdr := range []map[string]any{{"alg": "HS256", "kid": "k1"}, {"alg": "RS256", "kid": "k1"}} {
 			_, err := s.Verify(ctx, forge(t, hdr, claims, secret))
@@ -258,7 +263,10 @@ func TestKidRotation(t *testing.T) {
 	}
 	// A token claiming the new kid but signed with the old secret fails:
 	// the kid selects the key, it does not widen the set.
-	swapped := forge(t, map[string]any{"alg": "HS256", "kid": "2026-02"}, validClaims(time.Now()), oldKey.Secret)
+	swapped := forge(t, map[string]any{"alg": "HS256", "kid": "2026-02"}, with(validClaims(time.Now()), "sid", strictSID), oldKey.Secret)
+	if _, err := s.Verify(ctx, forge(t, map[string]any{"alg": "HS256", "kid": "2026-01"}, with(validClaims(time.Now()), "sid", strictSID), oldKey.Secret)); err != nil {
+		t.Fatalf("the same claims under the right kid: %v", err)
+	}
 	if _, err := s.Verify(ctx, swapped); codeOf(err) != gqljwt.CodeTokenInvalid {
 		t.Errorf("kid/key mismatch: %v", err)
 	}
