@@ -59,9 +59,8 @@ func Parse(src string, maxTokens int) (*Document, *Error) {
 	p := &parser{doc: &Document{}}
 	p.lx.init(src, maxTokens)
 	p.advance()
-	if p.tok.kind == tokEOF {
-		p.unexpected()
-	}
+	// An empty document is graphql-go's to refuse ("Must provide an
+	// operation"), as it does.
 	for p.tok.kind != tokEOF && p.lx.err == nil {
 		p.definition()
 	}
