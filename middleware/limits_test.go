@@ -35,7 +35,9 @@ func newLimitsServer(t *testing.T, l middleware.OperationLimits) *limitsServer {
 		"title":  {Type: graphql.String},
 		"author": {Type: user},
 	}})
-	str := func(v string) graphql.FieldResolveFn { return func(graphql.ResolveParams) (any, error) { return v, nil } }
+	str := func(v string) graphql.FieldResolveFn {
+		return func(graphql.ResolveParams) (any, error) { return v, nil }
+	}
 	schema, err := graphql.NewSchema(graphql.SchemaConfig{
 		Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
 			"a":     {Type: graphql.String, Resolve: str("a")},
