@@ -48,6 +48,35 @@ const (
 	defaultVersionCacheSize   = 100000
 )
 
+// Login throttling (see Service.Authenticate) counts failures per key and
+// locks a key that reaches its limit. The numbers, and why:
+//
+//   - DefaultLoginWindow, 15 min: the first lockout's length, OWASP's and
+//     most frameworks' usual lockout period.
+//   - DefaultMaxLoginFailures, 5 per (account, client), a client being a
+//     trusted device or else an address: room for a user's typos and
+//     caps-lock; with doubling lockouts, a few dozen guesses a day at
+//     most, against which any password outside the most common few holds.
+//   - DefaultMaxAccountFailures, 20 per account from untrusted clients:
+//     four clients' worth, so a user trying from a few places is not
+//     stopped, while guesses spread over many addresses are bounded per
+//     account. Trusted devices are not stopped by it.
+//   - DefaultMaxAddressFailures, 20 per address over all accounts: stops
+//     one address spraying common passwords over many accounts and leaves
+//     room for a few users behind one NAT.
+//   - DefaultMaxLockout, 24 h: lockouts double (15 min, 30 min, 1 h, ...
+//     16 h, then 24 h each); a day keeps a persistent attacker to a few
+//     guesses per key a day and is as long as an owner without a trusted
+//     device should be kept waiting. It is also the memory: failures are
+//     forgotten MaxLockout after the last one, a lockout level MaxLockout
+//     after its lockout ended, both at once at the client's success.
+const (
+	// DefaultMaxAccountFailures is the default Config.MaxAccountFailures.
+	DefaultMaxAccountFailures = 20
+	// DefaultMaxLockout is the default Config.MaxLockout.
+	DefaultMaxLockout = 24 * time.Hour
+)
+
 // Key is one signing or verification key. For HS256 set Secret; for RS256,
 // ES256 and EdDSA set Private (a signing key; its public half verifies) or
 // only Public (a verification-only key, e.g. a retired one).
@@ -117,19 +146,39 @@ type Config struct {
 	// Refresh stores long-running refresh tokens. Nil means single-token
 	// mode only: clients renew a still-valid access token (RenewToken).
 	Refresh RefreshStore
-	// MaxLoginFailures is how many failed logins an account may have in
-	// LoginWindow before login answers TOO_MANY_ATTEMPTS without checking
-	// the password (default 5; negative disables).
+	// MaxLoginFailures is how many failed logins one client may have on
+	// one account before that client is locked out of the account: login
+	// answers TOO_MANY_ATTEMPTS without checking the password (default 5;
+	// negative disables). A client is a trusted device (see DeviceCookie)
+	// or, without a valid device cookie, a client address (ClientAddr).
 	MaxLoginFailures int
-	// MaxAddressFailures is the same limit per client address (default 20;
-	// negative disables).
+	// MaxAccountFailures is how many failed logins untrusted clients (those
+	// without a valid device cookie) together may have on one account
+	// before all untrusted clients are locked out of it; trusted devices
+	// still log in (default 20, raised to MaxLoginFailures when that is
+	// higher; negative disables). Set, it may not be below MaxLoginFailures.
+	MaxAccountFailures int
+	// MaxAddressFailures is how many failed logins one client address may
+	// have over all accounts before it is locked out of all of them;
+	// trusted devices still log in (default 20; negative disables).
 	MaxAddressFailures int
-	// LoginWindow is the throttling window (default 15 min).
+	// LoginWindow is the first lockout's length (default 15 min). Each
+	// further lockout of the same key lasts twice the previous one.
 	LoginWindow time.Duration
+	// MaxLockout caps the lockout length (default 24 h, at least
+	// LoginWindow). Failures are remembered for as long after the last
+	// one, unless the client succeeds: a shorter memory would let a
+	// patient attacker stay under the limits for ever.
+	MaxLockout time.Duration
 	// LoginThrottle holds the counts; nil gives the Service its own. Share
 	// one between the Services of a process that log in the same users.
 	// Its window is the LoginWindow.
 	LoginThrottle *LoginThrottle
+	// DeviceCookie, when set, gives browsers that log in a signed device
+	// cookie, so that their owner keeps logging in while an attacker has
+	// the account locked out (see DeviceCookieConfig). It needs requests
+	// recorded in the context, as middleware.Verifier does.
+	DeviceCookie *DeviceCookieConfig
 
 	// Revocations records revoked access tokens and ended sessions. Nil
 	// selects an in-process store; use a shared one when several instances
@@ -207,6 +256,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"RefreshTTL", &cfg.RefreshTTL, DefaultRefreshTTL},
 		{"VersionCacheTTL", &cfg.VersionCacheTTL, DefaultVersionCacheTTL},
 		{"LoginWindow", &cfg.LoginWindow, DefaultLoginWindow},
+		{"MaxLockout", &cfg.MaxLockout, DefaultMaxLockout},
 	}
 	for _, d := range durations {
 		if *d.v < 0 {
@@ -218,6 +268,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.LoginThrottle == nil {
 		cfg.LoginThrottle = NewLoginThrottle(cfg.LoginWindow)
+	}
+	if cfg.MaxLockout < cfg.LoginWindow {
+		return cfg, fmt.Errorf("gqljwt: MaxLockout (%s) is shorter than LoginWindow (%s), the first lockout", cfg.MaxLockout, cfg.LoginWindow)
 	}
 	if cfg.VersionCache == nil {
 		cfg.VersionCache = NewVersionCache(cfg.VersionCacheTTL)
@@ -248,6 +301,25 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxAddressFailures == 0 {
 		cfg.MaxAddressFailures = DefaultMaxAddressFailures
+	}
+	switch {
+	case cfg.MaxAccountFailures == 0:
+		cfg.MaxAccountFailures = max(DefaultMaxAccountFailures, cfg.MaxLoginFailures)
+	case cfg.MaxAccountFailures > 0 && cfg.MaxAccountFailures < cfg.MaxLoginFailures:
+		// The account's bar is the higher one: below the per-client bar it
+		// would lock every untrusted client out before the guessing one.
+		return cfg, fmt.Errorf("gqljwt: MaxAccountFailures (%d) is below MaxLoginFailures (%d)", cfg.MaxAccountFailures, cfg.MaxLoginFailures)
+	}
+	if cfg.DeviceCookie != nil {
+		var signing []byte
+		if cfg.Algorithm == HS256 {
+			signing = cfg.SigningKey.Secret
+		}
+		dc, err := cfg.DeviceCookie.withDefaults(signing)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.DeviceCookie = dc
 	}
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = DefaultCacheEntries

@@ -43,12 +43,17 @@ type Session struct {
 	RefreshExpiresAt time.Time
 }
 
-// Authenticate checks credentials against the UserStore, with throttling:
-// past MaxLoginFailures failures for the account (or MaxAddressFailures for
-// the client address, ClientAddr(ctx)) within LoginWindow it answers
-// ErrTooManyAttempts without looking at the password. Unknown user, wrong
-// password and inactive user all answer ErrInvalidCredentials, after the
-// same bcrypt work.
+// Authenticate checks credentials against the UserStore, with throttling
+// (see LoginThrottle): a client that reaches MaxLoginFailures failures on
+// an account, untrusted clients once the account has MaxAccountFailures,
+// and an address (ClientAddr(ctx)) once it has MaxAddressFailures over all
+// accounts are locked out, for LoginWindow and twice as long at each
+// further lockout, up to MaxLockout. A locked-out attempt answers
+// ErrTooManyAttempts with RetryAfter, without looking at the password.
+// With Config.DeviceCookie, a successful login makes the browser a trusted
+// device of the account, whose failures count for that device alone: an
+// attacker cannot lock it out. Unknown user, wrong password and inactive
+// user all answer ErrInvalidCredentials, after the same bcrypt work.
 func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error) {
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: login needs Config.Users"))
@@ -77,38 +82,40 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	}
 	// Count per account when it exists, so username and email share one
 	// budget; per login name otherwise, so unknown names are throttled too.
-	accountKey := "name:" + strings.ToLower(name)
+	account := "name:" + strings.ToLower(name)
 	if u != nil {
-		accountKey = "user:" + u.ID
+		account = "user:" + u.ID
 	}
-	ok, retry := s.cfg.LoginThrottle.reserve(accountKey, s.cfg.MaxLoginFailures)
-	if !ok {
-		return nil, tooManyAttempts(retry)
-	}
-	// Without a recorded request (no Verifier, a login from a job) there
-	// is no address, and one shared key would let anyone lock everyone
-	// out: only the per-account limit applies then.
-	addrKey, addrLimit := "addr:"+ClientAddr(ctx), s.cfg.MaxAddressFailures
-	if addrKey == "addr:" {
-		addrLimit = 0
-	}
-	if ok, retry = s.cfg.LoginThrottle.reserve(addrKey, addrLimit); !ok {
-		s.cfg.LoginThrottle.release(accountKey)
-		return nil, tooManyAttempts(retry)
+	now := s.cfg.Now()
+	adm, err := s.cfg.LoginThrottle.admit(ctx, s.lockoutPolicy(), s.loginKeys(ctx, account, now))
+	if err != nil {
+		return nil, err
 	}
 	if u == nil {
 		s.cfg.Users.CheckDummyPassword(ctx, c.Password)
+		if err := adm.failed(ctx); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidCredentials
 	}
 	match, err := s.cfg.Users.CheckPassword(ctx, u, c.Password)
 	if err != nil {
+		// Nothing was learnt about the password: nothing is counted.
+		adm.abandoned(ctx)
 		return nil, ErrUnavailable.WithCause(err)
 	}
 	if !match || !u.Active {
+		if err := adm.failed(ctx); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidCredentials
 	}
-	s.cfg.LoginThrottle.reset(accountKey)
-	s.cfg.LoginThrottle.release(addrKey)
+	if err := adm.succeeded(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.issueDeviceCookie(ctx, account, now); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 

@@ -78,10 +78,11 @@ func TestDeletedUser(t *testing.T) {
 	}
 }
 
-// TestLoginWithoutAddress: a login whose context records no request (no
-// Verifier, a background job) is throttled per account only. With one
-// shared address key, failures with made-up names would lock every
-// account out.
+// TestLoginWithoutAddress: logins whose context records no request (no
+// Verifier, a background job) have no per-address budget: with one shared
+// address key, failures with made-up names would lock every account out.
+// They count as one client of each account, which the per-client limit
+// still locks out.
 func TestLoginWithoutAddress(t *testing.T) {
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
 	if err := users.Add(gqljwt.User{ID: "1", Username: "alice", Active: true}, "alice-password"); err != nil {
@@ -101,6 +102,6 @@ func TestLoginWithoutAddress(t *testing.T) {
 		_, _ = s.Login(ctx, gqljwt.Credentials{Username: "alice", Password: "wrong"})
 	}
 	if _, err := s.Login(ctx, gqljwt.Credentials{Username: "alice", Password: "alice-password"}); codeOf(err) != gqljwt.CodeTooManyAttempts {
-		t.Fatalf("the per-account limit still applies: %v", err)
+		t.Fatalf("the per-client limit still applies: %v", err)
 	}
 }

@@ -1,78 +1,553 @@
 package gqljwt
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/patrickmn/go-cache"
 )
 
-// LoginThrottle counts login attempts per account and per client address,
-// in a fixed window that starts with the first attempt. An attempt is
-// counted before the password is checked (and handed back on success), so
-// concurrent or aliased attempts cannot slip in between a check and an
-// increment.
+// Timings of the login throttle that are not configuration.
+const (
+	// busyTTL bounds how long a count of checks under way outlives its last
+	// change. A password check takes milliseconds; a count still there a
+	// minute after it last moved was left by a process that died mid-check
+	// (with a shared counter), and would otherwise keep its key waiting.
+	busyTTL = time.Minute
+	// maxAdmissionWait is how long an attempt waits for the checks under
+	// way on its keys to finish before it gives up with TOO_MANY_ATTEMPTS.
+	// Sixteen concurrent logins of one account at bcrypt cost 10 take well
+	// under a second; ten seconds leave room for a loaded server without
+	// holding a request for ever.
+	maxAdmissionWait = 10 * time.Second
+	// admissionPoll is how often a waiting attempt looks again without
+	// being woken: another instance sharing the counter cannot wake it.
+	admissionPoll = 20 * time.Millisecond
+	// busyRetryAfter is the retryAfter of an attempt that gave up waiting:
+	// the key is busy, not locked, so trying again soon is fine.
+	busyRetryAfter = time.Second
+)
+
+// AttemptCounter holds the counts of a LoginThrottle: integers by key that
+// expire. It is the storage half of login throttling, so that instances
+// sharing one (Redis, say) share one budget; the policy, which keys and
+// what limits, is the throttle's.
+//
+// Increment must be atomic: concurrent increments of one key each return a
+// different value. An error makes the login answer AUTH_UNAVAILABLE: a
+// counter that cannot count must not let guesses through uncounted.
+type AttemptCounter interface {
+	// Increment adds delta (which may be negative or zero) to the count
+	// under key and returns the new count; the key then expires ttl after
+	// now, every Increment renewing it. An absent or expired key counts
+	// from zero. In Redis terms: MULTI, INCRBY, PEXPIRE, EXEC.
+	Increment(ctx context.Context, key string, delta int64, now time.Time, ttl time.Duration) (int64, error)
+	// Get returns the count under key and when it expires; zero and the
+	// zero time when it is absent or expired at now.
+	Get(ctx context.Context, key string, now time.Time) (n int64, expires time.Time, err error)
+	// Reset removes key.
+	Reset(ctx context.Context, key string) error
+}
+
+// memoryCounter is the in-process AttemptCounter. Expiry is judged by the
+// caller's clock (Config.Now), so tests move time instead of sleeping;
+// go-cache, running on the wall clock, only reclaims the memory, a little
+// after the entry has expired by the wall clock.
+type memoryCounter struct {
+	mu  sync.Mutex
+	c   *cache.Cache
+	max int
+}
+
+// memoryCounterEntries bounds the in-process counter: about 200 MB at
+// worst. Failures are remembered for a day, and every failure, of an
+// unknown name too, makes entries, so an attacker keeping a server's
+// bcrypt busy could otherwise grow it by gigabytes a day. A normal site
+// stays far below: the bound is some 300,000 failures a day.
+const memoryCounterEntries = 1 << 20
+
+type counterEntry struct {
+	n       int64
+	expires time.Time
+}
+
+// memoryReclaimSlack keeps an entry in go-cache a little past its own
+// expiry, so that a caller's clock running slightly behind the wall clock
+// still finds it.
+const memoryReclaimSlack = time.Minute
+
+// NewMemoryAttemptCounter returns an in-process AttemptCounter, the one
+// NewLoginThrottle uses. Its counts are lost on restart and not shared
+// between processes.
+func NewMemoryAttemptCounter() AttemptCounter {
+	return &memoryCounter{c: cache.New(cache.NoExpiration, time.Minute), max: memoryCounterEntries}
+}
+
+// shed makes room when the counter is full: expired entries go first,
+// then an eighth of the others, picked in map order, which a client
+// cannot predict. Losing counts lets some guesses through uncounted, but
+// only after an attacker has paid for a million failures' worth of bcrypt
+// checks; refusing new keys instead would stop every login for a day.
+func (m *memoryCounter) shed() {
+	m.c.DeleteExpired()
+	if m.c.ItemCount() < m.max {
+		return
+	}
+	drop := m.max / 8
+	for k := range m.c.Items() {
+		if drop == 0 {
+			break
+		}
+		m.c.Delete(k)
+		drop--
+	}
+}
+
+func (m *memoryCounter) Increment(_ context.Context, key string, delta int64, now time.Time, ttl time.Duration) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	v, found := m.c.Get(key)
+	if found {
+		if e := v.(counterEntry); now.Before(e.expires) {
+			n = e.n
+		}
+	} else if m.c.ItemCount() >= m.max {
+		m.shed()
+	}
+	n += delta
+	m.c.Set(key, counterEntry{n: n, expires: now.Add(ttl)}, ttl+memoryReclaimSlack)
+	return n, nil
+}
+
+func (m *memoryCounter) Get(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.c.Get(key); ok {
+		if e := v.(counterEntry); now.Before(e.expires) {
+			return e.n, e.expires, nil
+		}
+	}
+	return 0, time.Time{}, nil
+}
+
+func (m *memoryCounter) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.c.Delete(key)
+	return nil
+}
+
+// LoginThrottle is where login failures are counted and lockouts kept. The
+// policy (see Service.Authenticate) counts failures per key: per (account,
+// trusted device), per (account, client address), per account for
+// untrusted clients, and per client address. A key that reaches its limit
+// is locked for the throttle's window (Config.LoginWindow), twice as long
+// at each further lockout, up to Config.MaxLockout.
+//
+// Failures are remembered until the client succeeds or MaxLockout has
+// passed since the last one. A window that forgot them sooner would let a
+// patient attacker stay under the limit for ever (4 guesses every 15
+// minutes is 384 a day) and never meet the growing lockouts.
+//
+// Failures are counted when they happen, not before: a correct password is
+// never refused because other checks were under way. Concurrency is still
+// bounded: a check may only start while the failures counted on each of
+// its keys plus the checks under way stay within the key's limit; the
+// others wait for those to finish. So 16 concurrent correct logins of one
+// account all succeed, and 100 concurrent wrong ones get the limit checked
+// and no more.
 //
 // New gives each Service its own. Services of one process that log in the
 // same users (one per endpoint, say) should share one through
 // Config.LoginThrottle; apart, each would grant an attacker its own budget.
 type LoginThrottle struct {
-	mu     sync.Mutex
-	c      *cache.Cache
-	window time.Duration
+	counter AttemptCounter
+	window  time.Duration
+
+	// mu guards changed, closed and replaced whenever a check ends so that
+	// attempts of this process waiting for a free place look again at once.
+	mu      sync.Mutex
+	changed chan struct{}
 }
 
-// NewLoginThrottle returns an empty throttle with the given window; zero
-// or less means DefaultLoginWindow.
+// NewLoginThrottle returns an empty in-process throttle whose first lockout
+// lasts window; zero or less means DefaultLoginWindow.
 func NewLoginThrottle(window time.Duration) *LoginThrottle {
+	return NewLoginThrottleWithCounter(NewMemoryAttemptCounter(), window)
+}
+
+// NewLoginThrottleWithCounter returns a throttle keeping its counts in c,
+// which instances may share; window as for NewLoginThrottle. A nil c
+// selects the in-process counter.
+func NewLoginThrottleWithCounter(c AttemptCounter, window time.Duration) *LoginThrottle {
 	if window <= 0 {
 		window = DefaultLoginWindow
 	}
-	return &LoginThrottle{c: cache.New(window, time.Minute), window: window}
+	if c == nil {
+		c = NewMemoryAttemptCounter()
+	}
+	return &LoginThrottle{counter: c, window: window, changed: make(chan struct{})}
 }
 
-// reserve counts one attempt for key. It refuses, counting nothing, when
-// max attempts are already counted, and then returns how long until the
-// window ends. max <= 0 disables the limit.
-func (t *LoginThrottle) reserve(key string, max int) (ok bool, retry time.Duration) {
-	if max <= 0 {
-		return true, 0
+// throttleKey is one thing failures are counted for, with its limit.
+// client marks the keys a success clears: those of the client that just
+// proved it knows the password. The account-wide and per-address keys
+// count everybody's failures, and one client's success says nothing about
+// the others'.
+type throttleKey struct {
+	id     string
+	limit  int
+	client bool
+}
+
+// Key kinds. Keys are hashed: they bound the length of whatever a client
+// sends (a proxy-set address has no length limit), keep login names and
+// addresses out of a shared store, and make the parts unambiguous.
+const (
+	keyDevice        = "device"  // account and device nonce
+	keyAccountClient = "client"  // account and client address
+	keyAccount       = "account" // account, untrusted clients only
+	keyAddress       = "address" // client address, all accounts
+)
+
+func throttleKeyID(kind string, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
 	}
+	return "gqljwt:login:" + kind + ":" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
+}
+
+// The counters of one key: failures remembered, checks under way, the lock
+// and the lockout level that sets its length.
+func failKey(id string) string  { return id + ":fail" }
+func busyKey(id string) string  { return id + ":busy" }
+func lockKey(id string) string  { return id + ":lock" }
+func levelKey(id string) string { return id + ":level" }
+
+// lockoutPolicy is what a Service's configuration says about lockouts; the
+// throttle supplies the base duration, its window.
+type lockoutPolicy struct {
+	now        func() time.Time
+	maxLockout time.Duration
+}
+
+// admission is an attempt allowed to check a password: it holds a place on
+// each of its keys until done reports the outcome.
+type admission struct {
+	t    *LoginThrottle
+	p    lockoutPolicy
+	keys []throttleKey
+}
+
+// errThrottle wraps counter failures: the answer is AUTH_UNAVAILABLE.
+func errThrottle(err error) error { return ErrUnavailable.WithCause(err) }
+
+// admit waits until every key has room for one more check and takes it, or
+// refuses: TOO_MANY_ATTEMPTS when a key is locked or full of failures (or
+// stayed busy for maxAdmissionWait), AUTH_UNAVAILABLE when the counter
+// fails or ctx ends. Keys with a limit of zero or less are not counted.
+func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (*admission, error) {
+	active := keys[:0:0]
+	for _, k := range keys {
+		if k.limit > 0 {
+			active = append(active, k)
+		}
+	}
+	a := &admission{t: t, p: p, keys: active}
+	if len(active) == 0 {
+		return a, nil
+	}
+	// A locked key refuses before anything is counted: an attacker
+	// hammering a locked account moves no counter.
+	if retry, err := a.lockedFor(ctx, 0); err != nil || retry > 0 {
+		return nil, refusal(retry, err)
+	}
+	deadline := time.NewTimer(maxAdmissionWait)
+	defer deadline.Stop()
+	for {
+		changed := t.watch()
+		full, retry, err := a.reserve(ctx)
+		switch {
+		case err != nil || retry > 0:
+			return nil, refusal(retry, err)
+		case !full:
+			return a, nil
+		}
+		poll := time.NewTimer(admissionPoll)
+		select {
+		case <-changed:
+		case <-poll.C:
+		case <-deadline.C:
+			poll.Stop()
+			return nil, tooManyAttempts(busyRetryAfter)
+		case <-ctx.Done():
+			poll.Stop()
+			return nil, errThrottle(ctx.Err())
+		}
+		poll.Stop()
+	}
+}
+
+func refusal(retry time.Duration, err error) error {
+	if err != nil {
+		return errThrottle(err)
+	}
+	return tooManyAttempts(retry)
+}
+
+// lockedFor returns how long the longest lock among the keys from the
+// first on still runs, zero when none is locked.
+func (a *admission) lockedFor(ctx context.Context, first int) (time.Duration, error) {
+	now := a.p.now()
+	var longest time.Duration
+	for _, k := range a.keys[first:] {
+		n, exp, err := a.t.counter.Get(ctx, lockKey(k.id), now)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 && exp.Sub(now) > longest {
+			longest = exp.Sub(now)
+		}
+	}
+	return longest, nil
+}
+
+// reserve takes a place on every key. It reports full when some key has
+// no room only because of checks under way (then the attempt waits), and
+// a retry time when a key is locked or holds its limit of failures.
+//
+// The order of the reads is what bounds the checks. A place is taken
+// before the failures are read, and an ending check counts its failure
+// before it gives its place back. So whichever of two overlapping
+// attempts takes its place later sees the other, under way or failed; and
+// with the limit reached, no later attempt gets in. A lock is read after
+// the failures because a lockout sets the lock before it clears them.
+func (a *admission) reserve(ctx context.Context) (full bool, retry time.Duration, err error) {
+	c, now := a.t.counter, a.p.now()
+	for i, k := range a.keys {
+		busy, err := c.Increment(ctx, busyKey(k.id), 1, now, busyTTL)
+		if err != nil {
+			return false, 0, a.undo(ctx, i, err)
+		}
+		fails, _, err := c.Get(ctx, failKey(k.id), now)
+		if err != nil {
+			return false, 0, a.undo(ctx, i+1, err)
+		}
+		locks, lockExp, err := c.Get(ctx, lockKey(k.id), now)
+		if err != nil {
+			return false, 0, a.undo(ctx, i+1, err)
+		}
+		switch {
+		case locks > 0:
+			retry = lockExp.Sub(now)
+		case fails >= int64(k.limit):
+			// Between the failure that filled the key and its lock: the
+			// lock is about to be set, or setting it failed. Either way
+			// the key is exhausted, for about a first lockout.
+			retry = a.t.window
+		case fails+busy > int64(k.limit):
+			return true, 0, a.undo(ctx, i+1, nil)
+		default:
+			continue
+		}
+		if err := a.undo(ctx, i+1, nil); err != nil {
+			return false, 0, err
+		}
+		if later, err := a.lockedFor(ctx, i+1); err != nil {
+			return false, 0, err
+		} else if later > retry {
+			retry = later
+		}
+		return false, max(retry, time.Second), nil
+	}
+	return false, 0, nil
+}
+
+// undo gives back the places taken on the first n keys, returning cause
+// or the counter's error. It wakes nobody: an attempt giving back places
+// it took only to find no room frees nothing a waiter could use for
+// long, and waking them all every time would have waiters wake each other
+// in a loop. Only a check that ends wakes them (see end).
+func (a *admission) undo(ctx context.Context, n int, cause error) error {
+	now := a.p.now()
+	for _, k := range a.keys[:n] {
+		if _, err := a.t.counter.Increment(ctx, busyKey(k.id), -1, now, busyTTL); err != nil && cause == nil {
+			cause = err
+		}
+	}
+	return cause
+}
+
+// end gives back every place after a check and wakes the waiters.
+func (a *admission) end(ctx context.Context, errs []error) error {
+	errs = append(errs, a.undo(ctx, len(a.keys), nil))
+	a.t.notify()
+	if err := errors.Join(errs...); err != nil {
+		return errThrottle(err)
+	}
+	return nil
+}
+
+// succeeded ends a check whose password was right: the places are given
+// back, the client's own failures and lockout level are forgotten, and
+// its failures are taken back from the shared keys (the account's and the
+// address's): they were the owner's typos, not guesses, and left there
+// they would add up to a lockout of everyone.
+func (a *admission) succeeded(ctx context.Context) error {
+	c, now := a.t.counter, a.p.now()
+	var (
+		errs []error
+		own  int64
+	)
+	for _, k := range a.keys {
+		if !k.client {
+			continue
+		}
+		n, _, err := c.Get(ctx, failKey(k.id), now)
+		own = max(own, n)
+		errs = append(errs, err, c.Reset(ctx, failKey(k.id)), c.Reset(ctx, levelKey(k.id)))
+	}
+	for _, k := range a.keys {
+		if k.client || own <= 0 {
+			continue
+		}
+		// A lockout may have cleared the shared count since: never take
+		// back more than is there.
+		n, err := c.Increment(ctx, failKey(k.id), -own, now, a.p.maxLockout)
+		if err == nil && n < 0 {
+			_, err = c.Increment(ctx, failKey(k.id), -n, now, a.p.maxLockout)
+		}
+		errs = append(errs, err)
+	}
+	return a.end(ctx, errs)
+}
+
+// failed ends a check whose credentials were wrong: the failure is counted
+// on every key, before the place is given back (see reserve), and a key
+// it fills is locked.
+func (a *admission) failed(ctx context.Context) error {
+	c, now := a.t.counter, a.p.now()
+	var errs []error
+	for _, k := range a.keys {
+		fails, err := c.Increment(ctx, failKey(k.id), 1, now, a.p.maxLockout)
+		if err == nil && fails >= int64(k.limit) {
+			err = a.lock(ctx, k, now)
+		}
+		errs = append(errs, err)
+	}
+	return a.end(ctx, errs)
+}
+
+// abandoned ends a check that could not be made (a store failed): nothing
+// is counted, the places are given back.
+func (a *admission) abandoned(ctx context.Context) {
+	_ = a.end(ctx, nil)
+}
+
+// lock starts a lockout of k. Lockout n lasts the throttle's window times
+// 2^(n-1), up to maxLockout; the level is forgotten maxLockout after the
+// last lockout ended. The lock is set before the failures are cleared, for
+// reserve.
+func (a *admission) lock(ctx context.Context, k throttleKey, now time.Time) error {
+	c := a.t.counter
+	if n, _, err := c.Get(ctx, lockKey(k.id), now); err != nil || n > 0 {
+		return err
+	}
+	level, err := c.Increment(ctx, levelKey(k.id), 1, now, a.p.maxLockout)
+	if err != nil {
+		return err
+	}
+	d := lockoutDuration(a.t.window, a.p.maxLockout, level)
+	if _, err := c.Increment(ctx, levelKey(k.id), 0, now, d+a.p.maxLockout); err != nil {
+		return err
+	}
+	if _, err := c.Increment(ctx, lockKey(k.id), 1, now, d); err != nil {
+		return err
+	}
+	return c.Reset(ctx, failKey(k.id))
+}
+
+// lockoutDuration is the length of lockout number level: base doubled
+// level-1 times, at most ceiling.
+func lockoutDuration(base, ceiling time.Duration, level int64) time.Duration {
+	d := base
+	for i := int64(1); i < level && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+// watch returns a channel closed at the next change.
+func (t *LoginThrottle) watch() <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n, exp, found := t.c.GetWithExpiration(key)
-	if !found {
-		t.c.Set(key, 1, t.window)
-		return true, 0
-	}
-	remaining := time.Until(exp)
-	if n.(int) >= max {
-		return false, remaining
-	}
-	if remaining > 0 {
-		t.c.Set(key, n.(int)+1, remaining)
-	}
-	return true, 0
+	return t.changed
 }
 
-// release hands back an attempt reserve counted, after a success.
-func (t *LoginThrottle) release(key string) {
+// notify wakes the attempts waiting in this process.
+func (t *LoginThrottle) notify() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n, exp, found := t.c.GetWithExpiration(key)
-	if !found {
-		return
-	}
-	if n.(int) <= 1 {
-		t.c.Delete(key)
-		return
-	}
-	if remaining := time.Until(exp); remaining > 0 {
-		t.c.Set(key, n.(int)-1, remaining)
-	}
+	close(t.changed)
+	t.changed = make(chan struct{})
 }
 
-// reset forgets key: a successful login clears its account's failures.
-func (t *LoginThrottle) reset(key string) {
-	t.c.Delete(key)
+// loginKeys are the keys a login attempt on account is counted on. With a
+// valid device cookie only the device's: the device has proved a past
+// login, and keeping it off the shared keys is what stops an attacker from
+// locking the owner out. Otherwise the (account, address) pair, the
+// account as a whole (against guesses spread over many addresses) and the
+// address (against one address trying many accounts). A login without a
+// recorded request has no address: the per-address key would be one for
+// all such logins and let anyone lock everyone out, so it is left out, and
+// these logins count as one client of each account.
+func (s *Service) loginKeys(ctx context.Context, account string, now time.Time) []throttleKey {
+	if nonce, ok := s.trustedDevice(ctx, account, now); ok {
+		return []throttleKey{{id: throttleKeyID(keyDevice, account, nonce), limit: s.cfg.MaxLoginFailures, client: true}}
+	}
+	addr := throttleAddr(ClientAddr(ctx))
+	keys := []throttleKey{
+		{id: throttleKeyID(keyAccountClient, account, addr), limit: s.cfg.MaxLoginFailures, client: true},
+		{id: throttleKeyID(keyAccount, account), limit: s.cfg.MaxAccountFailures},
+	}
+	if addr != "" {
+		keys = append(keys, throttleKey{id: throttleKeyID(keyAddress, addr), limit: s.cfg.MaxAddressFailures})
+	}
+	return keys
+}
+
+// lockoutPolicy returns the Service's lockout settings for its throttle.
+func (s *Service) lockoutPolicy() lockoutPolicy {
+	return lockoutPolicy{now: s.cfg.Now, maxLockout: s.cfg.MaxLockout}
+}
+
+// throttleAddr is the address failures are counted for: the address
+// itself for IPv4, its /64 network for IPv6, where one subscriber is
+// usually given a whole /64 and could otherwise use a new address for
+// every guess.
+func throttleAddr(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	switch {
+	case err != nil:
+		return addr
+	case ip.Is4In6():
+		return ip.Unmap().String() // one IPv4 client, however written
+	case ip.Is4():
+		return addr
+	}
+	p, err := ip.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }

@@ -330,9 +330,11 @@ func TestLoginErrorsAreIndistinguishable(t *testing.T) {
 	}
 }
 
-// TestLoginThrottling: past 5 failures in the window an account answers
-// TOO_MANY_ATTEMPTS with a retry time, without checking the password, and
-// aliased logins in one request count one by one.
+// TestLoginThrottling: past 5 failures from one client (here an address:
+// the harness has no device cookies) an account answers that client
+// TOO_MANY_ATTEMPTS with the first lockout's 15 minutes as retry time,
+// without checking the password, and aliased logins in one request count
+// one by one. Other clients of the account are in lockout_test.go.
 func TestLoginThrottling(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	var aliases []string
@@ -356,7 +358,8 @@ func TestLoginThrottling(t *testing.T) {
 			t.Errorf("alias %d (%v): %v, want %s", i, err["path"], ext["code"], want)
 		}
 	}
-	// The right password is refused too while throttled: it is not checked.
+	// The right password is refused too while this client is locked out:
+	// it is not checked.
 	r = e.do("", loginQuery, map[string]any{"username": "bob", "password": "bob-password"})
 	if r.code(t) != "TOO_MANY_ATTEMPTS" || r.Errors[0]["message"] != "Too many failed login attempts" {
 		t.Fatalf("throttled correct password: %s", r.Raw)
@@ -373,8 +376,9 @@ func TestLoginThrottling(t *testing.T) {
 	}
 }
 
-// TestAddressThrottling: one client spraying many accounts is stopped by
-// the per-address budget.
+// TestAddressThrottling: one address spraying many accounts is stopped by
+// the per-address budget, for every account, including ones it has not
+// tried yet.
 func TestAddressThrottling(t *testing.T) {
 	e := newEnv(t, envConfig{cfg: gqljwt.Config{MaxAddressFailures: 3}})
 	for i := 0; i < 3; i++ {
