@@ -179,10 +179,12 @@ func Limits(l OperationLimits) func(http.Handler) http.Handler {
 			}
 			if len(auth) > 0 && l.MaxAuthOperations > 0 {
 				if le, refused := spendAuthBudget(r.Context(), d, auth, l); refused {
+					d.Release()
 					writeGraphQLError(w, http.StatusOK, le)
 					return
 				}
 			}
+			d.Release()
 			next.ServeHTTP(w, r)
 		})
 	}
@@ -214,14 +216,8 @@ func documentOf(r *http.Request, maxBytes int64) (string, error) {
 		c.Body, c.Form, c.PostForm = io.NopCloser(bytes.NewReader(body)), nil, nil
 		return handler.NewRequestOptions(c).Query, nil
 	}
-	// The handler's JSON path: json.Unmarshal into a struct whose query
-	// member is this one. A type error elsewhere (variables as a string)
-	// leaves the query set, in both.
-	var opts struct {
-		Query string `json:"query"`
-	}
-	_ = json.Unmarshal(body, &opts)
-	return opts.Query, nil
+	// The handler's JSON path, for every other content type.
+	return jsonQuery(body), nil
 }
 
 // contentType is the media type as graphql-go's handler compares it: the

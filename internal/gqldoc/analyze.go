@@ -66,14 +66,18 @@ type Limits struct {
 }
 
 // stats are the measures of one selection set, fragments expanded.
+//
+// It is small on purpose, being returned by value at every selection:
+// counts are float32 (exact far beyond any bound, and saturating instead
+// of overflowing when fragments multiply them), places are node indexes.
 type stats struct {
-	depth                      int
-	deepest                    Location
-	aliases, dirs, cost, roots float64
+	depth   int32
+	deepest int32 // the node at the greatest depth
 	// listDepth counts nested introspection list fields; introDepth is
-	// the largest listDepth below an introspection root, at introLoc.
-	listDepth, introDepth int
-	introLoc              Location
+	// the largest listDepth below an introspection root, introNode.
+	listDepth, introDepth, introNode int32
+	aliases, dirs, roots             float32
+	cost                             float64
 }
 
 type fragState uint8
@@ -108,8 +112,13 @@ func Check(src string, l Limits) (*Document, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &analyzer{doc: doc, limits: l, state: make([]fragState, len(doc.defs)), memo: make([]stats, len(doc.defs))}
+	a := &analyzer{doc: doc, limits: l}
+	if frags := len(doc.defs) - doc.Operations(); frags > 0 {
+		// Indexed by definition; operations never use theirs.
+		a.state, a.memo = make([]fragState, len(doc.defs)), make([]stats, len(doc.defs))
+	}
 	if err := a.uniqueFragments(); err != nil {
+		doc.Release()
 		return nil, err
 	}
 	for _, d := range doc.defs {
@@ -118,10 +127,12 @@ func Check(src string, l Limits) (*Document, *Error) {
 		}
 		s := a.set(d.first)
 		if a.err != nil {
+			doc.Release()
 			return nil, a.err
 		}
-		s.dirs += float64(d.dirs)
+		s.dirs += float32(d.dirs)
 		if err := a.check(s, d.loc); err != nil {
+			doc.Release()
 			return nil, err
 		}
 	}
@@ -132,9 +143,11 @@ func Check(src string, l Limits) (*Document, *Error) {
 		}
 		s := a.fragment(i, d.loc)
 		if a.err != nil {
+			doc.Release()
 			return nil, a.err
 		}
 		if err := a.check(s, d.loc); err != nil {
+			doc.Release()
 			return nil, err
 		}
 	}
@@ -163,23 +176,25 @@ func (a *analyzer) check(s stats, at Location) *Error {
 		}
 		return &Error{Limit: limit, Found: clampInt(found), Max: max, Locations: []Location{loc}}
 	}
-	if err := over(LimitDepth, float64(s.depth), l.MaxDepth, s.deepest); err != nil {
+	if err := over(LimitDepth, float64(s.depth), l.MaxDepth, a.nodeLoc(s.deepest)); err != nil {
 		return err
 	}
-	if err := over(LimitAliases, s.aliases, l.MaxAliases, at); err != nil {
+	if err := over(LimitAliases, float64(s.aliases), l.MaxAliases, at); err != nil {
 		return err
 	}
-	if err := over(LimitDirectives, s.dirs, l.MaxDirectives, at); err != nil {
+	if err := over(LimitDirectives, float64(s.dirs), l.MaxDirectives, at); err != nil {
 		return err
 	}
-	if err := over(LimitRootFields, s.roots, l.MaxRootFields, at); err != nil {
+	if err := over(LimitRootFields, float64(s.roots), l.MaxRootFields, at); err != nil {
 		return err
 	}
-	if err := over(LimitIntrospectionDepth, float64(s.introDepth), l.MaxIntrospectionDepth, s.introLoc); err != nil {
+	if err := over(LimitIntrospectionDepth, float64(s.introDepth), l.MaxIntrospectionDepth, a.nodeLoc(s.introNode)); err != nil {
 		return err
 	}
 	return over(LimitCost, math.Ceil(s.cost), l.MaxCost, at)
 }
+
+func (a *analyzer) nodeLoc(i int32) Location { return a.doc.loc(&a.doc.nodes[i]) }
 
 func clampInt(f float64) int {
 	if f > math.MaxInt32 {
@@ -210,7 +225,7 @@ func (a *analyzer) fragment(i int, loc Location) stats {
 	a.state[i] = inProgress
 	a.stack = append(a.stack, spreadFrame{def: i, loc: loc})
 	s := a.set(a.doc.defs[i].first)
-	s.dirs += float64(a.doc.defs[i].dirs)
+	s.dirs += float32(a.doc.defs[i].dirs)
 	a.stack = a.stack[:len(a.stack)-1]
 	a.state[i], a.memo[i] = done, s
 	return s
@@ -259,16 +274,16 @@ func (a *analyzer) set(first int32) stats {
 		var c stats
 		switch n.kind {
 		case nodeSpread:
-			if f := a.fragmentIndex(n.name); f >= 0 {
-				c = a.fragment(f, n.loc)
+			if f := a.fragmentIndex(a.doc.name(n)); f >= 0 {
+				c = a.fragment(f, a.doc.loc(n))
 			}
 			// An unknown fragment counts nothing; graphql-go refuses it.
 		case nodeInline:
 			c = a.set(n.first)
 		case nodeField:
-			c = a.field(n)
+			c = a.field(i, n)
 		}
-		s.dirs += float64(n.dirs) + c.dirs
+		s.dirs += float32(n.dirs) + c.dirs
 		s.aliases += c.aliases
 		s.cost += c.cost
 		s.roots += c.roots
@@ -277,35 +292,36 @@ func (a *analyzer) set(first int32) stats {
 		}
 		s.listDepth = max(s.listDepth, c.listDepth)
 		if c.introDepth > s.introDepth {
-			s.introDepth, s.introLoc = c.introDepth, c.introLoc
+			s.introDepth, s.introNode = c.introDepth, c.introNode
 		}
 	}
 	return s
 }
 
 // field measures one field; its stats are those a parent set adds up.
-func (a *analyzer) field(n *node) stats {
+func (a *analyzer) field(i int32, n *node) stats {
 	child := a.set(n.first)
 	s := stats{dirs: child.dirs, aliases: child.aliases, roots: 1}
 	if n.alias {
 		s.aliases++
 	}
 	s.listDepth = child.listDepth
-	if introspectionList(n.name) {
+	name := a.doc.name(n)
+	if introspectionList(name) {
 		s.listDepth++
 	}
-	s.introDepth, s.introLoc = child.introDepth, child.introLoc
-	if n.name == "__schema" || n.name == "__type" {
+	s.introDepth, s.introNode = child.introDepth, child.introNode
+	if name == "__schema" || name == "__type" {
 		// Introspection is bounded by its own rule, not by depth and
 		// cost: the standard introspection query is deep by design.
 		if child.listDepth > s.introDepth {
-			s.introDepth, s.introLoc = child.listDepth, n.loc
+			s.introDepth, s.introNode = child.listDepth, i
 		}
 		return s
 	}
 	s.depth, s.deepest = 1+child.depth, child.deepest
 	if child.depth == 0 {
-		s.deepest = n.loc
+		s.deepest = i
 	}
 	if n.first < 0 {
 		s.cost = a.limits.ScalarCost
@@ -357,14 +373,14 @@ func (d *Document) rootFields(opType string, first int32, budget *int, visit fun
 		n := &d.nodes[i]
 		switch n.kind {
 		case nodeField:
-			visit(opType, n.name)
+			visit(opType, d.name(n))
 		case nodeInline:
 			if !d.rootFields(opType, n.first, budget, visit, depth+1) {
 				return false
 			}
 		case nodeSpread:
 			for _, f := range d.defs {
-				if f.fragment && f.name == n.name {
+				if f.fragment && f.name == d.name(n) {
 					if !d.rootFields(opType, f.first, budget, visit, depth+1) {
 						return false
 					}

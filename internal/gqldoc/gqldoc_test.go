@@ -142,8 +142,6 @@ func TestExponentialFragmentsStayLinear(t *testing.T) {
 
 func TestSyntaxErrors(t *testing.T) {
 	cases := map[string]string{
-		"":                        "Syntax Error: Unexpected <EOF>.",
-		"   # only a comment":     "Syntax Error: Unexpected <EOF>.",
 		"{":                       "Syntax Error: Expected Name, found <EOF>.",
 		"{ }":                     `Syntax Error: Expected Name, found "}".`,
 		"{ a(x: ) }":              `Syntax Error: Unexpected ")".`,

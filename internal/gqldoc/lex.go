@@ -99,11 +99,12 @@ func (l *lexer) next() token {
 		t.kind, t.end = tokPunct, l.pos
 		return t
 	case isNameStart(c):
-		l.pos++
-		for l.pos < len(l.src) && isNameContinue(l.src[l.pos]) {
-			l.pos++
+		src, p := l.src, start+1
+		for p < len(src) && charClass[src[p]]&className != 0 {
+			p++
 		}
-		t.kind, t.end = tokName, l.pos
+		l.pos = p
+		t.kind, t.end = tokName, p
 		return t
 	case c == '-' || isDigit(c):
 		return l.number(t)
@@ -117,27 +118,30 @@ func (l *lexer) next() token {
 }
 
 func (l *lexer) skipIgnored() {
-	for l.pos < len(l.src) {
-		switch c := l.src[l.pos]; c {
+	src, p := l.src, l.pos
+	for p < len(src) {
+		switch c := src[p]; c {
 		case ' ', '\t', ',':
-			l.pos++
+			p++
 		case '\n':
-			l.pos++
-			l.newLine()
+			p++
+			l.line, l.lineStart = l.line+1, p
 		case '\r':
-			l.pos++
-			if l.pos < len(l.src) && l.src[l.pos] == '\n' {
-				l.pos++
+			p++
+			if p < len(src) && src[p] == '\n' {
+				p++
 			}
-			l.newLine()
+			l.line, l.lineStart = l.line+1, p
 		case '#':
-			for l.pos < len(l.src) && l.src[l.pos] != '\n' && l.src[l.pos] != '\r' {
-				l.pos++
+			for p < len(src) && src[p] != '\n' && src[p] != '\r' {
+				p++
 			}
 		default:
+			l.pos = p
 			return
 		}
 	}
+	l.pos = p
 }
 
 func (l *lexer) newLine() {
@@ -257,19 +261,31 @@ func (l *lexer) blockString(t token) token {
 	return l.fail(p, "Unterminated string")
 }
 
-func isPunct(c byte) bool {
-	switch c {
-	case '!', '$', '&', '(', ')', ':', '=', '@', '[', ']', '{', '|', '}':
-		return true
+const (
+	classPunct = 1 << iota
+	classNameStart
+	className
+)
+
+// charClass classifies bytes for the lexer's hot loops.
+var charClass = func() (t [256]uint8) {
+	for _, c := range []byte("!$&():=@[]{|}") {
+		t[c] = classPunct
 	}
-	return false
-}
+	for c := 0; c < 256; c++ {
+		switch {
+		case c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'):
+			t[c] = classNameStart | className
+		case c >= '0' && c <= '9':
+			t[c] = className
+		}
+	}
+	return t
+}()
 
-func isNameStart(c byte) bool {
-	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-}
+func isPunct(c byte) bool { return charClass[c]&classPunct != 0 }
 
-func isNameContinue(c byte) bool { return isNameStart(c) || isDigit(c) }
+func isNameStart(c byte) bool { return charClass[c]&classNameStart != 0 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

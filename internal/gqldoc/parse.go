@@ -1,6 +1,9 @@
 package gqldoc
 
-import "strconv"
+import (
+	"strconv"
+	"sync"
+)
 
 // MaxNesting bounds how deeply selection sets, list and object values and
 // list types may nest, whatever the configured limits: the reader recurses
@@ -17,6 +20,9 @@ const (
 
 // node is one selection. Selection sets are linked lists through next, so
 // that the document is one slice however it nests.
+//
+// It holds no pointers, so that a document is one block the garbage
+// collector need not scan.
 type node struct {
 	kind  nodeKind
 	alias bool
@@ -24,9 +30,9 @@ type node struct {
 	// first is the first selection of the node's selection set, next its
 	// sibling; -1 for none.
 	first, next int32
-	// name is the field's name or the spread fragment's name.
-	name string
-	loc  Location
+	// the field's name or the spread fragment's name is src[nameFrom:nameTo]
+	nameFrom, nameTo int32
+	line, col        int32
 }
 
 // definition is an operation or a fragment.
@@ -42,9 +48,25 @@ type definition struct {
 
 // Document is an executable GraphQL document reduced to its selections.
 type Document struct {
+	src   string
 	nodes []node
 	defs  []definition
 }
+
+var documents = sync.Pool{New: func() any { return &Document{nodes: make([]node, 0, 64)} }}
+
+// Release hands d back for reuse; d must not be used afterwards.
+func (d *Document) Release() {
+	if cap(d.nodes) > 4096 {
+		return // an outsized document is not worth keeping
+	}
+	d.src, d.nodes, d.defs = "", d.nodes[:0], d.defs[:0]
+	documents.Put(d)
+}
+
+func (d *Document) name(n *node) string { return d.src[n.nameFrom:n.nameTo] }
+
+func (d *Document) loc(n *node) Location { return Location{Line: int(n.line), Column: int(n.col)} }
 
 type parser struct {
 	lx      lexer
@@ -56,7 +78,9 @@ type parser struct {
 // Parse reads src as an executable document. It stops at the first syntax
 // error, at token maxTokens+1 (0: no limit) and at MaxNesting.
 func Parse(src string, maxTokens int) (*Document, *Error) {
-	p := &parser{doc: &Document{}}
+	doc := documents.Get().(*Document)
+	doc.src = src
+	p := &parser{doc: doc}
 	p.lx.init(src, maxTokens)
 	p.advance()
 	// An empty document is graphql-go's to refuse ("Must provide an
@@ -65,9 +89,10 @@ func Parse(src string, maxTokens int) (*Document, *Error) {
 		p.definition()
 	}
 	if p.lx.err != nil {
+		doc.Release()
 		return nil, p.lx.err
 	}
-	return p.doc, nil
+	return doc, nil
 }
 
 func (p *parser) advance() { p.tok = p.lx.next() }
@@ -269,7 +294,7 @@ func (p *parser) selectionSet() int32 {
 }
 
 func (p *parser) selection() int32 {
-	n := node{loc: p.at(), first: -1, next: -1}
+	n := node{line: int32(p.tok.line), col: int32(p.tok.col), first: -1, next: -1}
 	if p.peek('.') {
 		p.advance()
 		switch {
@@ -280,7 +305,7 @@ func (p *parser) selection() int32 {
 			}
 			n.kind = nodeInline
 		case p.tok.kind == tokName:
-			n.kind, n.name = nodeSpread, p.text()
+			n.kind, n.nameFrom, n.nameTo = nodeSpread, int32(p.tok.start), int32(p.tok.end)
 			p.advance()
 			n.dirs = p.directives()
 			return p.add(n)
@@ -292,14 +317,15 @@ func (p *parser) selection() int32 {
 		return p.add(n)
 	}
 	n.kind = nodeField
-	var ok bool
-	if n.name, ok = p.expectName(); !ok {
+	n.nameFrom, n.nameTo = int32(p.tok.start), int32(p.tok.end)
+	if _, ok := p.expectName(); !ok {
 		return -1
 	}
 	if p.peek(':') {
 		p.advance()
 		n.alias = true
-		if n.name, ok = p.expectName(); !ok {
+		n.nameFrom, n.nameTo = int32(p.tok.start), int32(p.tok.end)
+		if _, ok := p.expectName(); !ok {
 			return -1
 		}
 	}
