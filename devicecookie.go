@@ -105,7 +105,9 @@ func (dc *DeviceCookieConfig) withDefaults(signing []byte) (*DeviceCookieConfig,
 	case c.Secret != nil && len(c.Secret) < MinDeviceCookieSecretLength:
 		return nil, fmt.Errorf("gqljwt: DeviceCookie.Secret is %d bytes, at least %d are required", len(c.Secret), MinDeviceCookieSecretLength)
 	case c.Secret != nil:
-		c.key = append([]byte(nil), c.Secret...)
+		// A copy: the caller's slice may be reused or zeroed.
+		c.Secret = append([]byte(nil), c.Secret...)
+		c.key = c.Secret
 	case signing != nil:
 		mac := hmac.New(sha256.New, signing)
 		mac.Write([]byte(deviceKeyLabel))
@@ -113,7 +115,6 @@ func (dc *DeviceCookieConfig) withDefaults(signing []byte) (*DeviceCookieConfig,
 	default:
 		return nil, errors.New("gqljwt: DeviceCookie.Secret is required when the Service does not sign with an HS256 secret")
 	}
-	c.Secret = nil // the key is kept, not the caller's slice
 	if c.Name == "" {
 		c.Name = DefaultDeviceCookieName
 		if c.Insecure {

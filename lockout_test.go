@@ -541,6 +541,15 @@ func TestDeviceCookieIssued(t *testing.T) {
 	if _, err := e.s.Login(context.Background(), gqljwt.Credentials{Username: "alice", Password: "alice-password"}); err != nil {
 		t.Fatal(err)
 	}
+	// A Service built from another's effective Config trusts its devices:
+	// their failures count for the device, not the address.
+	e.run(0, step{addr: ownerAddr, save: "laptop"})
+	again := e.s.Config()
+	again.Secret = nil // in SigningKey
+	e.s = mustService(t, again)
+	e.run(1, step{addr: ownerAddr, device: "laptop", password: wrong, times: 5, want: invalid})
+	e.run(2, step{addr: ownerAddr, device: "laptop", want: tooMany})
+	e.run(3, step{addr: ownerAddr})
 }
 
 func TestLockoutConfig(t *testing.T) {

@@ -39,9 +39,13 @@ const (
 // sharing one (Redis, say) share one budget; the policy, which keys and
 // what limits, is the throttle's.
 //
-// Increment must be atomic: concurrent increments of one key each return a
-// different value. An error makes the login answer AUTH_UNAVAILABLE: a
-// counter that cannot count must not let guesses through uncounted.
+// Increment must be atomic: of two concurrent increments of one key, each
+// returns a count that includes the other's delta or excludes it entirely,
+// as Redis's INCRBY does; the throttle's bound on concurrent checks rests
+// on it. An error makes the login answer AUTH_UNAVAILABLE: a counter that
+// cannot count must not let guesses through uncounted. A counter that
+// keeps time itself (Redis) may ignore the now arguments, which carry
+// Config.Now for the in-process one.
 type AttemptCounter interface {
 	// Increment adds delta (which may be negative or zero) to the count
 	// under key and returns the new count; the key then expires ttl after
@@ -235,14 +239,15 @@ func lockKey(id string) string  { return id + ":lock" }
 func levelKey(id string) string { return id + ":level" }
 
 // lockoutPolicy is what a Service's configuration says about lockouts; the
-// throttle supplies the base duration, its window.
+// first lockout's length is the throttle's window, which Services sharing
+// the throttle share.
 type lockoutPolicy struct {
 	now        func() time.Time
 	maxLockout time.Duration
 }
 
 // admission is an attempt allowed to check a password: it holds a place on
-// each of its keys until done reports the outcome.
+// each of its keys until succeeded, failed or abandoned gives them back.
 type admission struct {
 	t    *LoginThrottle
 	p    lockoutPolicy
