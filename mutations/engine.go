@@ -185,6 +185,9 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(err)
 		}
 		out.clientMutationID = in.clientMutationID
+		if out.carriesToken() {
+			noStore(p.Context)
+		}
 		if out.session != nil && e.preset.TokenHeader != "" {
 			e.sendTokenHeader(p.Context, out.session.Access.Value)
 		}
@@ -417,6 +420,27 @@ func (e *engine) shape(err error) error {
 	return &out
 }
 
+// carriesToken reports whether the response to the operation will hold a
+// credential or what a credential says: tokens, a verified payload, user
+// secrets. The payload counts because it names the user and the session.
+func (o *outcome) carriesToken() bool {
+	return o.session != nil || o.payload != nil || o.userSecret != "" || o.revokedUserSecret != ""
+}
+
+// noStore forbids caching the response (RFC 6749 section 5.1): a shared
+// cache or a browser's history would otherwise keep a token after the
+// session it belongs to ended. Pragma is for HTTP/1.0 caches, which ignore
+// Cache-Control. The headers go on the whole response, so one operation of
+// a batch or of an aliased document is enough to set them.
+func noStore(ctx context.Context) {
+	w, ok := gqljwt.ResponseFromContext(ctx)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
 func (e *engine) sendTokenHeader(ctx context.Context, token string) {
 	w, ok := gqljwt.ResponseFromContext(ctx)
 	if !ok {
@@ -424,7 +448,6 @@ func (e *engine) sendTokenHeader(ctx context.Context, token string) {
 	}
 	w.Header().Set(e.preset.TokenHeader, "Bearer "+token)
 	w.Header().Add("Access-Control-Expose-Headers", e.preset.TokenHeader)
-	w.Header().Set("Cache-Control", "no-store")
 }
 
 func (e *engine) resolveUser(ctx context.Context, u *gqljwt.User) (any, error) {
