@@ -75,6 +75,7 @@ func validClaims(now time.Time) map[string]any {
 	return map[string]any{
 		"sub": "42", "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
 		"jti": "jti-" + now.Format("150405.000000000"), "typ": "access", "username": "alice",
+		"sid": "c2Vzc2lvbi1vZi1hbGljZQ", // the shape of randomID(16)
 	}
 }
 
