@@ -203,4 +203,8 @@ var demoUsers = []demoUser{
 		Active: true, Profile: map[string]any{"fname": "Bob", "lname": "Editor"}}, "bob-password"},
 	{gqljwt.User{ID: "3", Username: "carol", Email: "carol@example.com", Roles: []string{"VIEWER"}, Scopes: []string{"read:posts"},
 		Active: true, Profile: map[string]any{"fname": "Carol", "lname": "Viewer"}}, "carol-password"},
+	// dave is disabled: his right password must get the answer a wrong one
+	// gets, so that trying it tells an attacker nothing about the account.
+	{gqljwt.User{ID: "4", Username: "dave", Email: "dave@example.com", Roles: []string{"VIEWER"}, Scopes: []string{"read:posts"},
+		Active: false, Profile: map[string]any{"fname": "Dave", "lname": "Disabled"}}, "dave-password"},
 }

@@ -83,7 +83,15 @@ func printBanner(a *app, addr string) {
 	}
 	fmt.Println("\nDemo users (username / password, roles, scopes):")
 	for _, du := range demoUsers {
-		fmt.Printf("  %-6s %-16s %-7s %v\n", du.user.Username, du.password, du.user.Roles[0], du.user.Scopes)
+		role := "-"
+		if len(du.user.Roles) > 0 {
+			role = du.user.Roles[0]
+		}
+		note := ""
+		if !du.user.Active {
+			note = " (disabled: login fails as with a wrong password)"
+		}
+		fmt.Printf("  %-6s %-16s %-7s %v%s\n", du.user.Username, du.password, role, du.user.Scopes, note)
 	}
 	fmt.Println()
 }
