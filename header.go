@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"unicode/utf8"
 )
 
 // parseJOSEHeader reads "alg" and "kid" from a decoded JOSE header. Headers
@@ -17,7 +18,12 @@ func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 		return alg, kid, ok
 	}
 	// The full parser: a token walk, so that duplicate members are seen
-	// (encoding/json would silently keep the last one).
+	// (encoding/json would silently keep the last one). encoding/json also
+	// reads invalid UTF-8 as U+FFFD instead of refusing it, which RFC 7515
+	// (§4: a header is UTF-8 JSON) and RFC 8259 §8.1 ask for.
+	if !utf8.Valid(h) {
+		return nil, nil, false
+	}
 	// A copy keeps h (a stack buffer of the caller) from escaping to the
 	// heap through the decoder on the common path above.
 	dec := json.NewDecoder(bytes.NewReader(bytes.Clone(h)))
@@ -64,8 +70,9 @@ func parseJOSEHeader(h []byte) (alg, kid []byte, ok bool) {
 
 // scanFlatHeader parses {"k":"v",...} with plain string keys and values,
 // returning alg and kid as slices of h (no allocation on the usual path).
-// simple is false when the input is outside that shape (or has over eight
-// members) and needs the full parser. Duplicate members are refused.
+// simple is false when the input is outside that shape (escapes, bytes
+// outside ASCII, over eight members) and needs the full parser. Duplicate
+// members are refused.
 func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 	i := 0
 	next := func(want byte) bool {
@@ -87,7 +94,7 @@ func scanFlatHeader(h []byte) (alg, kid []byte, ok, simple bool) {
 				i++
 				return s, true
 			}
-			if c == '\\' || c < 0x20 {
+			if c == '\\' || c < 0x20 || c >= 0x80 {
 				return nil, false
 			}
 			i++

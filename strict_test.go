@@ -71,6 +71,7 @@ func TestStrictClaims(t *testing.T) {
 		{"more members than the pairwise set holds", strictHeader, fmt.Sprintf(base, manyClaims)},
 		{"aud as an array", strictHeader, add(`"aud":["a","b"]`)},
 		{"ver zero", strictHeader, add(`"ver":0`)},
+		{"UTF-8 in the header", `{"alg":"HS256","typ":"JWT","x":"é"}`, good},
 	}
 	for _, tt := range accepted {
 		t.Run("accepted/"+tt.name, func(t *testing.T) {
@@ -183,6 +184,8 @@ func TestStrictClaims(t *testing.T) {
 		{"jku", `{"alg":"HS256","jku":"https://evil.example/jwks"}`, good, gqljwt.CodeTokenInvalid},
 		{"x5u", `{"alg":"HS256","x5u":"https://evil.example/cert"}`, good, gqljwt.CodeTokenInvalid},
 		{"x5c", `{"alg":"HS256","x5c":["MIIB"]}`, good, gqljwt.CodeTokenInvalid},
+		{"invalid UTF-8 in the header", "{\"alg\":\"HS256\",\"x\":\"\xff\"}", good, gqljwt.CodeTokenInvalid},
+		{"invalid UTF-8 in a header name", "{\"alg\":\"HS256\",\"\xc3\":1}", good, gqljwt.CodeTokenInvalid},
 
 		// Each member name once, at every depth, compared after unescaping.
 		{"duplicate sub", strictHeader, add(`"sub":"1"`), gqljwt.CodeTokenInvalid},
