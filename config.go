@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -196,6 +197,15 @@ type Config struct {
 	// own. Share one between the Services of a process that share
 	// Versions. Its TTL is the VersionCacheTTL.
 	VersionCache *VersionCache
+
+	// Logger receives the security events (see Event) as structured
+	// records: logins, throttling and lockouts, refresh-token reuse, ended
+	// sessions, bumped user secrets, rotated keys. Nil logs nothing. No
+	// record ever holds a token or a password.
+	Logger *slog.Logger
+	// Audit, when set, is called with every security event as well, to
+	// count them (see Example_auditHook) or ship them elsewhere.
+	Audit AuditHook
 
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
