@@ -80,6 +80,10 @@ func endpoints() []endpoint {
 	}
 }
 
+// demoAudience is the aud of the tokens the endpoint at path issues and
+// the only one it accepts.
+func demoAudience(path string) string { return "gqljwt-demo" + path }
+
 // slidingWindow is how close to expiry a Toggle token gets renewed.
 const slidingWindow = 10 * time.Minute
 
@@ -145,6 +149,11 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Secret: o.secret, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
 			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions,
+			// The endpoints share a key, so only the audience tells their
+			// tokens apart: without it /toggle's sliding refresh would
+			// turn a 900 s token of /service/Auth into a 60-minute one, and
+			// a token would outlive the lifetime its endpoint promises.
+			Audience: demoAudience(ep.path),
 		})
 		if err != nil {
 			return nil, err

@@ -139,13 +139,15 @@ func TestRefreshTokensStayWithTheirEndpoint(t *testing.T) {
 func TestUserSecretRevokedEverywhere(t *testing.T) {
 	s := newServer(t, options{})
 	doc := seed(t, "002")
-	login := operation(t, seed(t, "004"), "mutation Login(", 0)
-	token := s.post("/de", login, map[string]any{"email": "bob@example.com", "password": "bob-password"}).str("data", "login", "token")
+	// Each endpoint takes only its own tokens (its own audience): bob logs
+	// in on both.
+	token := s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	wpToken := s.post("/wpgraphql", wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "bob", "password": "bob-password"}).str("data", "login", "authToken")
 	// Seen, so its version is cached on /graphql.
 	if r := s.post("/graphql", `{ me { id } }`, nil, "Authorization", "Bearer "+token); r.str("data", "me", "id") != "2" {
 		t.Fatalf("before: %s", r.raw)
 	}
-	if r := s.post("/wpgraphql", operation(t, doc, "mutation revokeUserSecret(", 0), map[string]any{"userId": "2"}, "Authorization", "Bearer "+token); r.get("data", "revokeUserSecret", "success") != true {
+	if r := s.post("/wpgraphql", operation(t, doc, "mutation revokeUserSecret(", 0), map[string]any{"userId": "2"}, "Authorization", "Bearer "+wpToken); r.get("data", "revokeUserSecret", "success") != true {
 		t.Fatalf("revokeUserSecret: %s", r.raw)
 	}
 	if r := s.post("/graphql", `{ me { id } }`, nil, "Authorization", "Bearer "+token); r.str("errors", 0, "extensions", "reason") != "TOKEN_REVOKED" {
