@@ -78,21 +78,41 @@ func strictPayload(seg string) bool {
 // len(seg)*3/4. A table walk: it cannot fail, and the library decoder
 // would need seg copied to a []byte first.
 func decodeCanonical(dst []byte, seg string) {
-	v := func(i int) uint32 { return uint32(base64URLValue[seg[i]]) }
-	di, si := 0, 0
-	for ; si+4 <= len(seg); si += 4 {
-		x := v(si)<<18 | v(si+1)<<12 | v(si+2)<<6 | v(si+3)
-		dst[di], dst[di+1], dst[di+2] = byte(x>>16), byte(x>>8), byte(x)
-		di += 3
+	for len(seg) >= 4 && len(dst) >= 3 {
+		x := uint32(base64URLBits[seg[0]])<<18 | uint32(base64URLBits[seg[1]])<<12 |
+			uint32(base64URLBits[seg[2]])<<6 | uint32(base64URLBits[seg[3]])
+		dst[0], dst[1], dst[2] = byte(x>>16), byte(x>>8), byte(x)
+		seg, dst = seg[4:], dst[3:]
 	}
-	switch len(seg) - si {
-	case 2:
-		dst[di] = byte((v(si)<<18 | v(si+1)<<12) >> 16)
-	case 3:
-		x := v(si)<<18 | v(si+1)<<12 | v(si+2)<<6
-		dst[di], dst[di+1] = byte(x>>16), byte(x>>8)
+	switch {
+	case len(seg) == 2 && len(dst) == 1:
+		dst[0] = base64URLBits[seg[0]]<<2 | base64URLBits[seg[1]]>>4
+	case len(seg) == 3 && len(dst) == 2:
+		dst[0] = base64URLBits[seg[0]]<<2 | base64URLBits[seg[1]]>>4
+		dst[1] = base64URLBits[seg[1]]<<4 | base64URLBits[seg[2]]>>2
 	}
 }
+
+// base64URLBits is base64URLValue as unsigned bytes (0 for characters
+// outside the alphabet, which wellFormed has refused already).
+var base64URLBits = func() (t [256]byte) {
+	for i, v := range base64URLValue {
+		if v >= 0 {
+			t[i] = byte(v)
+		}
+	}
+	return t
+}()
+
+// jsonPlain marks the bytes a JSON string may hold as they are: not the
+// quote, the backslash, control characters or non-ASCII bytes (which need
+// the UTF-8 check).
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // payloadScanner is a validating JSON reader over b; i is the position.
 type payloadScanner struct {
@@ -343,6 +363,10 @@ func (p *payloadScanner) str() (raw []byte, escaped, ok bool) {
 	start := p.i
 	ascii := true
 	for p.i < len(p.b) {
+		if jsonPlain[p.b[p.i]] {
+			p.i++
+			continue
+		}
 		c := p.b[p.i]
 		switch {
 		case c == '"':
@@ -482,8 +506,12 @@ type span struct {
 type nameSet struct {
 	small [16]span
 	n     int
-	esc   [][]byte
-	big   map[string]struct{}
+	// seen has a bit for each (length, last byte) class of the names
+	// held: a name whose bit is clear is new without any comparison,
+	// which is every name of the payloads we issue but one or two.
+	seen uint64
+	esc  [][]byte
+	big  map[string]struct{}
 }
 
 func (s *nameSet) text(b []byte, sp span) []byte {
@@ -504,11 +532,19 @@ func (s *nameSet) add(b []byte, sp span) bool {
 		s.big[string(name)] = struct{}{}
 		return true
 	}
-	for _, have := range s.small[:s.n] {
-		if bytes.Equal(s.text(b, have), name) {
-			return false
+	h := uint(len(name)) * 7
+	if len(name) > 0 {
+		h += uint(name[len(name)-1])
+	}
+	bit := uint64(1) << (h & 63)
+	if s.seen&bit != 0 {
+		for _, have := range s.small[:s.n] {
+			if bytes.Equal(s.text(b, have), name) {
+				return false
+			}
 		}
 	}
+	s.seen |= bit
 	if s.n < len(s.small) {
 		s.small[s.n] = sp
 		s.n++
