@@ -27,7 +27,7 @@ func Batch(maxItems int) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodPost || r.Body == nil || r.URL.Query().Get("query") != "" {
 				// Not a batch: the handler takes ?query= before any body.
-				next.ServeHTTP(w, r.WithContext(withAuthBudget(r.Context())))
+				next.ServeHTTP(w, r)
 				return
 			}
 			ct := contentType(r)
@@ -41,7 +41,7 @@ func Batch(maxItems int) func(http.Handler) http.Handler {
 			var items []json.RawMessage
 			if ct == "application/graphql" || ct == "application/x-www-form-urlencoded" ||
 				!startsArray(body) || json.Unmarshal(body, &items) != nil {
-				next.ServeHTTP(w, r.WithContext(withAuthBudget(r.Context())))
+				next.ServeHTTP(w, r)
 				return
 			}
 			switch {
@@ -62,7 +62,7 @@ func Batch(maxItems int) func(http.Handler) http.Handler {
 					out.WriteByte(',')
 				}
 				sub := r.Clone(ctx)
-				sub.Body = readCloser{bytes.NewReader(item)}
+				sub.Body = newReplayBody(item)
 				sub.ContentLength = int64(len(item))
 				sub.Header.Set("Content-Type", "application/json")
 				// An item answers JSON, never the GraphiQL page.
@@ -90,10 +90,6 @@ func startsArray(body []byte) bool {
 	t := bytes.TrimLeft(body, " \t\r\n")
 	return len(t) > 0 && t[0] == '['
 }
-
-type readCloser struct{ *bytes.Reader }
-
-func (readCloser) Close() error { return nil }
 
 // batchItemWriter keeps an item's body; its headers (tokens in headers,
 // cookies) go to the batch's response, which is what a client reads.

@@ -229,21 +229,54 @@ func contentType(r *http.Request) string {
 
 var errBodyTooLarge = fmt.Errorf("request body too large")
 
-// readBody reads r's body, at most maxBytes of it, and puts it back.
+// readBody reads r's body, at most maxBytes of it, and puts it back as a
+// replayBody, which a later readBody (Batch's, then Limits') takes as it
+// is instead of copying it again.
 func readBody(r *http.Request, maxBytes int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
+	if rb, ok := r.Body.(*replayBody); ok && rb.unread() {
+		if int64(len(rb.b)) > maxBytes {
+			return nil, errBodyTooLarge
+		}
+		return rb.b, nil
+	}
+	size := int64(512)
+	if r.ContentLength > 0 {
+		size = min(r.ContentLength, maxBytes) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, maxBytes+1))
 	r.Body.Close()
+	body := buf.Bytes()
 	if int64(len(body)) > maxBytes {
 		return nil, errBodyTooLarge
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
 		// What was read goes on; the handler meets the same failure
 		// reading it as it would have.
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+		return body, nil
 	}
+	r.Body = newReplayBody(body)
 	return body, nil
 }
+
+// replayBody is a request body already read into memory.
+type replayBody struct {
+	b []byte
+	r bytes.Reader
+}
+
+func newReplayBody(b []byte) *replayBody {
+	rb := &replayBody{b: b}
+	rb.r.Reset(b)
+	return rb
+}
+
+func (rb *replayBody) Read(p []byte) (int, error) { return rb.r.Read(p) }
+func (rb *replayBody) Close() error               { return nil }
+
+// unread reports whether nobody has read from it yet.
+func (rb *replayBody) unread() bool { return rb.r.Len() == len(rb.b) }
 
 type errReader struct{ err error }
 

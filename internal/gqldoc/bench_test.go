@@ -29,7 +29,7 @@ func BenchmarkLex(b *testing.B) {
 	var l lexer
 	for range b.N {
 		l.init(typical, 0)
-		for l.next().kind != tokEOF {
+		for l.next(); l.tok.kind != tokEOF; l.next() {
 		}
 	}
 }
@@ -43,4 +43,16 @@ func BenchmarkParse(b *testing.B) {
 		}
 		d.Release()
 	}
+}
+
+func BenchmarkScanFloor(b *testing.B) {
+	n := 0
+	for range b.N {
+		for i := 0; i < len(typical); i++ {
+			if charClass[typical[i]]&className != 0 {
+				n++
+			}
+		}
+	}
+	_ = n
 }

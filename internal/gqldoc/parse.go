@@ -70,7 +70,6 @@ func (d *Document) loc(n *node) Location { return Location{Line: int(n.line), Co
 
 type parser struct {
 	lx      lexer
-	tok     token
 	doc     *Document
 	nesting int
 }
@@ -85,7 +84,7 @@ func Parse(src string, maxTokens int) (*Document, *Error) {
 	p.advance()
 	// An empty document is graphql-go's to refuse ("Must provide an
 	// operation"), as it does.
-	for p.tok.kind != tokEOF && p.lx.err == nil {
+	for p.lx.tok.kind != tokEOF && p.lx.err == nil {
 		p.definition()
 	}
 	if p.lx.err != nil {
@@ -95,27 +94,27 @@ func Parse(src string, maxTokens int) (*Document, *Error) {
 	return doc, nil
 }
 
-func (p *parser) advance() { p.tok = p.lx.next() }
+func (p *parser) advance() { p.lx.next() }
 
-func (p *parser) text() string { return p.lx.src[p.tok.start:p.tok.end] }
+func (p *parser) text() string { return p.lx.src[p.lx.tok.start:p.lx.tok.end] }
 
-func (p *parser) at() Location { return Location{Line: p.tok.line, Column: p.tok.col} }
+func (p *parser) at() Location { return Location{Line: int(p.lx.tok.line), Column: int(p.lx.tok.col)} }
 
 // peek reports whether the current token is the punctuator starting with c
 // ("..." for '.').
 func (p *parser) peek(c byte) bool {
-	return p.tok.kind == tokPunct && p.lx.src[p.tok.start] == c
+	return p.lx.tok.kind == tokPunct && p.lx.src[p.lx.tok.start] == c
 }
 
 func (p *parser) failAt(loc Location, msg string) {
 	if p.lx.err == nil {
 		p.lx.err = syntaxError(loc, msg)
 	}
-	p.tok = token{kind: tokEOF, start: len(p.lx.src), end: len(p.lx.src)}
+	p.lx.tok = token{kind: tokEOF, start: len(p.lx.src), end: len(p.lx.src)}
 }
 
 func (p *parser) describe() string {
-	switch p.tok.kind {
+	switch p.lx.tok.kind {
 	case tokEOF:
 		return "<EOF>"
 	case tokPunct:
@@ -144,7 +143,7 @@ func (p *parser) expectPunct(c byte) bool {
 }
 
 func (p *parser) expectName() (string, bool) {
-	if p.tok.kind == tokName {
+	if p.lx.tok.kind == tokName {
 		name := p.text()
 		p.advance()
 		return name, true
@@ -162,7 +161,7 @@ func (p *parser) enter() bool {
 		if p.lx.err == nil {
 			p.lx.err = &Error{Limit: LimitDepth, Found: p.nesting, Max: MaxNesting, Locations: []Location{p.at()}}
 		}
-		p.tok = token{kind: tokEOF}
+		p.lx.tok = token{kind: tokEOF}
 		return false
 	}
 	return true
@@ -174,12 +173,12 @@ func (p *parser) definition() {
 	def := definition{loc: p.at(), opType: "query", first: -1}
 	switch {
 	case p.peek('{'):
-	case p.tok.kind == tokName:
+	case p.lx.tok.kind == tokName:
 		switch kw := p.text(); kw {
 		case "query", "mutation", "subscription":
 			def.opType = kw
 			p.advance()
-			if p.tok.kind == tokName {
+			if p.lx.tok.kind == tokName {
 				def.name = p.text()
 				p.advance()
 			}
@@ -190,7 +189,7 @@ func (p *parser) definition() {
 		case "fragment":
 			def.fragment = true
 			p.advance()
-			if p.tok.kind == tokName && p.text() == "on" {
+			if p.lx.tok.kind == tokName && p.text() == "on" {
 				p.unexpected()
 				return
 			}
@@ -198,7 +197,7 @@ func (p *parser) definition() {
 			if def.name, ok = p.expectName(); !ok {
 				return
 			}
-			if p.tok.kind != tokName || p.text() != "on" {
+			if p.lx.tok.kind != tokName || p.text() != "on" {
 				p.failAt(p.at(), `Expected "on", found `+p.describe())
 				return
 			}
@@ -294,18 +293,18 @@ func (p *parser) selectionSet() int32 {
 }
 
 func (p *parser) selection() int32 {
-	n := node{line: int32(p.tok.line), col: int32(p.tok.col), first: -1, next: -1}
+	n := node{line: p.lx.tok.line, col: p.lx.tok.col, first: -1, next: -1}
 	if p.peek('.') {
 		p.advance()
 		switch {
-		case p.tok.kind == tokName && p.text() == "on":
+		case p.lx.tok.kind == tokName && p.text() == "on":
 			p.advance()
 			if _, ok := p.expectName(); !ok {
 				return -1
 			}
 			n.kind = nodeInline
-		case p.tok.kind == tokName:
-			n.kind, n.nameFrom, n.nameTo = nodeSpread, int32(p.tok.start), int32(p.tok.end)
+		case p.lx.tok.kind == tokName:
+			n.kind, n.nameFrom, n.nameTo = nodeSpread, int32(p.lx.tok.start), int32(p.lx.tok.end)
 			p.advance()
 			n.dirs = p.directives()
 			return p.add(n)
@@ -317,14 +316,14 @@ func (p *parser) selection() int32 {
 		return p.add(n)
 	}
 	n.kind = nodeField
-	n.nameFrom, n.nameTo = int32(p.tok.start), int32(p.tok.end)
+	n.nameFrom, n.nameTo = int32(p.lx.tok.start), int32(p.lx.tok.end)
 	if _, ok := p.expectName(); !ok {
 		return -1
 	}
 	if p.peek(':') {
 		p.advance()
 		n.alias = true
-		n.nameFrom, n.nameTo = int32(p.tok.start), int32(p.tok.end)
+		n.nameFrom, n.nameTo = int32(p.lx.tok.start), int32(p.lx.tok.end)
 		if _, ok := p.expectName(); !ok {
 			return -1
 		}
@@ -380,8 +379,8 @@ func (p *parser) value() {
 	case p.peek('$'):
 		p.advance()
 		p.expectName()
-	case p.tok.kind == tokName || p.tok.kind == tokInt || p.tok.kind == tokFloat ||
-		p.tok.kind == tokString || p.tok.kind == tokBlockString:
+	case p.lx.tok.kind == tokName || p.lx.tok.kind == tokInt || p.lx.tok.kind == tokFloat ||
+		p.lx.tok.kind == tokString || p.lx.tok.kind == tokBlockString:
 		p.advance()
 	case p.peek('['):
 		if !p.enter() {
@@ -389,7 +388,7 @@ func (p *parser) value() {
 		}
 		p.advance()
 		for !p.peek(']') && p.lx.err == nil {
-			if p.tok.kind == tokEOF {
+			if p.lx.tok.kind == tokEOF {
 				p.unexpected()
 				return
 			}
