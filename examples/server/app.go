@@ -24,7 +24,11 @@ const maxRequestBody = 1 << 20
 
 // options configure the demo; tests set the clock and the OAuth2 peer.
 type options struct {
+	// alg is the signing algorithm (default HS256). HS256 signs with
+	// secret, the others with signingKey; configureKeys sets them.
+	alg        string
 	secret     []byte
+	signingKey gqljwt.Key
 	bcryptCost int
 	// siteToken enables WPGraphQL's SITETOKEN provider, read from the
 	// siteTokenHeader request header.
@@ -147,7 +151,7 @@ func newApp(o options) (*app, error) {
 		// must not be refreshed, unrotated, somewhere else.
 		refresh := memstore.NewRefreshTokens()
 		auth, err := gqljwt.New(gqljwt.Config{
-			Secret: o.secret, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
 			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would

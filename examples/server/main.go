@@ -3,11 +3,16 @@
 //
 //	go run ./examples/server            # listens on :8080
 //	go run ./examples/server -addr :9000
+//	go run ./examples/server -alg RS256 -key private.pem
 //
-// The signing secret comes from GQLJWT_SECRET (at least 32 bytes); without
-// it a random one is generated and every restart logs everyone out. With
-// GQLJWT_SITE_TOKEN set (at least 32 bytes), /wpgraphql accepts SITETOKEN
-// logins authorised by the X-Site-Token header.
+// Tokens are signed with HS256 (-alg, or env GQLJWT_ALG: HS256, RS256,
+// ES256 or EdDSA). The HS256 secret comes from GQLJWT_SECRET (at least 32
+// bytes); the other algorithms sign with the PEM private key of -key FILE
+// (env GQLJWT_KEY) and publish its public half at /.well-known/jwks.json.
+// Without a secret or a key a random one is generated and every restart
+// logs everyone out. With GQLJWT_SITE_TOKEN set (at least 32 bytes),
+// /wpgraphql accepts SITETOKEN logins authorised by the X-Site-Token
+// header.
 package main
 
 import (
@@ -19,19 +24,23 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/gqljwt/gqljwt"
 )
 
 func main() {
 	addr := flag.String("addr", envOr("ADDR", ":8080"), "listen address (env ADDR)")
+	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
+	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
 	flag.Parse()
-	secret, generated, err := signingSecret(os.Getenv("GQLJWT_SECRET"))
+	o := options{logRequests: true, siteTokenHeader: "X-Site-Token"}
+	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	if generated {
-		log.Print("WARNING: GQLJWT_SECRET is not set; using a random secret. Tokens will not survive a restart.")
+	if warning != "" {
+		log.Print(warning)
 	}
-	o := options{secret: secret, logRequests: true, siteTokenHeader: "X-Site-Token"}
 	if st := os.Getenv("GQLJWT_SITE_TOKEN"); st != "" {
 		o.siteToken = []byte(st)
 	}
@@ -39,6 +48,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	a.serveJWKS()
 	srv := &http.Server{
 		Addr: *addr, Handler: a.router,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
@@ -80,6 +90,11 @@ func printBanner(a *app, addr string) {
 	fmt.Printf("gqljwt demo server on http://%s\n\n", host)
 	for _, ep := range a.endpoints {
 		fmt.Printf("  http://%s%-16s %s\n", host, ep.path, ep.about)
+	}
+	if len(a.endpoints) > 0 {
+		if alg := a.services[a.endpoints[0].path].Config().Algorithm; alg != gqljwt.HS256 {
+			fmt.Printf("  http://%s%s the %s public key (JWKS)\n", host, jwksPath, alg)
+		}
 	}
 	fmt.Println("\nDemo users (username / password, roles, scopes):")
 	for _, du := range demoUsers {
