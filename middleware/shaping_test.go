@@ -23,9 +23,12 @@ func TestRewrite(t *testing.T) {
 	}{
 		{"json", "application/json; charset=utf-8", `{"data":{"n":12345678901234567890}}`, `{"ok":true,"data":{"n":12345678901234567890}}`},
 		{"errors", "application/json", `{"data":null,"errors":[{"message":"x"}]}`, `{"ok":false,"errors":[{"message":"x"}],"data":null}`},
-		{"member order", "application/json",
+		{"protocol members in documented order", "application/json",
 			`{"data":{"login":null},"errors":[{"extensions":{"code":"C"},"path":["login"],"zeta":1,"locations":[{"column":3,"line":2}],"message":"m"}]}`,
 			`{"ok":false,"errors":[{"message":"m","locations":[{"line":2,"column":3}],"path":["login"],"extensions":{"code":"C"},"zeta":1}],"data":{"login":null}}`},
+		{"application data keeps its order and bytes", "application/json",
+			`{"data":{"zeta":"<b>&amp;</b>","alpha":1.50,"u":"\u00e9","list":[{"b":1,"a":"\u003c"}]},"extensions":{"z":1,"a":2}}`,
+			`{"ok":true,"data":{"zeta":"<b>&amp;</b>","alpha":1.50,"u":"\u00e9","list":[{"b":1,"a":"\u003c"}]},"extensions":{"z":1,"a":2}}`},
 		{"html passes", "text/html", `<html>{"not":"json"}</html>`, `<html>{"not":"json"}</html>`},
 		{"broken json passes", "application/json", `{"data":`, `{"data":`},
 	}
