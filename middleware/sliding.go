@@ -27,6 +27,7 @@ func SlidingRefresh(auth *gqljwt.Service, window time.Duration, header string) f
 					w.Header().Set(header, "Bearer "+sess.Access.Value)
 					w.Header().Add("Access-Control-Expose-Headers", header)
 					w.Header().Set("Cache-Control", "no-store")
+					w.Header().Set("Pragma", "no-cache")
 				}
 			}
 			next.ServeHTTP(w, r)

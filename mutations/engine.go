@@ -77,6 +77,11 @@ func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
 
 // check refuses operations that could only fail at run time.
 func (e *engine) check(op Operation) error {
+	for _, f := range op.Fields {
+		if !knownResults[f.Result] {
+			return fmt.Errorf("field %s: unknown result %q", f.Name, f.Result)
+		}
+	}
 	cfg := e.auth.Config()
 	roles := map[Role]bool{}
 	var walk func([]Arg)

@@ -92,9 +92,10 @@ func (e *env) verifyPayload(token, claim string) string {
 
 // TestRefreshReuseRevokesFamily: presenting a rotated refresh token again
 // revokes the whole session, including the successor the thief does not
-// have (RFC 9700 reuse detection).
+// have (RFC 9700 reuse detection). The grace is off: the replay comes at
+// once, within the default grace (see the root's grace_test.go).
 func TestRefreshReuseRevokesFamily(t *testing.T) {
-	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
+	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens(), RefreshReuseGrace: -1}})
 	_, first := e.login("alice", "alice-password")
 	_, otherSession := e.login("alice", "alice-password")
 
@@ -120,9 +121,10 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 }
 
 // TestConcurrentRefreshOneWinner: 100 clients refresh one token at once;
-// exactly one gets new tokens. The store decides atomically.
+// exactly one gets new tokens. The store decides atomically. With the
+// grace off; within the default grace all of them succeed.
 func TestConcurrentRefreshOneWinner(t *testing.T) {
-	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
+	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens(), RefreshReuseGrace: -1}})
 	_, refresh := e.login("bob", "bob-password")
 	var (
 		wg        sync.WaitGroup
@@ -482,5 +484,46 @@ func TestPresetNeedsItsStores(t *testing.T) {
 	}
 	if _, err := mutations.New(auth, mutations.Native, mutations.Options{}); err == nil || !strings.Contains(err.Error(), "login needs gqljwt.Config.Users") {
 		t.Fatalf("no user store: %v", err)
+	}
+}
+
+// TestPresetMistakesAreErrors: an unknown kind and an unknown result are
+// both refused by New with an error, not a panic.
+func TestPresetMistakesAreErrors(t *testing.T) {
+	auth, err := gqljwt.New(gqljwt.Config{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]mutations.Operation{
+		`mutations: preset p, x: unknown kind "teleport"`: {Kind: "teleport", Name: "x", TypeName: "X"},
+		`mutations: preset p, y: field z: unknown result "tokn"`: {Kind: mutations.Verify, Name: "y", TypeName: "Y",
+			Fields: []mutations.Field{{Name: "z", Result: "tokn"}}},
+	}
+	for want, op := range cases {
+		_, err := mutations.New(auth, mutations.Preset{Name: "p", Operations: []mutations.Operation{op}}, mutations.Options{})
+		if err == nil || err.Error() != want {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	}
+}
+
+// TestAuthOperations: a fragment lists its operations for
+// middleware.OperationLimits, by root type and name.
+func TestAuthOperations(t *testing.T) {
+	auth, err := gqljwt.New(gqljwt.Config{Secret: secret, Users: memstore.NewUsers(), Refresh: memstore.NewRefreshTokens()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frag, err := mutations.New(auth, mutations.CollectiveAccess, mutations.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := frag.AuthOperations()
+	if got["Query.login"] != "login" || got["Query.refresh"] != "refresh" || len(got) != len(mutations.CollectiveAccess.Operations) {
+		t.Errorf("AuthOperations: %v", got)
+	}
+	got["Query.login"] = "changed"
+	if frag.AuthOperations()["Query.login"] != "login" {
+		t.Error("AuthOperations hands out the fragment's own map")
 	}
 }

@@ -209,7 +209,16 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 			return e.resolveUser(p.Context, p.Source.(*outcome).user)
 		}}
 	}
+	// Unreachable: New refuses unknown results (see knownResults).
 	panic("mutations: unknown result " + string(r))
+}
+
+// knownResults are the results payload fields may carry.
+var knownResults = map[Result]bool{
+	ResultToken: true, ResultRefreshToken: true, ResultPayload: true,
+	ResultTokenExpiresAt: true, ResultRefreshExpiresAt: true, ResultTokenExpiresIn: true,
+	ResultTokenExpiration: true, ResultRefreshExpiration: true, ResultUser: true,
+	ResultRevokedAt: true, ResultSuccess: true, ResultUserSecret: true, ResultRevokedUserSecret: true,
 }
 
 // access returns the access token of an outcome, or an empty token.
