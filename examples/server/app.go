@@ -225,5 +225,5 @@ func (a *app) index(w http.ResponseWriter, _ *http.Request) {
 	for _, ep := range a.endpoints {
 		fmt.Fprintf(w, "  %-16s %s\n", ep.path, ep.about)
 	}
-	fmt.Fprintln(w, "\nUsers: alice/alice-password (ADMIN), bob/bob-password (EDITOR), carol/carol-password (VIEWER)")
+	fmt.Fprintln(w, "\nUsers: alice/alice-password (ADMIN), bob/bob-password (EDITOR), carol/carol-password (VIEWER), dave/dave-password (disabled)")
 }
