@@ -132,6 +132,27 @@ func AsError(err error) *Error {
 	return ErrInternal.WithCause(err)
 }
 
+// Unauthenticated is the error for a request that has no identity, given
+// why (FromContext's error): UNAUTHENTICATED whose Reason is the token
+// error's code when a token was sent and refused (TOKEN_EXPIRED,
+// TOKEN_INVALID, TOKEN_REVOKED), plain UNAUTHENTICATED when none was sent.
+// A store that could not answer stays AUTH_UNAVAILABLE: an outage is not a
+// signed-out caller, and clients that sign users out on UNAUTHENTICATED
+// must not do so then, and why comes back as it is. Otherwise the result
+// is a fresh value whose cause is why.
+func Unauthenticated(why error) *Error {
+	code := CodeOf(why)
+	if code == CodeUnavailable {
+		return AsError(why)
+	}
+	e := ErrUnauthenticated.WithCause(why)
+	switch code {
+	case CodeTokenExpired, CodeTokenInvalid, CodeTokenRevoked:
+		e.Reason = code
+	}
+	return e
+}
+
 // CodeOf returns the Code of err, or "" when err is not (and does not wrap)
 // an *Error.
 func CodeOf(err error) Code {

@@ -177,19 +177,9 @@ func (o *options) refusal(id *gqljwt.Identity, why, failure error) *gqljwt.Error
 	if id != nil {
 		return gqljwt.ErrForbidden.WithMessage(o.forbidden)
 	}
-	code := gqljwt.CodeOf(why)
-	if code == gqljwt.CodeUnavailable {
-		// A store that could not answer is an outage, not a signed-out
-		// caller: clients that sign users out on UNAUTHENTICATED must not
-		// do so here.
-		return ruleError(why)
-	}
-	e := gqljwt.ErrUnauthenticated.WithCause(why)
-	e.Message = o.unauthenticated
-	// No token and no verifier are plain UNAUTHENTICATED; anything else
-	// was a token sent and refused.
-	if code != gqljwt.CodeUnauthenticated {
-		e.Reason = code
+	e := gqljwt.Unauthenticated(why)
+	if e.Code == gqljwt.CodeUnauthenticated {
+		e.Message = o.unauthenticated
 	}
 	return e
 }

@@ -40,20 +40,15 @@ func Strict(auth *gqljwt.Service, extractors ...Extractor) func(http.Handler) ht
 // a request has no identity.
 func WriteUnauthorized(w http.ResponseWriter, err error) {
 	status := http.StatusUnauthorized
-	out := gqljwt.ErrUnauthenticated
+	out := gqljwt.Unauthenticated(err)
 	challenge := "Bearer"
-	var e *gqljwt.Error
-	if errors.As(err, &e) {
-		switch e.Code {
-		case gqljwt.CodeUnavailable:
-			status, out = http.StatusServiceUnavailable, e
-			challenge = ""
-		case gqljwt.CodeTokenExpired, gqljwt.CodeTokenInvalid, gqljwt.CodeTokenRevoked:
-			reason := *gqljwt.ErrUnauthenticated
-			reason.Reason = e.Code
-			out = &reason
-			challenge = `Bearer error="invalid_token", error_description=` + strconv.Quote(e.Message)
-		}
+	switch {
+	case out.Code == gqljwt.CodeUnavailable:
+		status, challenge = http.StatusServiceUnavailable, ""
+	case out.Reason != "":
+		var e *gqljwt.Error
+		errors.As(err, &e)
+		challenge = `Bearer error="invalid_token", error_description=` + strconv.Quote(e.Message)
 	}
 	if challenge != "" {
 		w.Header().Set("WWW-Authenticate", challenge)

@@ -321,14 +321,7 @@ func requireIdentity(ctx context.Context) (*gqljwt.Identity, error) {
 	if id != nil {
 		return id, nil
 	}
-	out := *gqljwt.ErrUnauthenticated
-	switch code := gqljwt.CodeOf(err); code {
-	case gqljwt.CodeTokenExpired, gqljwt.CodeTokenInvalid, gqljwt.CodeTokenRevoked:
-		out.Reason = code
-	case gqljwt.CodeUnavailable:
-		return nil, gqljwt.AsError(err)
-	}
-	return nil, &out
+	return nil, gqljwt.Unauthenticated(err)
 }
 
 // userID returns the userId argument as a database ID, decoding the
