@@ -29,16 +29,29 @@ type Event struct {
 	// Time is by the Service's clock.
 	Time time.Time
 	// Subject is the user ID, when known; Login is the name a login was
-	// attempted with (a username or an email), which may name no user.
+	// attempted with (a username or an email), which may name no user. It
+	// is what the client typed (at most 254 bytes), so a user who types a
+	// password into the name field puts it here, as in any login log:
+	// guard the log accordingly.
 	Subject, Login string
 	// SessionID is the sid concerned, when there is one.
 	SessionID string
 	// ClientAddr is the client's address (ClientAddr(ctx)), when known.
 	ClientAddr string
-	// Reason says why, in a word: "invalid_credentials", "inactive",
-	// "logout", "reuse", "logout_all", ...
+	// Reason says why, in a word. On EventLoginFailed it is
+	// "invalid_credentials" (wrong password), "inactive" (right password,
+	// disabled user) or "unknown_user": the client is told the same for
+	// all three, only the event tells them apart. On EventLoginThrottled
+	// and EventLockout it is the kind of key that refused or was locked:
+	// "account_client" (the account from this client address), "account"
+	// (the account from all untrusted clients), "address" (all accounts
+	// from this address) or "device" (the account from this trusted
+	// device). On EventKeysRotated it is the new signing key's kid, "" if
+	// it has none. The session events give theirs: "logout", "reuse",
+	// "logout_all", ...
 	Reason string
-	// RetryAfter is set on throttling and lockout events.
+	// RetryAfter is set on throttling and lockout events: how long the
+	// client is refused for, the lock's length on EventLockout.
 	RetryAfter time.Duration
 }
 

@@ -308,7 +308,7 @@ func (s *Service) RevokeAccessToken(ctx context.Context, id *Identity) error {
 // BumpTokenVersion invalidates every token of subject (access and refresh)
 // by moving the user's token version on. It needs Config.Versions. An
 // unknown subject answers ErrBadUserInput, which also matches ErrNotFound
-// with errors.Is.
+// with errors.Is. A bump is reported as EventUserSecretBumped.
 func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64, error) {
 	if s.cfg.Versions == nil {
 		return 0, errNoVersionStore("BumpTokenVersion")
@@ -321,6 +321,7 @@ func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64,
 		return 0, ErrUnavailable.WithCause(err)
 	}
 	s.cfg.VersionCache.bumped(subject)
+	s.emit(ctx, Event{Kind: EventUserSecretBumped, Subject: subject})
 	return v, nil
 }
 
@@ -331,7 +332,8 @@ func errNoVersionStore(what string) *Error {
 // RotateKeys replaces the signing key and the accepted verification keys
 // without a restart. Tokens signed by a key still listed keep verifying;
 // dropping a key refuses its tokens at once, because the verified-token cache
-// is emptied with the swap.
+// is emptied with the swap. A rotation is reported as EventKeysRotated,
+// whose Reason is the new signing key's kid (a name, never key material).
 func (s *Service) RotateKeys(signing Key, verification ...Key) error {
 	cfg := s.cfg
 	cfg.Secret = nil
@@ -347,6 +349,8 @@ func (s *Service) RotateKeys(signing Key, verification ...Key) error {
 	}
 	s.ring.Store(ring)
 	s.verified.flush()
+	// No request caused it: there is no context to carry, nor a client.
+	s.emit(context.Background(), Event{Kind: EventKeysRotated, Reason: signing.ID})
 	return nil
 }
 

@@ -204,11 +204,13 @@ func NewLoginThrottleWithCounter(c AttemptCounter, window time.Duration) *LoginT
 // client marks the keys a success clears: those of the client that just
 // proved it knows the password. The account-wide and per-address keys
 // count everybody's failures, and one client's success says nothing about
-// the others'.
+// the others'. reason is the key's kind as security events name it (see
+// the reason constants), kept beside id because id is a hash.
 type throttleKey struct {
 	id     string
 	limit  int
 	client bool
+	reason string
 }
 
 // Key kinds. Keys are hashed: they bound the length of whatever a client
@@ -220,6 +222,24 @@ const (
 	keyAccount       = "account" // account, untrusted clients only
 	keyAddress       = "address" // client address, all accounts
 )
+
+// The key kinds as Event.Reason names them on EventLoginThrottled and
+// EventLockout. They differ from the kinds above, which are part of the
+// stored key IDs and cannot be renamed without forgetting every count in a
+// shared counter.
+const (
+	reasonDevice        = "device"
+	reasonAccountClient = "account_client"
+	reasonAccount       = "account"
+	reasonAddress       = "address"
+)
+
+// lockStart is a lockout that a failure began: the key kind (a reason
+// constant) and the lock's length.
+type lockStart struct {
+	reason string
+	length time.Duration
+}
 
 func throttleKeyID(kind string, parts ...string) string {
 	h := sha256.New()
@@ -261,32 +281,36 @@ func errThrottle(err error) error { return ErrUnavailable.WithCause(err) }
 // refuses: TOO_MANY_ATTEMPTS when a key is locked or full of failures (or
 // stayed busy for maxAdmissionWait), AUTH_UNAVAILABLE when the counter
 // fails or ctx ends. Keys with a limit of zero or less are not counted.
-func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (*admission, error) {
+// On TOO_MANY_ATTEMPTS, by is the reason of the key refusing: the one
+// whose lock RetryAfter waits for, or the one still busy at the deadline.
+func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (a *admission, by string, err error) {
 	active := keys[:0:0]
 	for _, k := range keys {
 		if k.limit > 0 {
 			active = append(active, k)
 		}
 	}
-	a := &admission{t: t, p: p, keys: active}
+	a = &admission{t: t, p: p, keys: active}
 	if len(active) == 0 {
-		return a, nil
+		return a, "", nil
 	}
 	// A locked key refuses before anything is counted: an attacker
 	// hammering a locked account moves no counter.
-	if retry, err := a.lockedFor(ctx, 0); err != nil || retry > 0 {
-		return nil, refusal(retry, err)
+	if retry, by, err := a.lockedFor(ctx, 0); err != nil || retry > 0 {
+		return nil, by, refusal(retry, err)
 	}
 	deadline := time.NewTimer(maxAdmissionWait)
 	defer deadline.Stop()
+	var busyBy string
 	for {
 		changed := t.watch()
-		full, retry, err := a.reserve(ctx)
+		full, retry, by, err := a.reserve(ctx)
+		busyBy = by
 		switch {
 		case err != nil || retry > 0:
-			return nil, refusal(retry, err)
+			return nil, by, refusal(retry, err)
 		case !full:
-			return a, nil
+			return a, "", nil
 		}
 		poll := time.NewTimer(admissionPoll)
 		select {
@@ -294,10 +318,10 @@ func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throt
 		case <-poll.C:
 		case <-deadline.C:
 			poll.Stop()
-			return nil, tooManyAttempts(busyRetryAfter)
+			return nil, busyBy, tooManyAttempts(busyRetryAfter)
 		case <-ctx.Done():
 			poll.Stop()
-			return nil, errThrottle(ctx.Err())
+			return nil, "", errThrottle(ctx.Err())
 		}
 		poll.Stop()
 	}
@@ -311,25 +335,25 @@ func refusal(retry time.Duration, err error) error {
 }
 
 // lockedFor returns how long the longest lock among the keys from the
-// first on still runs, zero when none is locked.
-func (a *admission) lockedFor(ctx context.Context, first int) (time.Duration, error) {
+// first on still runs, zero when none is locked, and that key's reason.
+func (a *admission) lockedFor(ctx context.Context, first int) (longest time.Duration, by string, err error) {
 	now := a.p.now()
-	var longest time.Duration
 	for _, k := range a.keys[first:] {
 		n, exp, err := a.t.counter.Get(ctx, lockKey(k.id), now)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		if n > 0 && exp.Sub(now) > longest {
-			longest = exp.Sub(now)
+			longest, by = exp.Sub(now), k.reason
 		}
 	}
-	return longest, nil
+	return longest, by, nil
 }
 
 // reserve takes a place on every key. It reports full when some key has
 // no room only because of checks under way (then the attempt waits), and
-// a retry time when a key is locked or holds its limit of failures.
+// a retry time when a key is locked or holds its limit of failures; by is
+// the reason of that full key, or of the key whose lock sets the retry.
 //
 // The order of the reads is what bounds the checks. A place is taken
 // before the failures are read, and an ending check counts its failure
@@ -337,20 +361,20 @@ func (a *admission) lockedFor(ctx context.Context, first int) (time.Duration, er
 // attempts takes its place later sees the other, under way or failed; and
 // with the limit reached, no later attempt gets in. A lock is read after
 // the failures because a lockout sets the lock before it clears them.
-func (a *admission) reserve(ctx context.Context) (full bool, retry time.Duration, err error) {
+func (a *admission) reserve(ctx context.Context) (full bool, retry time.Duration, by string, err error) {
 	c, now := a.t.counter, a.p.now()
 	for i, k := range a.keys {
 		busy, err := c.Increment(ctx, busyKey(k.id), 1, now, busyTTL)
 		if err != nil {
-			return false, 0, a.undo(ctx, i, err)
+			return false, 0, "", a.undo(ctx, i, err)
 		}
 		fails, _, err := c.Get(ctx, failKey(k.id), now)
 		if err != nil {
-			return false, 0, a.undo(ctx, i+1, err)
+			return false, 0, "", a.undo(ctx, i+1, err)
 		}
 		locks, lockExp, err := c.Get(ctx, lockKey(k.id), now)
 		if err != nil {
-			return false, 0, a.undo(ctx, i+1, err)
+			return false, 0, "", a.undo(ctx, i+1, err)
 		}
 		switch {
 		case locks > 0:
@@ -361,21 +385,22 @@ func (a *admission) reserve(ctx context.Context) (full bool, retry time.Duration
 			// the key is exhausted, for about a first lockout.
 			retry = a.t.window
 		case fails+busy > int64(k.limit):
-			return true, 0, a.undo(ctx, i+1, nil)
+			return true, 0, k.reason, a.undo(ctx, i+1, nil)
 		default:
 			continue
 		}
+		by = k.reason
 		if err := a.undo(ctx, i+1, nil); err != nil {
-			return false, 0, err
+			return false, 0, "", err
 		}
-		if later, err := a.lockedFor(ctx, i+1); err != nil {
-			return false, 0, err
+		if later, laterBy, err := a.lockedFor(ctx, i+1); err != nil {
+			return false, 0, "", err
 		} else if later > retry {
-			retry = later
+			retry, by = later, laterBy
 		}
-		return false, max(retry, time.Second), nil
+		return false, max(retry, time.Second), by, nil
 	}
-	return false, 0, nil
+	return false, 0, "", nil
 }
 
 // undo gives back the places taken on the first n keys, returning cause
@@ -439,18 +464,25 @@ func (a *admission) succeeded(ctx context.Context) error {
 
 // failed ends a check whose credentials were wrong: the failure is counted
 // on every key, before the place is given back (see reserve), and a key
-// it fills is locked.
-func (a *admission) failed(ctx context.Context) error {
+// it fills is locked. It returns the lockouts it began, for the security
+// events, even when the counter failed on another key: those locks hold.
+func (a *admission) failed(ctx context.Context) ([]lockStart, error) {
 	c, now := a.t.counter, a.p.now()
-	var errs []error
+	var (
+		errs   []error
+		locked []lockStart
+	)
 	for _, k := range a.keys {
 		fails, err := c.Increment(ctx, failKey(k.id), 1, now, a.p.maxLockout)
 		if err == nil && fails >= int64(k.limit) {
-			err = a.lock(ctx, k, now)
+			var d time.Duration
+			if d, err = a.lock(ctx, k, now); d > 0 {
+				locked = append(locked, lockStart{reason: k.reason, length: d})
+			}
 		}
 		errs = append(errs, err)
 	}
-	return a.end(ctx, errs)
+	return locked, a.end(ctx, errs)
 }
 
 // abandoned ends a check that could not be made (a store failed): nothing
@@ -459,27 +491,30 @@ func (a *admission) abandoned(ctx context.Context) {
 	_ = a.end(ctx, nil)
 }
 
-// lock starts a lockout of k. Lockout n lasts the throttle's window times
+// lock starts a lockout of k and returns its length, or zero when k was
+// locked already (by a concurrent failure): that lockout was reported by
+// the failure that began it. Lockout n lasts the throttle's window times
 // 2^(n-1), up to maxLockout; the level is forgotten maxLockout after the
 // last lockout ended. The lock is set before the failures are cleared, for
 // reserve.
-func (a *admission) lock(ctx context.Context, k throttleKey, now time.Time) error {
+func (a *admission) lock(ctx context.Context, k throttleKey, now time.Time) (time.Duration, error) {
 	c := a.t.counter
 	if n, _, err := c.Get(ctx, lockKey(k.id), now); err != nil || n > 0 {
-		return err
+		return 0, err
 	}
 	level, err := c.Increment(ctx, levelKey(k.id), 1, now, a.p.maxLockout)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	d := lockoutDuration(a.t.window, a.p.maxLockout, level)
 	if _, err := c.Increment(ctx, levelKey(k.id), 0, now, d+a.p.maxLockout); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := c.Increment(ctx, lockKey(k.id), 1, now, d); err != nil {
-		return err
+		return 0, err
 	}
-	return c.Reset(ctx, failKey(k.id))
+	// The lock holds from here on, whether or not the reset works: report it.
+	return d, c.Reset(ctx, failKey(k.id))
 }
 
 // lockoutDuration is the length of lockout number level: base doubled
@@ -518,15 +553,15 @@ func (t *LoginThrottle) notify() {
 // these logins count as one client of each account.
 func (s *Service) loginKeys(ctx context.Context, account string, now time.Time) []throttleKey {
 	if nonce, ok := s.trustedDevice(ctx, account, now); ok {
-		return []throttleKey{{id: throttleKeyID(keyDevice, account, nonce), limit: s.cfg.MaxLoginFailures, client: true}}
+		return []throttleKey{{id: throttleKeyID(keyDevice, account, nonce), limit: s.cfg.MaxLoginFailures, client: true, reason: reasonDevice}}
 	}
 	addr := throttleAddr(ClientAddr(ctx))
 	keys := []throttleKey{
-		{id: throttleKeyID(keyAccountClient, account, addr), limit: s.cfg.MaxLoginFailures, client: true},
-		{id: throttleKeyID(keyAccount, account), limit: s.cfg.MaxAccountFailures},
+		{id: throttleKeyID(keyAccountClient, account, addr), limit: s.cfg.MaxLoginFailures, client: true, reason: reasonAccountClient},
+		{id: throttleKeyID(keyAccount, account), limit: s.cfg.MaxAccountFailures, reason: reasonAccount},
 	}
 	if addr != "" {
-		keys = append(keys, throttleKey{id: throttleKeyID(keyAddress, addr), limit: s.cfg.MaxAddressFailures})
+		keys = append(keys, throttleKey{id: throttleKeyID(keyAddress, addr), limit: s.cfg.MaxAddressFailures, reason: reasonAddress})
 	}
 	return keys
 }
