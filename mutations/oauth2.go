@@ -3,6 +3,8 @@ package mutations
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,11 +12,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
-	"github.com/patrickmn/go-cache"
 	"golang.org/x/oauth2"
 )
 
@@ -24,21 +25,36 @@ const stateTTL = 10 * time.Minute
 // maxUserInfo bounds the user-info response we read.
 const maxUserInfo = 1 << 20
 
-// OAuth2 is WPGraphQL Headless Login's OAUTH2_GENERIC provider: the
-// frontend sends the authorization code and state from the provider's
-// redirect; the server checks the state it issued, exchanges the code
-// through golang.org/x/oauth2, reads the account ID from the user-info
-// endpoint and logs in the user that account is linked to.
+// DefaultBrowserCookie names the cookie that binds an authorization to the
+// browser that started it.
+const DefaultBrowserCookie = "gqljwt-oauth2"
+
+// OAuth2 is WPGraphQL Headless Login's OAUTH2_GENERIC provider: Start
+// sends the browser to the provider with a fresh state and a PKCE
+// challenge (RFC 7636), and binds the state to the browser with a cookie;
+// the frontend then sends the authorization code and state from the
+// provider's redirect to login, which checks that the state is one this
+// server issued to this very browser (login CSRF, RFC 6749 §10.12),
+// exchanges the code with its PKCE verifier through golang.org/x/oauth2,
+// reads the account ID from the user-info endpoint and logs in the user
+// that account is linked to.
 type OAuth2 struct {
 	// Slug names the provider in linked identities (default OAUTH2_GENERIC).
-	Slug        string
+	Slug string
+	// States holds the authorizations under way (default: in-process).
+	// Set a shared one before use when several instances serve.
+	States gqljwt.StateStore
+	// BrowserCookie names the binding cookie (default
+	// DefaultBrowserCookie). InsecureCookie drops its Secure attribute,
+	// for plain-HTTP development only.
+	BrowserCookie  string
+	InsecureCookie bool
+
 	config      *oauth2.Config
 	userInfoURL string
 	identities  gqljwt.IdentityStore
 	users       gqljwt.UserStore
 	client      *http.Client
-	mu          sync.Mutex // makes taking a state atomic
-	states      *cache.Cache
 }
 
 // NewOAuth2 returns the provider. userInfoURL answers the access token's
@@ -51,21 +67,37 @@ func NewOAuth2(cfg *oauth2.Config, userInfoURL string, identities gqljwt.Identit
 		return nil, errors.New("mutations: OAuth2 needs an identity store and a user store")
 	}
 	return &OAuth2{
-		Slug: ProviderOAuth2, config: cfg, userInfoURL: userInfoURL, identities: identities, users: users,
+		Slug: ProviderOAuth2, States: gqljwt.NewMemoryStates(), BrowserCookie: DefaultBrowserCookie,
+		config: cfg, userInfoURL: userInfoURL, identities: identities, users: users,
 		client: &http.Client{Timeout: 10 * time.Second},
-		states: cache.New(stateTTL, time.Minute),
 	}, nil
 }
 
-// AuthCodeURL starts an authorization: it returns the provider URL to send
-// the user to, carrying a fresh single-use state that login will check.
-func (o *OAuth2) AuthCodeURL() (string, error) {
-	state, err := randomState()
+// Start begins an authorization for the browser of r: it returns the
+// provider URL to send the browser to, carrying a fresh single-use state
+// and a PKCE challenge, and sets (or keeps) the cookie that binds the
+// state to this browser.
+func (o *OAuth2) Start(w http.ResponseWriter, r *http.Request) (string, error) {
+	nonce := ""
+	if c, err := r.Cookie(o.BrowserCookie); err == nil && validNonce(c.Value) {
+		nonce = c.Value
+	} else if nonce, err = randomToken(32); err != nil {
+		return "", err
+	}
+	state, err := randomToken(24)
 	if err != nil {
 		return "", err
 	}
-	o.states.SetDefault(state, struct{}{})
-	return o.config.AuthCodeURL(state), nil
+	verifier := oauth2.GenerateVerifier()
+	binding := sha256.Sum256([]byte(nonce))
+	if err := o.States.PutState(r.Context(), state, append(binding[:], verifier...), stateTTL); err != nil {
+		return "", err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: o.BrowserCookie, Value: nonce, Path: "/", MaxAge: int(stateTTL / time.Second),
+		HttpOnly: true, Secure: !o.InsecureCookie, SameSite: http.SameSiteLaxMode,
+	})
+	return o.config.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil
 }
 
 var (
@@ -74,17 +106,19 @@ var (
 	errUnlinked = &gqljwt.Error{Code: gqljwt.CodeInvalidCredential, Message: "No user is linked to this account"}
 )
 
-// Identify implements Identifier: it consumes the state, exchanges the code
-// and returns the account behind it.
+// Identify implements Identifier: it consumes the state, checks that the
+// request comes from the browser the state was issued to, exchanges the
+// code with the state's PKCE verifier and returns the account behind it.
 func (o *OAuth2) Identify(ctx context.Context, in ProviderInput) (gqljwt.LinkedIdentity, error) {
 	if in.Code == "" {
 		return gqljwt.LinkedIdentity{}, gqljwt.ErrBadUserInput.WithMessage("code is required")
 	}
-	if !o.takeState(in.State) {
-		return gqljwt.LinkedIdentity{}, errBadState
+	verifier, err := o.takeState(ctx, in.State)
+	if err != nil {
+		return gqljwt.LinkedIdentity{}, err
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, o.client)
-	tok, err := o.config.Exchange(ctx, in.Code)
+	tok, err := o.config.Exchange(ctx, in.Code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return gqljwt.LinkedIdentity{}, errBadCode.WithCause(err)
 	}
@@ -95,16 +129,40 @@ func (o *OAuth2) Identify(ctx context.Context, in ProviderInput) (gqljwt.LinkedI
 	return gqljwt.LinkedIdentity{Provider: o.Slug, ID: id}, nil
 }
 
-// takeState consumes state: a state is good once, so a replayed
-// authorization response fails even when the replays race.
-func (o *OAuth2) takeState(state string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if _, ok := o.states.Get(state); !ok || state == "" {
-		return false
+// takeState consumes state and returns its PKCE verifier. A state is good
+// once, so a replayed authorization response fails even when the replays
+// race, and only in the browser it was issued to: without the binding
+// cookie a state someone else started (login CSRF) is refused. It is
+// consumed either way, so a state shown to the wrong browser is spent.
+func (o *OAuth2) takeState(ctx context.Context, state string) (string, error) {
+	if state == "" {
+		return "", errBadState
 	}
-	o.states.Delete(state)
-	return true
+	data, err := o.States.TakeState(ctx, state)
+	if errors.Is(err, gqljwt.ErrNotFound) {
+		return "", errBadState
+	}
+	if err != nil {
+		return "", gqljwt.ErrUnavailable.WithCause(err)
+	}
+	r, ok := gqljwt.RequestFromContext(ctx)
+	if !ok || len(data) <= sha256.Size {
+		return "", errBadState
+	}
+	c, err := r.Cookie(o.BrowserCookie)
+	if err != nil {
+		return "", errBadState
+	}
+	binding := sha256.Sum256([]byte(c.Value))
+	if subtle.ConstantTimeCompare(binding[:], data[:sha256.Size]) != 1 {
+		return "", errBadState
+	}
+	return string(data[sha256.Size:]), nil
+}
+
+func validNonce(v string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil && len(b) == 32
 }
 
 func (o *OAuth2) accountID(ctx context.Context, tok *oauth2.Token) (string, error) {
@@ -122,7 +180,10 @@ func (o *OAuth2) accountID(ctx context.Context, tok *oauth2.Token) (string, erro
 		return "", fmt.Errorf("user info: %s", resp.Status)
 	}
 	var info map[string]any
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxUserInfo)).Decode(&info); err != nil {
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUserInfo))
+	// Account IDs past 2^53 do not survive a float64.
+	dec.UseNumber()
+	if err := dec.Decode(&info); err != nil {
 		return "", fmt.Errorf("user info: %w", err)
 	}
 	for _, k := range []string{"sub", "id"} {
@@ -131,8 +192,11 @@ func (o *OAuth2) accountID(ctx context.Context, tok *oauth2.Token) (string, erro
 			if v != "" {
 				return v, nil
 			}
-		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64), nil
+		case json.Number:
+			if _, err := strconv.ParseUint(strings.TrimPrefix(v.String(), "-"), 10, 64); err != nil {
+				return "", fmt.Errorf("user info: %s is not an integer ID", k)
+			}
+			return v.String(), nil
 		}
 	}
 	return "", errors.New("user info: no sub or id")
@@ -162,8 +226,8 @@ func (o *OAuth2) Authenticate(ctx context.Context, in ProviderInput) (*gqljwt.Us
 	return u, nil
 }
 
-func randomState() (string, error) {
-	b := make([]byte, 24)
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}

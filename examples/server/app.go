@@ -206,7 +206,7 @@ func newApp(o options) (*app, error) {
 		// The start of an OAUTH2_GENERIC login: send the browser to the
 		// provider with a fresh state.
 		r.Get("/oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
-			u, err := a.oauth.AuthCodeURL()
+			u, err := a.oauth.Start(w, r)
 			if err != nil {
 				http.Error(w, "cannot start the authorization", http.StatusInternalServerError)
 				return

@@ -165,12 +165,14 @@ func TestNoStoreOnWPGraphQL(t *testing.T) {
 	// OAUTH2_GENERIC: link bob's account at the provider, then log in.
 	link := operation(t, doc, "mutation linkUserIdentity(", 0)
 	link = strings.Replace(link, "to verify the authenticity of the response.\n {", "to verify the authenticity of the response.\n) {", 1)
-	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "2", "code": provider.authorize(t, "acct-7"), "state": s.state(t)}
-	if r = s.post(path, link, vars, "Authorization", "Bearer "+auth); r.get("data", "linkUserIdentity", "success") != true {
+	az := s.authorize(t, provider, "acct-7")
+	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "2", "code": az.code, "state": az.state}
+	if r = s.post(path, link, vars, "Authorization", "Bearer "+auth, "Cookie", az.cookie); r.get("data", "linkUserIdentity", "success") != true {
 		t.Fatalf("linkUserIdentity: %s", r.raw)
 	}
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-7"), "state": s.state(t)}
-	r = s.post(path, wpOperation(t, doc, "mutation login("), vars)
+	az = s.authorize(t, provider, "acct-7")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code, "state": az.state}
+	r = s.post(path, wpOperation(t, doc, "mutation login("), vars, "Cookie", az.cookie)
 	need(t, "OAuth2 login", r.str("data", "login", "authToken"), r)
 	assertNoStore(t, "OAuth2 login", r)
 

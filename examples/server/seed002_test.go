@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -19,13 +20,14 @@ import (
 // token and answers the user-info request for that token.
 type oauthServer struct {
 	*httptest.Server
-	mu     sync.Mutex
-	codes  map[string]string // code -> account
-	tokens map[string]string // access token -> account
+	mu         sync.Mutex
+	codes      map[string]string // code -> account
+	challenges map[string]string // code -> PKCE S256 challenge
+	tokens     map[string]string // access token -> account
 }
 
 func newOAuthServer(t *testing.T) *oauthServer {
-	o := &oauthServer{codes: map[string]string{}, tokens: map[string]string{}}
+	o := &oauthServer{codes: map[string]string{}, challenges: map[string]string{}, tokens: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "authorization_code" {
@@ -41,8 +43,15 @@ func newOAuthServer(t *testing.T) *oauthServer {
 			}
 		}
 		o.mu.Lock()
-		account, ok := o.codes[r.Form.Get("code")]
-		delete(o.codes, r.Form.Get("code"))
+		code := r.Form.Get("code")
+		account, ok := o.codes[code]
+		// PKCE (RFC 7636): the code goes only with the verifier of the
+		// challenge the authorization carried.
+		sum := sha256.Sum256([]byte(r.Form.Get("code_verifier")))
+		if ok && base64.RawURLEncoding.EncodeToString(sum[:]) != o.challenges[code] {
+			ok = false
+		}
+		delete(o.codes, code)
 		token := randomString(t)
 		if ok {
 			o.tokens[token] = account
@@ -64,6 +73,11 @@ func newOAuthServer(t *testing.T) *oauthServer {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		if id, numeric := strings.CutPrefix(account, "num:"); numeric {
+			// An integer ID past 2^53, as a JSON number.
+			_, _ = w.Write([]byte(`{"id": ` + id + `}`))
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"sub": account, "email": account + "@provider.example"})
 	})
 	o.Server = httptest.NewServer(mux)
@@ -71,11 +85,13 @@ func newOAuthServer(t *testing.T) *oauthServer {
 	return o
 }
 
-// authorize is the user consenting at the provider: a code for account.
-func (o *oauthServer) authorize(t *testing.T, account string) string {
+// authorize is the user consenting at the provider: a code for account,
+// issued for the PKCE challenge the authorization request carried.
+func (o *oauthServer) authorize(t *testing.T, account, challenge string) string {
 	code := randomString(t)
 	o.mu.Lock()
 	o.codes[code] = account
+	o.challenges[code] = challenge
 	o.mu.Unlock()
 	return code
 }
@@ -95,9 +111,14 @@ func randomString(t *testing.T) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// state starts an authorization at the demo server (GET /oauth2/authorize)
-// and returns the state its redirect to the provider carries.
-func (s *server) state(t *testing.T) string {
+// authorization is one OAUTH2_GENERIC flow as a browser runs it: started
+// at the demo server (GET /oauth2/authorize), which binds it to the browser
+// with a cookie, consented at the provider for account.
+type authorization struct {
+	code, state, cookie string
+}
+
+func (s *server) authorize(t *testing.T, provider *oauthServer, account string) authorization {
 	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(s.url + "/oauth2/authorize")
@@ -106,10 +127,23 @@ func (s *server) state(t *testing.T) string {
 	}
 	resp.Body.Close()
 	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || resp.StatusCode != http.StatusFound || loc.Query().Get("state") == "" {
+	q := loc.Query()
+	if err != nil || resp.StatusCode != http.StatusFound || q.Get("state") == "" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" {
 		t.Fatalf("authorize: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	return loc.Query().Get("state")
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == "gqljwt-oauth2" {
+			if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+				t.Errorf("binding cookie attributes: %+v", c)
+			}
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatalf("authorize set no binding cookie: %v", resp.Header["Set-Cookie"])
+	}
+	return authorization{code: provider.authorize(t, account, q.Get("code_challenge")), state: q.Get("state"), cookie: cookie}
 }
 
 // wpOperation is a seed 002 operation as a WPGraphQL client sends it: the
@@ -186,53 +220,87 @@ func TestSeed002WPGraphQL(t *testing.T) {
 		t.Fatalf("the seed's linkUserIdentity changed: %q", link)
 	}
 	// userId is "either the global or database ID": bob's global ID here.
-	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "dXNlcjoy", "code": provider.authorize(t, "acct-42"), "state": s.state(t)}
-	r = s.post(path, link, vars, "Authorization", "Bearer "+auth)
+	az := s.authorize(t, provider, "acct-42")
+	vars := map[string]any{"provider": "OAUTH2_GENERIC", "userId": "dXNlcjoy", "code": az.code, "state": az.state}
+	r = s.post(path, link, vars, "Authorization", "Bearer "+auth, "Cookie", az.cookie)
 	if r.get("data", "linkUserIdentity", "success") != true ||
 		!jsonEqual(t, mustJSON(t, r.get("data", "linkUserIdentity", "user", "auth", "linkedIdentities")), `[{"id": "acct-42", "provider": "OAUTH2_GENERIC"}]`) {
 		t.Fatalf("linkUserIdentity: %s", r.raw)
 	}
 	// Not for somebody else's account, and not anonymously.
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "1", "code": provider.authorize(t, "acct-43"), "state": s.state(t)}
-	if r = s.post(path, link, vars, "Authorization", "Bearer "+auth); r.str("errors", 0, "extensions", "code") != "FORBIDDEN" {
+	az = s.authorize(t, provider, "acct-43")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "1", "code": az.code, "state": az.state}
+	if r = s.post(path, link, vars, "Authorization", "Bearer "+auth, "Cookie", az.cookie); r.str("errors", 0, "extensions", "code") != "FORBIDDEN" {
 		t.Errorf("linking for another user: %s", r.raw)
 	}
-	if r = s.post(path, link, vars); r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" {
+	if r = s.post(path, link, vars, "Cookie", az.cookie); r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" {
 		t.Errorf("anonymous link: %s", r.raw)
 	}
 
 	// OAUTH2_GENERIC login with the linked account.
 	oauthLogin := wpOperation(t, doc, "mutation login(")
-	state := s.state(t)
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-42"), "state": state}
-	r = s.post(path, oauthLogin, vars)
+	az = s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code, "state": az.state}
+	r = s.post(path, oauthLogin, vars, "Cookie", az.cookie)
 	if r.str("data", "login", "authToken") == "" || r.str("data", "login", "user", "id") != "2" {
 		t.Fatalf("OAuth2 login: %s", r.raw)
 	}
 	// The state is good once; a state this server did not issue never.
-	vars["code"] = provider.authorize(t, "acct-42")
-	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
+	vars["code"] = provider.authorize(t, "acct-42", "")
+	if r = s.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
 		t.Errorf("replayed state: %s", r.raw)
 	}
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-42"), "state": "made-up"}
-	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+	az = s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code, "state": "made-up"}
+	if r = s.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
 		t.Errorf("unknown state: %s", r.raw)
 	}
 	// The seed declares $state optional (String); gqljwt requires it:
 	// without a state the authorization response cannot be tied to the
 	// browser that started the login (login CSRF, RFC 6749 section 10.12).
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-42")}
-	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code}
+	if r = s.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
 		t.Errorf("no state: %s", r.raw)
 	}
+	// Login CSRF: an attacker starts an authorization in their own browser
+	// and makes the victim's browser send their code and state. The
+	// victim's browser lacks the attacker's binding cookie: refused, and
+	// the state is spent.
+	attacker, victim := s.authorize(t, provider, "acct-42"), s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": attacker.code, "state": attacker.state}
+	if r = s.post(path, oauthLogin, vars, "Cookie", victim.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
+		t.Errorf("state of another browser: %s", r.raw)
+	}
+	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
+		t.Errorf("state without its cookie: %s", r.raw)
+	}
+	if r = s.post(path, oauthLogin, vars, "Cookie", attacker.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
+		t.Errorf("a state shown to the wrong browser stays spent: %s", r.raw)
+	}
+	// PKCE: a code issued for another authorization's challenge is
+	// refused by the provider, since the server sends this one's verifier.
+	one, other := s.authorize(t, provider, "acct-42"), s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": other.code, "state": one.state}
+	if r = s.post(path, oauthLogin, vars, "Cookie", one.cookie); r.str("errors", 0, "message") != "The authorization code was refused" {
+		t.Errorf("code of another authorization: %s", r.raw)
+	}
 	// A code the provider refuses, and an account linked to nobody.
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": "bogus", "state": s.state(t)}
-	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "The authorization code was refused" {
+	az = s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": "bogus", "state": az.state}
+	if r = s.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "The authorization code was refused" {
 		t.Errorf("bad code: %s", r.raw)
 	}
-	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": provider.authorize(t, "acct-unknown"), "state": s.state(t)}
-	if r = s.post(path, oauthLogin, vars); r.str("errors", 0, "message") != "No user is linked to this account" {
+	az = s.authorize(t, provider, "acct-unknown")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code, "state": az.state}
+	if r = s.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "No user is linked to this account" {
 		t.Errorf("unlinked account: %s", r.raw)
+	}
+	// Numeric account IDs past 2^53 keep every digit.
+	az = s.authorize(t, provider, "num:9007199254740993")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "2", "code": az.code, "state": az.state}
+	r = s.post(path, link, vars, "Authorization", "Bearer "+auth, "Cookie", az.cookie)
+	if !strings.Contains(mustJSON(t, r.get("data", "linkUserIdentity", "user", "auth", "linkedIdentities")), `"id":"9007199254740993"`) {
+		t.Errorf("numeric account ID: %s", r.raw)
 	}
 
 	// revokeUserSecret: self only (or an admin); all of bob's tokens die.
