@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -40,6 +41,8 @@ type options struct {
 	now         func() time.Time
 	// logRequests adds chi's request logger.
 	logRequests bool
+	// events receives the security events (logins, lockouts, ...).
+	events *slog.Logger
 	// users replaces the seeded demo users.
 	users []demoUser
 }
@@ -152,7 +155,7 @@ func newApp(o options) (*app, error) {
 		refresh := memstore.NewRefreshTokens()
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
-			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions,
+			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions, Logger: o.events,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and
