@@ -22,6 +22,15 @@ const (
 	EdDSA = "EdDSA"
 )
 
+// The refresh reuse grace: DefaultRefreshReuseGrace covers concurrent
+// requests and a quick retry; the maximum keeps reuse detection from being
+// blind for longer than a retry after a timeout takes.
+const (
+	// DefaultRefreshReuseGrace is the default Config.RefreshReuseGrace.
+	DefaultRefreshReuseGrace = 30 * time.Second
+	maxRefreshReuseGrace     = 5 * time.Minute
+)
+
 // Defaults applied by New to zero-valued Config fields.
 const (
 	DefaultAccessTTL          = 15 * time.Minute
@@ -147,6 +156,16 @@ type Config struct {
 	// Refresh stores long-running refresh tokens. Nil means single-token
 	// mode only: clients renew a still-valid access token (RenewToken).
 	Refresh RefreshStore
+	// RefreshReuseGrace is how long after its rotation a refresh token may
+	// be presented again and still get a fresh pair in the same session,
+	// instead of being taken for stolen (default 30 s, at most 5 min).
+	// Zero takes the default; a negative value turns the grace off: any
+	// second presentation revokes the session (strict RFC 9700 reuse
+	// detection). The grace lets concurrent refreshes of one token (two
+	// tabs, a retry after a lost response) all succeed; the price is that
+	// a thief who replays a token within it is not detected. Okta and
+	// Auth0 offer the same setting.
+	RefreshReuseGrace time.Duration
 	// MaxLoginFailures is how many failed logins one client may have on
 	// one account before that client is locked out of the account: login
 	// answers TOO_MANY_ATTEMPTS without checking the password (default 5;
@@ -300,6 +319,14 @@ func (cfg Config) withDefaults() (Config, error) {
 		// and the full check disagree.
 		return cfg, fmt.Errorf("gqljwt: Leeway %s is not a whole number of seconds", cfg.Leeway)
 	}
+	switch {
+	case cfg.RefreshReuseGrace == 0:
+		cfg.RefreshReuseGrace = DefaultRefreshReuseGrace
+	case cfg.RefreshReuseGrace > maxRefreshReuseGrace:
+		return cfg, fmt.Errorf("gqljwt: RefreshReuseGrace %s is over the %s maximum: reuse of a stolen refresh token would go unnoticed that long", cfg.RefreshReuseGrace, maxRefreshReuseGrace)
+	}
+	// A negative grace stays negative: it means off, and a Config handed
+	// back to New must not turn into the default.
 	if cfg.MaxTokenSize < 0 {
 		return cfg, errors.New("gqljwt: MaxTokenSize must not be negative")
 	}

@@ -54,10 +54,6 @@ type Session struct {
 // device of the account, whose failures count for that device alone: an
 // attacker cannot lock it out. Unknown user, wrong password and inactive
 // user all answer ErrInvalidCredentials, after the same bcrypt work.
-//
-// Each attempt is reported as a security event (see Event): succeeded,
-// failed with the reason (which only the event tells), throttled with the
-// key that refused, and, when a failure locks a key, a lockout.
 func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error) {
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: login needs Config.Users"))
@@ -86,35 +82,21 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	}
 	// Count per account when it exists, so username and email share one
 	// budget; per login name otherwise, so unknown names are throttled too.
-	account, subject := "name:"+strings.ToLower(name), ""
+	account := "name:" + strings.ToLower(name)
 	if u != nil {
-		account, subject = "user:"+u.ID, u.ID
+		account = "user:" + u.ID
 	}
 	now := s.cfg.Now()
-	adm, by, err := s.cfg.LoginThrottle.admit(ctx, s.lockoutPolicy(), s.loginKeys(ctx, account, now))
+	adm, err := s.cfg.LoginThrottle.admit(ctx, s.lockoutPolicy(), s.loginKeys(ctx, account, now))
 	if err != nil {
-		if e := AsError(err); e.Code == CodeTooManyAttempts {
-			s.emit(ctx, Event{Kind: EventLoginThrottled, Subject: subject, Login: name, Reason: by, RetryAfter: e.RetryAfter})
-		}
 		return nil, err
-	}
-	// fail counts the failure, reports it and any lockout it began, and
-	// returns what the client is told: ErrInvalidCredentials whatever the
-	// reason, or the counter's failure.
-	fail := func(reason string) error {
-		locked, err := adm.failed(ctx)
-		s.emit(ctx, Event{Kind: EventLoginFailed, Subject: subject, Login: name, Reason: reason})
-		for _, l := range locked {
-			s.emit(ctx, Event{Kind: EventLockout, Subject: subject, Login: name, Reason: l.reason, RetryAfter: l.length})
-		}
-		if err != nil {
-			return err
-		}
-		return ErrInvalidCredentials
 	}
 	if u == nil {
 		s.cfg.Users.CheckDummyPassword(ctx, c.Password)
-		return nil, fail("unknown_user")
+		if err := adm.failed(ctx); err != nil {
+			return nil, err
+		}
+		return nil, ErrInvalidCredentials
 	}
 	match, err := s.cfg.Users.CheckPassword(ctx, u, c.Password)
 	if err != nil {
@@ -122,13 +104,11 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 		adm.abandoned(ctx)
 		return nil, ErrUnavailable.WithCause(err)
 	}
-	switch {
-	case !match:
-		return nil, fail("invalid_credentials")
-	case !u.Active:
-		// Only the event says so: the client hears what a wrong password
-		// hears, so that it cannot tell disabled accounts from others.
-		return nil, fail("inactive")
+	if !match || !u.Active {
+		if err := adm.failed(ctx); err != nil {
+			return nil, err
+		}
+		return nil, ErrInvalidCredentials
 	}
 	if err := adm.succeeded(ctx); err != nil {
 		return nil, err
@@ -136,7 +116,6 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if err := s.issueDeviceCookie(ctx, account, now); err != nil {
 		return nil, err
 	}
-	s.emit(ctx, Event{Kind: EventLoginSucceeded, Subject: subject, Login: name})
 	return u, nil
 }
 
@@ -209,9 +188,15 @@ type RefreshOptions struct {
 
 // Refresh exchanges a long-running refresh token for a new access token
 // and, unless opts.KeepRefreshToken, a new refresh token (rotation).
-// Presenting a refresh token that was already rotated revokes its whole
-// session (RFC 9700 reuse detection); of concurrent refreshes of one token
-// exactly one succeeds. The user must still exist, be active and be on the
+//
+// A rotated refresh token presented again within Config.RefreshReuseGrace
+// of its rotation gets a fresh pair in the same session too: concurrent
+// refreshes of one token (tabs, retries) all succeed, and every token
+// handed out keeps working. Presented later, it is reuse: the whole
+// session is revoked (RFC 9700 reuse detection), which is reported as
+// EventRefreshReused and EventSessionRevoked. With the grace off, of
+// concurrent refreshes of one token exactly one succeeds and the others
+// revoke the session. The user must still exist, be active and be on the
 // token version the session started with.
 func (s *Service) Refresh(ctx context.Context, refreshToken string, opts RefreshOptions) (*Session, error) {
 	if s.cfg.Refresh == nil {
@@ -221,20 +206,19 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: refresh needs Config.Users"))
 	}
 	rec, err := s.lookupRefresh(ctx, refreshToken)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case rec.Revoked:
-		return nil, errRevokedRefresh
-	case rec.Rotated:
-		// Reuse: the token was stolen or the client is confused; either
-		// way the session ends (RFC 9700, section 4.14.2).
-		if err := s.endSession(ctx, rec.Family); err != nil {
-			return nil, err
-		}
+	}
+	if rec.Revoked {
 		return nil, errRevokedRefresh
 	}
 	now := s.cfg.Now()
+	if rec.Rotated && !s.inReuseGrace(rec, now) {
+		// Reuse: the token was stolen or the client is confused; either
+		// way the session ends (RFC 9700, section 4.14.2). Decided here
+		// without the store: a rotation only ever gets older.
+		return nil, s.refreshReused(ctx, rec)
+	}
 	if !now.Before(rec.ExpiresAt) {
 		return nil, ErrTokenExpired.WithMessage("Refresh token has expired")
 	}
@@ -248,11 +232,12 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		if err != nil {
 			return nil, err
 		}
-		switch err := s.cfg.Refresh.Rotate(ctx, rec.Hash, next); {
+		// The store decides whether this call is the rotation, a late
+		// caller within the grace or reuse: only it sees the others.
+		switch err := s.cfg.Refresh.Rotate(ctx, rec.Hash, next, now, s.reuseGrace()); {
 		case errors.Is(err, ErrRefreshReused):
-			if err := s.endSession(ctx, rec.Family); err != nil {
-				return nil, err
-			}
+			return nil, s.refreshReused(ctx, rec)
+		case errors.Is(err, ErrRefreshRevoked):
 			return nil, errRevokedRefresh
 		case errors.Is(err, ErrNotFound):
 			return nil, errInvalidRefresh
@@ -266,6 +251,34 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 	}
 	return sess, nil
 }
+
+// reuseGrace is the effective Config.RefreshReuseGrace: negative is off.
+func (s *Service) reuseGrace() time.Duration { return max(s.cfg.RefreshReuseGrace, 0) }
+
+// inReuseGrace reports whether the rotated rec may still be exchanged at
+// now. A store that leaves RotatedAt zero gets no grace.
+func (s *Service) inReuseGrace(rec RefreshRecord, now time.Time) bool {
+	return !rec.RotatedAt.IsZero() && now.Before(rec.RotatedAt.Add(s.reuseGrace()))
+}
+
+// refreshReused ends the session of a reused refresh token and reports
+// it; the report goes first, so that an alert fires even when ending the
+// session fails.
+func (s *Service) refreshReused(ctx context.Context, rec RefreshRecord) error {
+	s.emit(ctx, Event{Kind: EventRefreshReused, Subject: rec.Subject, SessionID: rec.Family, Reason: reasonReuse})
+	if err := s.endSession(ctx, rec.Family, rec.Subject, reasonReuse); err != nil {
+		return err
+	}
+	return errRevokedRefresh
+}
+
+// Reasons of EventSessionRevoked (and EventRefreshReused: reasonReuse).
+const (
+	reasonReuse     = "reuse"
+	reasonLogout    = "logout"
+	reasonRevoke    = "revoke"
+	reasonLogoutAll = "logout_all"
+)
 
 // lookupRefresh finds the record of a presented refresh token, bounding
 // the input before it is hashed.
@@ -346,7 +359,10 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 
 // RevokeRefreshToken ends the session of a refresh token at once: its
 // refresh tokens and the access tokens issued in it. An unknown token
-// answers ErrTokenInvalid, one revoked before ErrTokenRevoked.
+// answers ErrTokenInvalid, one revoked before ErrTokenRevoked. A rotated
+// token ends the session too and answers ErrTokenRevoked, being no longer
+// the session's current one; presented after the reuse grace, it is
+// reported as reuse.
 func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
 	if s.cfg.Refresh == nil {
 		return errNoRefreshStore
@@ -358,11 +374,14 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) e
 	if rec.Revoked {
 		return errRevokedRefresh
 	}
-	if err := s.endSession(ctx, rec.Family); err != nil {
+	if rec.Rotated && !s.inReuseGrace(rec, s.cfg.Now()) {
+		// Presenting a rotated token is reuse, whatever it is presented to.
+		return s.refreshReused(ctx, rec)
+	}
+	if err := s.endSession(ctx, rec.Family, rec.Subject, reasonRevoke); err != nil {
 		return err
 	}
 	if rec.Rotated {
-		// Presenting a rotated token is reuse, whatever it is presented to.
 		return errRevokedRefresh
 	}
 	return nil
@@ -374,7 +393,7 @@ func (s *Service) Logout(ctx context.Context, id *Identity) error {
 	if err := s.RevokeAccessToken(ctx, id); err != nil {
 		return err
 	}
-	return s.endSession(ctx, id.SessionID)
+	return s.endSession(ctx, id.SessionID, id.Subject, reasonLogout)
 }
 
 // sessionRevocationKey is the RevocationStore entry that ends session sid.
@@ -386,7 +405,8 @@ func sessionRevocationKey(sid string) string { return "sid:" + sid }
 // (refresh is refused by the revoked family, renewal by the entry), so the
 // entry may go when the session's last access token has expired: AccessTTL
 // after now, plus the leeway and a margin for an issue already under way.
-func (s *Service) endSession(ctx context.Context, sid string) error {
+// The end is reported as EventSessionRevoked with reason, once done.
+func (s *Service) endSession(ctx context.Context, sid, subject, reason string) error {
 	if sid == "" {
 		return nil
 	}
@@ -399,6 +419,7 @@ func (s *Service) endSession(ctx context.Context, sid string) error {
 			return ErrUnavailable.WithCause(err)
 		}
 	}
+	s.emit(ctx, Event{Kind: EventSessionRevoked, Subject: subject, SessionID: sid, Reason: reason})
 	return nil
 }
 
@@ -407,7 +428,8 @@ func (s *Service) endSession(ctx context.Context, sid string) error {
 // too. It needs Config.Versions: without token versions the access tokens of
 // the user's other sessions cannot be found, and LogoutAll refuses rather
 // than report a logout it did not do. A user deleted meanwhile has no token
-// left to refuse: that is success.
+// left to refuse: that is success. It is reported as EventSessionRevoked
+// with no SessionID: every session.
 func (s *Service) LogoutAll(ctx context.Context, id *Identity) error {
 	if id == nil {
 		return ErrUnauthenticated
@@ -423,5 +445,6 @@ func (s *Service) LogoutAll(ctx context.Context, id *Identity) error {
 	if _, err := s.BumpTokenVersion(ctx, id.Subject); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	s.emit(ctx, Event{Kind: EventSessionRevoked, Subject: id.Subject, Reason: reasonLogoutAll})
 	return nil
 }

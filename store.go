@@ -13,9 +13,13 @@ import (
 var (
 	// ErrNotFound: unknown user, token or record.
 	ErrNotFound = errors.New("gqljwt: not found")
-	// ErrRefreshReused: RefreshStore.Rotate was given a refresh token that
-	// had already been rotated. The store has revoked its whole family.
+	// ErrRefreshReused: RefreshStore.Rotate was given a refresh token
+	// rotated longer ago than the grace allows. The store has revoked its
+	// whole family.
 	ErrRefreshReused = errors.New("gqljwt: refresh token reused")
+	// ErrRefreshRevoked: RefreshStore.Rotate was given a refresh token
+	// whose family is revoked. Nothing changed.
+	ErrRefreshRevoked = errors.New("gqljwt: refresh token revoked")
 )
 
 // User is an account as the stores report it.
@@ -91,8 +95,12 @@ type RefreshRecord struct {
 	// IssuedAt and ExpiresAt bound the token's validity.
 	IssuedAt, ExpiresAt time.Time
 	// Rotated is set by the store once the token was exchanged for its
-	// successor; presenting it again is reuse.
+	// successor; presenting it again after the grace is reuse.
 	Rotated bool
+	// RotatedAt is when the token was first rotated, by the clock of the
+	// Rotate call (its now); later rotations within the grace leave it
+	// alone, so the grace never extends itself.
+	RotatedAt time.Time
 	// Revoked is set by the store when the family was revoked.
 	Revoked bool
 }
@@ -102,15 +110,27 @@ type RefreshRecord struct {
 type RefreshStore interface {
 	// Create stores a new record.
 	Create(ctx context.Context, rec RefreshRecord) error
-	// Get returns the record with hash, Rotated and Revoked filled in, or
-	// ErrNotFound. Records may be dropped once expired.
+	// Get returns the record with hash, Rotated, RotatedAt and Revoked
+	// filled in, or ErrNotFound. Records may be dropped once expired.
 	Get(ctx context.Context, hash string) (RefreshRecord, error)
-	// Rotate atomically marks the record oldHash rotated and stores next in
-	// the same family. Exactly one of any number of concurrent calls with
-	// the same oldHash succeeds. If oldHash was rotated already, Rotate
-	// revokes the family and returns ErrRefreshReused; if the family is
-	// revoked it returns ErrRefreshReused too; unknown: ErrNotFound.
-	Rotate(ctx context.Context, oldHash string, next RefreshRecord) error
+	// Rotate exchanges the token oldHash for next, in one atomic step:
+	//
+	//   - oldHash unknown: ErrNotFound.
+	//   - its family revoked: ErrRefreshRevoked, nothing changes.
+	//   - not rotated yet: it is marked rotated, RotatedAt = now, and next
+	//     is stored in its family. Of any number of concurrent calls
+	//     exactly one finds it so.
+	//   - rotated less than grace before now (now < RotatedAt+grace): next
+	//     is stored in its family too, and both successors stay valid; a
+	//     race between a client's requests must not end its session.
+	//   - rotated longer ago (grace zero included): reuse. The store
+	//     revokes the whole family and returns ErrRefreshReused.
+	//
+	// A refused rotation stores nothing. A successor takes Family, Subject
+	// and TokenVersion from the record it replaces, whatever the caller
+	// put there. now is the Service's clock; a store may use its own
+	// instead if it does so for both RotatedAt and the comparison.
+	Rotate(ctx context.Context, oldHash string, next RefreshRecord, now time.Time, grace time.Duration) error
 	// RevokeFamily revokes every token of a session.
 	RevokeFamily(ctx context.Context, family string) error
 	// RevokeSubject revokes every session of a user.

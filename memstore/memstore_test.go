@@ -32,7 +32,7 @@ func TestRefreshTokensRotation(t *testing.T) {
 		t.Fatalf("unknown hash: %v", err)
 	}
 	// The successor inherits family and subject, whatever the caller says.
-	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other")); err != nil {
+	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other"), time.Now(), 0); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Get(ctx, "h2")
@@ -43,13 +43,13 @@ func TestRefreshTokensRotation(t *testing.T) {
 		t.Fatalf("rotated record %+v", old)
 	}
 	// Reuse: rotating h1 again revokes the family, successor included.
-	if err := s.Rotate(ctx, "h1", rec("h3", "", "")); !errors.Is(err, gqljwt.ErrRefreshReused) {
+	if err := s.Rotate(ctx, "h1", rec("h3", "", ""), time.Now(), 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
 		t.Fatalf("reuse: %v", err)
 	}
 	if got, _ := s.Get(ctx, "h2"); !got.Revoked {
 		t.Fatalf("successor after reuse %+v", got)
 	}
-	if err := s.Rotate(ctx, "h2", rec("h4", "", "")); !errors.Is(err, gqljwt.ErrRefreshReused) {
+	if err := s.Rotate(ctx, "h2", rec("h4", "", ""), time.Now(), 0); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
 		t.Fatalf("rotating in a revoked family: %v", err)
 	}
 	if _, err := s.Get(ctx, "h3"); !errors.Is(err, gqljwt.ErrNotFound) {
@@ -92,8 +92,9 @@ func TestRefreshTokensRevocation(t *testing.T) {
 	}
 }
 
-// TestRotateIsAtomic: of many concurrent rotations of one token exactly one
-// succeeds (run under -race).
+// TestRotateIsAtomic: of many concurrent rotations of one token without a
+// grace exactly one succeeds; the first loser detects reuse and revokes the
+// family, which refuses the others (run under -race).
 func TestRotateIsAtomic(t *testing.T) {
 	s := memstore.NewRefreshTokens()
 	if err := s.Create(ctx, rec("h", "f", "u")); err != nil {
@@ -101,12 +102,12 @@ func TestRotateIsAtomic(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins, reused := 0, 0
+	wins, reused, revoked := 0, 0, 0
 	for i := 0; i < 64; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			err := s.Rotate(ctx, "h", rec("next"+string(rune('A'+i)), "", ""))
+			err := s.Rotate(ctx, "h", rec("next"+string(rune('A'+i)), "", ""), time.Now(), 0)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -114,12 +115,14 @@ func TestRotateIsAtomic(t *testing.T) {
 				wins++
 			case errors.Is(err, gqljwt.ErrRefreshReused):
 				reused++
+			case errors.Is(err, gqljwt.ErrRefreshRevoked):
+				revoked++
 			}
 		}(i)
 	}
 	wg.Wait()
-	if wins != 1 || reused != 63 {
-		t.Fatalf("%d successes, %d reuse refusals", wins, reused)
+	if wins != 1 || reused != 1 || revoked != 62 {
+		t.Fatalf("%d successes, %d reuse refusals, %d revoked refusals", wins, reused, revoked)
 	}
 }
 

@@ -33,19 +33,10 @@ type account struct {
 	hash []byte
 }
 
-// Option configures Users.
-type Option func(*Users)
-
-// BcryptCost sets the bcrypt cost (default bcrypt.DefaultCost). Tests use
-// bcrypt.MinCost to run fast; production should not go below the default.
-func BcryptCost(cost int) Option { return func(u *Users) { u.cost = cost } }
-
 // NewUsers returns an empty store.
 func NewUsers(opts ...Option) *Users {
-	u := &Users{cost: bcrypt.DefaultCost, byID: map[string]*account{}, byUsername: map[string]string{}, byEmail: map[string]string{}}
-	for _, o := range opts {
-		o(u)
-	}
+	o := newOptions(opts)
+	u := &Users{cost: o.cost, byID: map[string]*account{}, byUsername: map[string]string{}, byEmail: map[string]string{}}
 	dummy, err := bcrypt.GenerateFromPassword([]byte("gqljwt dummy password"), u.cost)
 	if err != nil {
 		panic(fmt.Sprintf("memstore: bcrypt cost %d: %v", u.cost, err))

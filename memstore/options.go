@@ -1,0 +1,42 @@
+package memstore
+
+import (
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Option configures a store of this package. Each constructor reads the
+// options that concern it and ignores the others, so that one list can
+// build all the stores of a test.
+type Option func(*options)
+
+type options struct {
+	cost int
+	now  func() time.Time
+}
+
+func newOptions(opts []Option) options {
+	o := options{cost: bcrypt.DefaultCost, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// BcryptCost sets the bcrypt cost of Users (default bcrypt.DefaultCost).
+// Tests use bcrypt.MinCost to run fast; production should not go below
+// the default.
+func BcryptCost(cost int) Option { return func(o *options) { o.cost = cost } }
+
+// Clock sets the clock by which RefreshTokens judges expiry (default
+// time.Now). Give it the Service's clock, Config.Now, which the records'
+// ExpiresAt follows: tests then move time instead of sleeping. Users and
+// Identities keep no time.
+func Clock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
