@@ -54,6 +54,10 @@ type Session struct {
 // device of the account, whose failures count for that device alone: an
 // attacker cannot lock it out. Unknown user, wrong password and inactive
 // user all answer ErrInvalidCredentials, after the same bcrypt work.
+//
+// Each attempt is reported as a security event (see Event): succeeded,
+// failed with the reason (which only the event tells), throttled with the
+// key that refused, and, when a failure locks a key, a lockout.
 func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error) {
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: login needs Config.Users"))
@@ -82,21 +86,35 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	}
 	// Count per account when it exists, so username and email share one
 	// budget; per login name otherwise, so unknown names are throttled too.
-	account := "name:" + strings.ToLower(name)
+	account, subject := "name:"+strings.ToLower(name), ""
 	if u != nil {
-		account = "user:" + u.ID
+		account, subject = "user:"+u.ID, u.ID
 	}
 	now := s.cfg.Now()
-	adm, err := s.cfg.LoginThrottle.admit(ctx, s.lockoutPolicy(), s.loginKeys(ctx, account, now))
+	adm, by, err := s.cfg.LoginThrottle.admit(ctx, s.lockoutPolicy(), s.loginKeys(ctx, account, now))
 	if err != nil {
+		if e := AsError(err); e.Code == CodeTooManyAttempts {
+			s.emit(ctx, Event{Kind: EventLoginThrottled, Subject: subject, Login: name, Reason: by, RetryAfter: e.RetryAfter})
+		}
 		return nil, err
+	}
+	// fail counts the failure, reports it and any lockout it began, and
+	// returns what the client is told: ErrInvalidCredentials whatever the
+	// reason, or the counter's failure.
+	fail := func(reason string) error {
+		locked, err := adm.failed(ctx)
+		s.emit(ctx, Event{Kind: EventLoginFailed, Subject: subject, Login: name, Reason: reason})
+		for _, l := range locked {
+			s.emit(ctx, Event{Kind: EventLockout, Subject: subject, Login: name, Reason: l.reason, RetryAfter: l.length})
+		}
+		if err != nil {
+			return err
+		}
+		return ErrInvalidCredentials
 	}
 	if u == nil {
 		s.cfg.Users.CheckDummyPassword(ctx, c.Password)
-		if err := adm.failed(ctx); err != nil {
-			return nil, err
-		}
-		return nil, ErrInvalidCredentials
+		return nil, fail("unknown_user")
 	}
 	match, err := s.cfg.Users.CheckPassword(ctx, u, c.Password)
 	if err != nil {
@@ -104,11 +122,13 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 		adm.abandoned(ctx)
 		return nil, ErrUnavailable.WithCause(err)
 	}
-	if !match || !u.Active {
-		if err := adm.failed(ctx); err != nil {
-			return nil, err
-		}
-		return nil, ErrInvalidCredentials
+	switch {
+	case !match:
+		return nil, fail("invalid_credentials")
+	case !u.Active:
+		// Only the event says so: the client hears what a wrong password
+		// hears, so that it cannot tell disabled accounts from others.
+		return nil, fail("inactive")
 	}
 	if err := adm.succeeded(ctx); err != nil {
 		return nil, err
@@ -116,6 +136,7 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*User, error
 	if err := s.issueDeviceCookie(ctx, account, now); err != nil {
 		return nil, err
 	}
+	s.emit(ctx, Event{Kind: EventLoginSucceeded, Subject: subject, Login: name})
 	return u, nil
 }
 
