@@ -24,10 +24,48 @@ var (
 // so code written for jwtauth.FromContext keeps working.
 type requestContext struct {
 	context.Context
+	// id points at idv, the request's own copy of the identity, or is nil.
 	id  *Identity
-	err error
-	w   http.ResponseWriter
-	r   *http.Request
+	idv Identity
+	// roles holds the copies of the identity's roles and scopes when they
+	// fit, so that the copy costs no allocation of its own.
+	roles [4]string
+	err   error
+	w     http.ResponseWriter
+	r     *http.Request
+}
+
+// adopt makes a copy of id the request's identity. A handler that edits
+// its identity (a role added for the rest of the request, say) must not
+// change the one the verified-token cache serves to the next request.
+func (c *requestContext) adopt(id *Identity) {
+	copyIdentity(&c.idv, &c.roles, id)
+	c.id = &c.idv
+}
+
+// copyIdentity copies src to dst, its roles and scopes into buf when they
+// fit and into a new array otherwise, so that dst shares nothing mutable
+// with src.
+func copyIdentity(dst *Identity, buf *[4]string, src *Identity) {
+	*dst = *src
+	n := len(src.Roles) + len(src.Scopes)
+	if n == 0 {
+		return
+	}
+	var b []string
+	if n <= len(buf) {
+		b = buf[:0:n]
+	} else {
+		b = make([]string, 0, n)
+	}
+	b = append(append(b, src.Roles...), src.Scopes...)
+	nr := len(src.Roles)
+	if src.Roles != nil {
+		dst.Roles = b[:nr:nr]
+	}
+	if src.Scopes != nil {
+		dst.Scopes = b[nr:n:n]
+	}
 }
 
 func (c *requestContext) Value(key any) any {
@@ -80,8 +118,15 @@ type Response interface {
 // (ErrNoToken when no token was sent). w, when not nil, becomes the
 // response bridge returned by ResponseFromContext; r, when not nil, is the
 // request ClientAddr reads. Both may be nil outside HTTP.
+//
+// The context holds its own copy of id: changes to one do not reach the
+// other.
 func NewContext(parent context.Context, w http.ResponseWriter, r *http.Request, id *Identity, err error) context.Context {
-	return &requestContext{Context: parent, id: id, err: err, w: w, r: r}
+	c := &requestContext{Context: parent, err: err, w: w, r: r}
+	if id != nil {
+		c.adopt(id)
+	}
+	return c
 }
 
 // FromContext returns the identity verified for this request, or nil and

@@ -32,17 +32,13 @@ func Verifier(auth *gqljwt.Service, extractors ...Extractor) func(http.Handler) 
 			if noReferrer {
 				w.Header().Set("Referrer-Policy", "no-referrer")
 			}
-			var (
-				id  *gqljwt.Identity
-				err error = gqljwt.ErrNoToken
-			)
 			for _, ex := range extractors {
 				if token, found := ex.Extract(r); found {
-					id, err = auth.Verify(r.Context(), token)
-					break
+					next.ServeHTTP(w, r.WithContext(auth.VerifiedContext(r.Context(), w, r, token)))
+					return
 				}
 			}
-			next.ServeHTTP(w, r.WithContext(gqljwt.NewContext(r.Context(), w, r, id, err)))
+			next.ServeHTTP(w, r.WithContext(gqljwt.NewContext(r.Context(), w, r, nil, gqljwt.ErrNoToken)))
 		})
 	}
 }

@@ -1,8 +1,10 @@
 package middleware_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -121,4 +123,51 @@ func TestNoVerifier(t *testing.T) {
 	srv := newServer(t, newRouter(t))
 	got := do(t, srv.Client(), srv.URL, request{path: "/graphql", query: "{ auth }", header: bearer("anything")})
 	checkReply(t, "no verifier", got, http.StatusOK, dataAuth(stateNoVerify), nil)
+}
+
+// TestIdentityIsTheRequestsOwn: a handler that edits its identity changes
+// nothing for the next request with the same token, which the cache
+// serves, nor for a caller of Verify.
+func TestIdentityIsTheRequestsOwn(t *testing.T) {
+	auth := newService(t, gqljwt.Config{})
+	tok, err := auth.IssueAccessToken(context.Background(), &gqljwt.User{ID: "u1", Roles: []string{"reader", "writer"}, Scopes: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	h := middleware.Verifier(auth)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := gqljwt.FromContext(r.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, id.Subject+" "+strings.Join(id.Roles, ",")+" "+strings.Join(id.Scopes, ","))
+		id.Subject = "mallory"
+		id.Roles[0] = "ADMIN"
+		id.Roles = append(id.Roles, "ROOT")
+		id.Scopes[0] = "write:everything"
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Value)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for i, s := range seen {
+		if s != "u1 reader,writer read" {
+			t.Errorf("request %d saw %q", i, s)
+		}
+	}
+	id, err := auth.Verify(context.Background(), tok.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id.Roles[1] = "ADMIN"
+	if again, _ := auth.Verify(context.Background(), tok.Value); strings.Join(again.Roles, ",") != "reader,writer" || !again.HasRole("writer") {
+		t.Errorf("Verify handed out the cache's identity: %v", again.Roles)
+	}
 }
