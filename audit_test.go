@@ -468,7 +468,7 @@ func TestAuditHTTP(t *testing.T) {
 		Users:   auditUsers(t),
 		Refresh: memstore.NewRefreshTokens(),
 	}))
-	frag, err := mutations.New(auth, mutations.Native, mutations.Options{})
+	frag, err := mutations.New(auth, mutations.Native(), mutations.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

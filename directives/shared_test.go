@@ -10,8 +10,8 @@ import (
 )
 
 // sharedSchemas builds two schemas whose Query types are their own and
-// which share one AuthUser type, as schemas built from a package-level type
-// such as mutations.AuthUser do.
+// which share one AuthUser type, as schemas built from one package-level
+// type do.
 func sharedSchemas(t *testing.T) (a, b graphql.Schema) {
 	t.Helper()
 	user := graphql.NewObject(graphql.ObjectConfig{Name: "AuthUser", Fields: graphql.Fields{

@@ -18,7 +18,7 @@ import (
 // Options connect a preset to the application.
 type Options struct {
 	// UserType is the application's GraphQL type for users, returned by
-	// the `user` payload fields; nil selects AuthUser { id username email }.
+	// the `user` payload fields; nil selects a fresh NewAuthUser().
 	UserType graphql.Output
 	// ResolveUser turns a gqljwt.User into the value UserType resolves
 	// from; nil passes the *gqljwt.User itself.
@@ -51,7 +51,7 @@ func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
 		return nil, errors.New("mutations: nil *gqljwt.Service")
 	}
 	if opts.UserType == nil {
-		opts.UserType = AuthUser
+		opts.UserType = NewAuthUser()
 	}
 	if opts.AdminRole == "" {
 		opts.AdminRole = "ADMIN"

@@ -19,7 +19,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	frag, err := mutations.New(auth, mutations.Native, mutations.Options{})
+	frag, err := mutations.New(auth, mutations.Native(), mutations.Options{})
 	if err != nil {
 		panic(err)
 	}

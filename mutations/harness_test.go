@@ -83,7 +83,7 @@ func newEnv(t *testing.T, ec envConfig) *env {
 	}
 	preset := ec.preset
 	if preset.Name == "" {
-		preset = mutations.Native
+		preset = mutations.Native()
 	}
 	frag, err := mutations.New(auth, preset, ec.opts)
 	if err != nil {

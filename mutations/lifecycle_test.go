@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/directives"
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/mutations"
 	"github.com/graphql-go/graphql"
@@ -424,7 +425,7 @@ func TestLoginByEmailAndInputBounds(t *testing.T) {
 // TestRelayVariant: the same mutations with one input argument, echoing
 // clientMutationId.
 func TestRelayVariant(t *testing.T) {
-	e := newEnv(t, envConfig{preset: mutations.NativeRelay, cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
+	e := newEnv(t, envConfig{preset: mutations.NativeRelay(), cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
 	r := e.do("", `mutation TokenAuth($username: String!, $password: String!) {
   tokenAuth(input: {username: $username, password: $password, clientMutationId: "m1"}) {
     token refreshToken clientMutationId user { id }
@@ -452,7 +453,7 @@ func TestRelayVariant(t *testing.T) {
 
 func TestMergeCollisionRefused(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	frag, err := mutations.New(e.auth, mutations.Native, mutations.Options{})
+	frag, err := mutations.New(e.auth, mutations.Native(), mutations.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +483,7 @@ func TestPresetNeedsItsStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mutations.New(auth, mutations.Native, mutations.Options{}); err == nil || !strings.Contains(err.Error(), "login needs gqljwt.Config.Users") {
+	if _, err := mutations.New(auth, mutations.Native(), mutations.Options{}); err == nil || !strings.Contains(err.Error(), "login needs gqljwt.Config.Users") {
 		t.Fatalf("no user store: %v", err)
 	}
 }
@@ -514,16 +515,62 @@ func TestAuthOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frag, err := mutations.New(auth, mutations.CollectiveAccess, mutations.Options{})
+	frag, err := mutations.New(auth, mutations.CollectiveAccess(), mutations.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := frag.AuthOperations()
-	if got["Query.login"] != "login" || got["Query.refresh"] != "refresh" || len(got) != len(mutations.CollectiveAccess.Operations) {
+	if got["Query.login"] != "login" || got["Query.refresh"] != "refresh" || len(got) != len(mutations.CollectiveAccess().Operations) {
 		t.Errorf("AuthOperations: %v", got)
 	}
 	got["Query.login"] = "changed"
 	if frag.AuthOperations()["Query.login"] != "login" {
 		t.Error("AuthOperations hands out the fragment's own map")
+	}
+}
+
+// TestPresetsAreFreshValues: a preset is a constructor. Editing one copy
+// changes no other, and two schemas built from the same preset share no
+// type a guard could reach, so each takes its own rules.
+func TestPresetsAreFreshValues(t *testing.T) {
+	p := mutations.Native()
+	p.Operations[0].Name = "changed"
+	p.Operations[0].Fields[0].Name = "changed"
+	if q := mutations.Native(); q.Operations[0].Name != "tokenAuth" || q.Operations[0].Fields[0].Name != "token" {
+		t.Fatalf("editing one Native() changed the next: %+v", q.Operations[0])
+	}
+	d := mutations.DE()
+	d.Errors[gqljwt.CodeInvalidCredential] = mutations.ErrorShape{Message: "changed"}
+	if mutations.DE().Errors[gqljwt.CodeInvalidCredential].Message != "Incorrect email or password" {
+		t.Fatal("editing one DE() changed the next")
+	}
+
+	auth, err := gqljwt.New(gqljwt.Config{Secret: secret, Users: memstore.NewUsers(), Refresh: memstore.NewRefreshTokens()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas := make([]graphql.Schema, 2)
+	for i := range schemas {
+		frag, err := mutations.New(auth, mutations.Native(), mutations.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := graphql.Fields{"hello": &graphql.Field{Type: graphql.String}}
+		m := graphql.Fields{}
+		if err := frag.MergeInto(q, m); err != nil {
+			t.Fatal(err)
+		}
+		if schemas[i], err = graphql.NewSchema(graphql.SchemaConfig{
+			Query:    graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: q}),
+			Mutation: graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: m}),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := directives.Apply(&schemas[0], map[string]directives.Rule{"AuthUser.email": directives.AnyRole("ADMIN")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := directives.Apply(&schemas[1], map[string]directives.Rule{"AuthUser.email": directives.Authenticated()}); err != nil {
+		t.Errorf("a second schema from the same preset cannot be guarded: %v", err)
 	}
 }

@@ -159,7 +159,7 @@ func attackerAddr(i int) string { return fmt.Sprintf("203.0.113.%d", i) }
 // attacker, spread over addresses, has the account locked for everyone
 // else; the device cookie is HttpOnly, Secure, SameSite=Strict, Path=/.
 func TestLockoutOverHTTP(t *testing.T) {
-	s := newLockoutServer(t, mutations.Native)
+	s := newLockoutServer(t, mutations.Native())
 	owner, stranger := s.browser(true), s.browser(false)
 	alice := map[string]any{"username": "alice", "password": "alice-password"}
 
@@ -246,7 +246,7 @@ func TestLockoutOverHTTP(t *testing.T) {
 // account from one browser all succeed, with working tokens; 100
 // simultaneous wrong ones from one address get 5 checks.
 func TestConcurrentLoginsOverHTTP(t *testing.T) {
-	s := newLockoutServer(t, mutations.Native)
+	s := newLockoutServer(t, mutations.Native())
 	run := func(n int, client *http.Client, addr, password string) ([]*httpAnswer, int) {
 		s.users.reset()
 		out := make([]*httpAnswer, n)
@@ -295,12 +295,12 @@ func TestDeviceCookieEveryPreset(t *testing.T) {
 		query  string
 		vars   map[string]any
 	}{
-		{mutations.Native, nativeLogin, map[string]any{"username": "alice"}},
-		{mutations.GrapheneRelay, `mutation($username: String!, $password: String!) { tokenAuth(input: {username: $username, password: $password}) { token } }`, map[string]any{"username": "alice"}},
-		{mutations.CollectiveAccess, `query($username: String!, $password: String!) { login(username: $username, password: $password) { jwt } }`, map[string]any{"username": "alice"}},
-		{mutations.WPGraphQL, `mutation($username: String!, $password: String!) { login(input: {provider: PASSWORD, credentials: {username: $username, password: $password}}) { authToken } }`, map[string]any{"username": "alice"}},
-		{mutations.Toggle, `query($email: String, $password: String!) { loginUser(email: $email, password: $password) { id } }`, map[string]any{"email": "alice@example.com"}},
-		{mutations.DE, `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }`, map[string]any{"email": "alice@example.com"}},
+		{mutations.Native(), nativeLogin, map[string]any{"username": "alice"}},
+		{mutations.GrapheneRelay(), `mutation($username: String!, $password: String!) { tokenAuth(input: {username: $username, password: $password}) { token } }`, map[string]any{"username": "alice"}},
+		{mutations.CollectiveAccess(), `query($username: String!, $password: String!) { login(username: $username, password: $password) { jwt } }`, map[string]any{"username": "alice"}},
+		{mutations.WPGraphQL(), `mutation($username: String!, $password: String!) { login(input: {provider: PASSWORD, credentials: {username: $username, password: $password}}) { authToken } }`, map[string]any{"username": "alice"}},
+		{mutations.Toggle(), `query($email: String, $password: String!) { loginUser(email: $email, password: $password) { id } }`, map[string]any{"email": "alice@example.com"}},
+		{mutations.DE(), `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }`, map[string]any{"email": "alice@example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.preset.Name, func(t *testing.T) {

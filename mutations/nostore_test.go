@@ -73,7 +73,7 @@ func TestNoStoreOnlyWhereATokenIs(t *testing.T) {
 // TestNoStoreWithATokenHeader: a preset handing the token out in a header
 // gets the same single pair of headers.
 func TestNoStoreWithATokenHeader(t *testing.T) {
-	e := newEnv(t, envConfig{preset: mutations.Toggle})
+	e := newEnv(t, envConfig{preset: mutations.Toggle()})
 	r := e.do("", `query { loginUser(username: "alice", password: "alice-password") { id } }`, nil)
 	if r.Header.Get("Authorization") == "" {
 		t.Fatalf("loginUser: %s %v", r.Raw, r.Header)

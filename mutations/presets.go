@@ -53,11 +53,15 @@ func nativeOperations(relay bool) []Operation {
 // refreshToken works in both of django-graphql-jwt's modes: with
 // refreshToken it rotates a long-running refresh token, with token (or
 // none, using the request's token) it renews a still-valid access token.
-var Native = Preset{Name: "native", Operations: nativeOperations(false)}
+func Native() Preset {
+	return Preset{Name: "native", Operations: nativeOperations(false)}
+}
 
 // NativeRelay is Native in Relay style: each mutation takes one input
 // argument and echoes its clientMutationId.
-var NativeRelay = Preset{Name: "native-relay", Operations: nativeOperations(true)}
+func NativeRelay() Preset {
+	return Preset{Name: "native-relay", Operations: nativeOperations(true)}
+}
 
 func grapheneOperations(relay bool) []Operation {
 	login := []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}
@@ -68,29 +72,35 @@ func grapheneOperations(relay bool) []Operation {
 // Graphene is django-graphql-jwt (seed 000) in classic style: tokenAuth,
 // verifyToken, refreshToken (single-token with token:, long-running with
 // refreshToken:) and revokeToken, tokenAuth customized to return user.
-var Graphene = Preset{Name: "graphene", Operations: grapheneOperations(false)}
+func Graphene() Preset {
+	return Preset{Name: "graphene", Operations: grapheneOperations(false)}
+}
 
 // GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
 // mutations, each taking one input argument (seed 000 verbatim).
-var GrapheneRelay = Preset{Name: "graphene-relay", Operations: grapheneOperations(true)}
+func GrapheneRelay() Preset {
+	return Preset{Name: "graphene-relay", Operations: grapheneOperations(true)}
+}
 
 // CollectiveAccess is the CollectiveAccess GraphQL service endpoint Auth
 // (seed 001): login and refresh are queries, tokens are jwt and refresh,
 // and every response is wrapped as {"ok": true, "data": ...}. Clients also
 // send the token as the jwt query parameter (middleware.FromQuery). The
 // refresh query returns no new refresh token, so it does not rotate.
-var CollectiveAccess = Preset{
-	Name:      "collectiveaccess",
-	AccessTTL: 900 * time.Second, RefreshTTL: 7 * 24 * time.Hour,
-	Operations: []Operation{
-		{Kind: Login, Name: "login", Query: true, TypeName: "AuthLoginResult",
-			Args:   []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
-			Fields: []Field{{"jwt", ResultToken}, {"refresh", ResultRefreshToken}, {"user", ResultUser}}},
-		{Kind: Refresh, Name: "refresh", Query: true, TypeName: "AuthRefreshResult", KeepRefreshToken: true,
-			Args:   []Arg{{Name: "token", Role: ArgRefreshToken, Required: true}},
-			Fields: []Field{{"jwt", ResultToken}}},
-	},
-	Body: Envelope,
+func CollectiveAccess() Preset {
+	return Preset{
+		Name:      "collectiveaccess",
+		AccessTTL: 900 * time.Second, RefreshTTL: 7 * 24 * time.Hour,
+		Operations: []Operation{
+			{Kind: Login, Name: "login", Query: true, TypeName: "AuthLoginResult",
+				Args:   []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
+				Fields: []Field{{"jwt", ResultToken}, {"refresh", ResultRefreshToken}, {"user", ResultUser}}},
+			{Kind: Refresh, Name: "refresh", Query: true, TypeName: "AuthRefreshResult", KeepRefreshToken: true,
+				Args:   []Arg{{Name: "token", Role: ArgRefreshToken, Required: true}},
+				Fields: []Field{{"jwt", ResultToken}}},
+		},
+		Body: Envelope,
+	}
 }
 
 // Envelope wraps a response as CollectiveAccess does: "ok" is true when
@@ -107,53 +117,59 @@ func Envelope(body map[string]any) {
 // enabled by Options.Providers; the user type gets its auth field from
 // LinkedIdentitiesField. refreshToken returns no new refresh token, so it
 // does not rotate.
-var WPGraphQL = Preset{
-	Name:             "wpgraphql",
-	UserGlobalIDType: "user",
-	Operations: []Operation{
-		{Kind: Login, Name: "login", TypeName: "Login", Relay: true,
-			Args: []Arg{
-				{Name: "provider", Role: ArgProvider, Required: true},
-				{Name: "credentials", Role: ArgGroup, TypeName: "LoginCredentialsInput", Fields: []Arg{
-					{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}},
-				oauthResponse,
-				{Name: "identity", Role: ArgIdentity},
-			},
-			Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration},
-				{"refreshToken", ResultRefreshToken}, {"refreshTokenExpiration", ResultRefreshExpiration}, {"user", ResultUser}}},
-		{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true,
-			Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
-			Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration}, {"success", ResultSuccess}}},
-		{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,
-			Args:   []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true}, oauthResponse},
-			Fields: []Field{{"success", ResultSuccess}, {"user", ResultUser}}},
-		{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true,
-			Args:   []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-			Fields: []Field{{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
-		{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true,
-			Args: []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-			Fields: []Field{{"authToken", ResultToken}, {"refreshToken", ResultRefreshToken}, {"userSecret", ResultUserSecret},
-				{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
-	},
+func WPGraphQL() Preset {
+	return Preset{
+		Name:             "wpgraphql",
+		UserGlobalIDType: "user",
+		Operations: []Operation{
+			{Kind: Login, Name: "login", TypeName: "Login", Relay: true,
+				Args: []Arg{
+					{Name: "provider", Role: ArgProvider, Required: true},
+					{Name: "credentials", Role: ArgGroup, TypeName: "LoginCredentialsInput", Fields: []Arg{
+						{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}},
+					oauthResponse(),
+					{Name: "identity", Role: ArgIdentity},
+				},
+				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration},
+					{"refreshToken", ResultRefreshToken}, {"refreshTokenExpiration", ResultRefreshExpiration}, {"user", ResultUser}}},
+			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true,
+				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
+				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration}, {"success", ResultSuccess}}},
+			{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,
+				Args:   []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true}, oauthResponse()},
+				Fields: []Field{{"success", ResultSuccess}, {"user", ResultUser}}},
+			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true,
+				Args:   []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
+				Fields: []Field{{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
+			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true,
+				Args: []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
+				Fields: []Field{{"authToken", ResultToken}, {"refreshToken", ResultRefreshToken}, {"userSecret", ResultUserSecret},
+					{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
+		},
+	}
 }
 
-var oauthResponse = Arg{Name: "oauthResponse", Role: ArgGroup, TypeName: "OAuthProviderResponseInput", Fields: []Arg{
-	{Name: "state", Role: ArgState}, {Name: "code", Role: ArgCode, Required: true}}}
+func oauthResponse() Arg {
+	return Arg{Name: "oauthResponse", Role: ArgGroup, TypeName: "OAuthProviderResponseInput", Fields: []Arg{
+		{Name: "state", Role: ArgState}, {Name: "code", Role: ArgCode, Required: true}}}
+}
 
 // Toggle is the Toggle API (seed 003): the loginUser query (email or
 // username) returns the user and hands the token out in the Authorization
 // response header. Pair it with middleware.SlidingRefresh, which renews
 // tokens close to expiry the same way, and serve its errors with
 // "customer_facing": false.
-var Toggle = Preset{
-	Name:        "toggle",
-	AccessTTL:   time.Hour,
-	TokenHeader: "Authorization",
-	Operations: []Operation{
-		{Kind: Login, Name: "loginUser", Query: true, ReturnsUser: true,
-			Args: []Arg{{Name: "email", Role: ArgEmail}, {Name: "username", Role: ArgUsername}, {Name: "password", Role: ArgPassword, Required: true}}},
-	},
-	Body: CustomerFacing,
+func Toggle() Preset {
+	return Preset{
+		Name:        "toggle",
+		AccessTTL:   time.Hour,
+		TokenHeader: "Authorization",
+		Operations: []Operation{
+			{Kind: Login, Name: "loginUser", Query: true, ReturnsUser: true,
+				Args: []Arg{{Name: "email", Role: ArgEmail}, {Name: "username", Role: ArgUsername}, {Name: "password", Role: ArgPassword, Required: true}}},
+		},
+		Body: CustomerFacing,
+	}
 }
 
 // CustomerFacing marks every error "customer_facing": false, as Toggle's
@@ -172,25 +188,29 @@ func CustomerFacing(body map[string]any) {
 // expiresIn (seconds), 1 h / 7 d lifetimes, and its documented errors:
 // "Incorrect email or password" and "invalid signature" under
 // INTERNAL_SERVER_ERROR, and BAD_USER_INPUT on request errors.
-var DE = Preset{
-	Name:      "de",
-	AccessTTL: time.Hour, RefreshTTL: 7 * 24 * time.Hour,
-	Operations: []Operation{
-		{Kind: Login, Name: "login", TypeName: "LoginResponse",
-			Args:   []Arg{{Name: "email", Role: ArgEmail, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
-			Fields: deFields},
-		{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshTokenResponse",
-			Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken}},
-			Fields: deFields},
-	},
-	Errors: map[gqljwt.Code]ErrorShape{
-		gqljwt.CodeInvalidCredential: {Message: "Incorrect email or password", Code: gqljwt.CodeInternal},
-		gqljwt.CodeTokenInvalid:      {Message: "invalid signature", Code: gqljwt.CodeInternal},
-	},
-	Body: RequestErrors,
+func DE() Preset {
+	return Preset{
+		Name:      "de",
+		AccessTTL: time.Hour, RefreshTTL: 7 * 24 * time.Hour,
+		Operations: []Operation{
+			{Kind: Login, Name: "login", TypeName: "LoginResponse",
+				Args:   []Arg{{Name: "email", Role: ArgEmail, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
+				Fields: deFields()},
+			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshTokenResponse",
+				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken}},
+				Fields: deFields()},
+		},
+		Errors: map[gqljwt.Code]ErrorShape{
+			gqljwt.CodeInvalidCredential: {Message: "Incorrect email or password", Code: gqljwt.CodeInternal},
+			gqljwt.CodeTokenInvalid:      {Message: "invalid signature", Code: gqljwt.CodeInternal},
+		},
+		Body: RequestErrors,
+	}
 }
 
-var deFields = []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"expiresIn", ResultTokenExpiresIn}}
+func deFields() []Field {
+	return []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"expiresIn", ResultTokenExpiresIn}}
+}
 
 // RequestErrors gives errors raised before execution the codes Apollo
 // Server uses (BAD_USER_INPUT for variables, GRAPHQL_PARSE_FAILED,

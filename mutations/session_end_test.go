@@ -98,7 +98,7 @@ func TestLogoutAllNeedsVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = mutations.New(auth, mutations.Native, mutations.Options{})
+	_, err = mutations.New(auth, mutations.Native(), mutations.Options{})
 	const want = "mutations: preset native, logoutAll: logoutAll needs gqljwt.Config.Versions: without token versions the user's other sessions cannot be ended"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)

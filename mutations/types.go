@@ -48,16 +48,21 @@ func literalValue(v ast.Value) any {
 	return nil
 }
 
-// AuthUser is the user type used when Options.UserType is nil.
-var AuthUser = graphql.NewObject(graphql.ObjectConfig{
-	Name:        "AuthUser",
-	Description: "The authenticated user.",
-	Fields: graphql.Fields{
-		"id":       &graphql.Field{Type: graphql.NewNonNull(graphql.ID)},
-		"username": &graphql.Field{Type: graphql.String},
-		"email":    &graphql.Field{Type: graphql.String},
-	},
-})
+// NewAuthUser returns a fresh AuthUser { id username email } type, the
+// user type New uses when Options.UserType is nil. Each call is a type of
+// its own: schemas that share none can be guarded apart (see
+// directives.ErrSharedType).
+func NewAuthUser() *graphql.Object {
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name:        "AuthUser",
+		Description: "The authenticated user.",
+		Fields: graphql.Fields{
+			"id":       &graphql.Field{Type: graphql.NewNonNull(graphql.ID)},
+			"username": &graphql.Field{Type: graphql.String},
+			"email":    &graphql.Field{Type: graphql.String},
+		},
+	})
+}
 
 // The login providers of WPGraphQL Headless Login.
 const (

@@ -71,19 +71,19 @@ type app struct {
 
 func endpoints() []endpoint {
 	return []endpoint{
-		{path: "/graphql", preset: mutations.Native, about: "native shape (django-graphql-jwt vocabulary + logout), GraphiQL in a browser",
+		{path: "/graphql", preset: mutations.Native(), about: "native shape (django-graphql-jwt vocabulary + logout), GraphiQL in a browser",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
-		{path: "/graphene", preset: mutations.Graphene, about: "django-graphql-jwt classic (seed 000)",
+		{path: "/graphene", preset: mutations.Graphene(), about: "django-graphql-jwt classic (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
-		{path: "/graphene-relay", preset: mutations.GrapheneRelay, about: "django-graphql-jwt Relay (seed 000)",
+		{path: "/graphene-relay", preset: mutations.GrapheneRelay(), about: "django-graphql-jwt Relay (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
-		{path: "/service/Auth", preset: mutations.CollectiveAccess, about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
+		{path: "/service/Auth", preset: mutations.CollectiveAccess(), about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
 			userID: graphql.Int, extractors: []middleware.Extractor{middleware.FromHeader(), middleware.FromQuery("jwt")}},
-		{path: "/wpgraphql", preset: mutations.WPGraphQL, about: "WPGraphQL Headless Login (seed 002)",
+		{path: "/wpgraphql", preset: mutations.WPGraphQL(), about: "WPGraphQL Headless Login (seed 002)",
 			userID: graphql.ID, identities: true},
-		{path: "/toggle", preset: mutations.Toggle, about: "Toggle (seed 003), token in the Authorization response header, sliding refresh",
+		{path: "/toggle", preset: mutations.Toggle(), about: "Toggle (seed 003), token in the Authorization response header, sliding refresh",
 			userID: graphql.ID, sliding: true},
-		{path: "/de", preset: mutations.DE, about: `"DE" API (seed 004)`, userID: graphql.ID},
+		{path: "/de", preset: mutations.DE(), about: `"DE" API (seed 004)`, userID: graphql.ID},
 	}
 }
 
