@@ -265,16 +265,18 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.VerificationKeys = keys
 
 	if vc := cfg.VersionCache; vc != nil {
-		if cfg.VersionCacheTTL != 0 && cfg.VersionCacheTTL != vc.ttl {
-			return cfg, fmt.Errorf("gqljwt: VersionCacheTTL (%s) differs from the VersionCache's TTL (%s)", cfg.VersionCacheTTL, vc.ttl)
+		ttl := vc.ready().ttl
+		if cfg.VersionCacheTTL != 0 && cfg.VersionCacheTTL != ttl {
+			return cfg, fmt.Errorf("gqljwt: VersionCacheTTL (%s) differs from the VersionCache's TTL (%s)", cfg.VersionCacheTTL, ttl)
 		}
-		cfg.VersionCacheTTL = vc.ttl
+		cfg.VersionCacheTTL = ttl
 	}
 	if t := cfg.LoginThrottle; t != nil {
-		if cfg.LoginWindow != 0 && cfg.LoginWindow != t.window {
-			return cfg, fmt.Errorf("gqljwt: LoginWindow (%s) differs from the LoginThrottle's window (%s)", cfg.LoginWindow, t.window)
+		window := t.ready().window
+		if cfg.LoginWindow != 0 && cfg.LoginWindow != window {
+			return cfg, fmt.Errorf("gqljwt: LoginWindow (%s) differs from the LoginThrottle's window (%s)", cfg.LoginWindow, window)
 		}
-		cfg.LoginWindow = t.window
+		cfg.LoginWindow = window
 	}
 	durations := []struct {
 		name string

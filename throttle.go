@@ -171,7 +171,11 @@ func (m *memoryCounter) Reset(_ context.Context, key string) error {
 // New gives each Service its own. Services of one process that log in the
 // same users (one per endpoint, say) should share one through
 // Config.LoginThrottle; apart, each would grant an attacker its own budget.
+//
+// The zero value is ready to use: an in-process counter and
+// DefaultLoginWindow.
 type LoginThrottle struct {
+	once    sync.Once
 	counter AttemptCounter
 	window  time.Duration
 
@@ -284,6 +288,7 @@ func errThrottle(err error) error { return ErrUnavailable.WithCause(err) }
 // On TOO_MANY_ATTEMPTS, by is the reason of the key refusing: the one
 // whose lock RetryAfter waits for, or the one still busy at the deadline.
 func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (a *admission, by string, err error) {
+	t.ready()
 	active := keys[:0:0]
 	for _, k := range keys {
 		if k.limit > 0 {
@@ -525,6 +530,22 @@ func lockoutDuration(base, ceiling time.Duration, level int64) time.Duration {
 		d *= 2
 	}
 	return min(d, ceiling)
+}
+
+// ready fills in what a zero LoginThrottle lacks.
+func (t *LoginThrottle) ready() *LoginThrottle {
+	t.once.Do(func() {
+		if t.counter == nil {
+			t.counter = NewMemoryAttemptCounter()
+		}
+		if t.window <= 0 {
+			t.window = DefaultLoginWindow
+		}
+		if t.changed == nil {
+			t.changed = make(chan struct{})
+		}
+	})
+	return t
 }
 
 // watch returns a channel closed at the next change.

@@ -18,9 +18,12 @@ import (
 // Config.Versions (one per endpoint, say) should share one through
 // Config.VersionCache, so that a bump through any of them is seen at once
 // by all.
+//
+// The zero value is ready to use, with DefaultVersionCacheTTL.
 type VersionCache struct {
-	c   *cache.Cache // subject -> uint64
-	ttl time.Duration
+	once sync.Once
+	c    *cache.Cache // subject -> uint64
+	ttl  time.Duration
 	// gen counts bumps: a version read from the store is kept only if no
 	// bump ran meanwhile, or it would undo the bump for the TTL. mu orders
 	// that check against a bump's delete.
@@ -31,14 +34,23 @@ type VersionCache struct {
 // NewVersionCache returns an empty cache whose entries live ttl; zero or
 // less means DefaultVersionCacheTTL.
 func NewVersionCache(ttl time.Duration) *VersionCache {
-	if ttl <= 0 {
-		ttl = DefaultVersionCacheTTL
-	}
-	return &VersionCache{c: cache.New(ttl, time.Minute), ttl: ttl}
+	return (&VersionCache{ttl: ttl}).ready()
+}
+
+// ready fills in what a zero VersionCache lacks.
+func (vc *VersionCache) ready() *VersionCache {
+	vc.once.Do(func() {
+		if vc.ttl <= 0 {
+			vc.ttl = DefaultVersionCacheTTL
+		}
+		vc.c = cache.New(vc.ttl, time.Minute)
+	})
+	return vc
 }
 
 // version returns subject's version, from the cache or from store.
 func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject string) (uint64, error) {
+	vc.ready()
 	if v, ok := vc.c.Get(subject); ok {
 		return v.(uint64), nil
 	}
@@ -57,6 +69,7 @@ func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject
 
 // bumped forgets subject's version after a bump.
 func (vc *VersionCache) bumped(subject string) {
+	vc.ready()
 	vc.mu.Lock()
 	vc.gen.Add(1)
 	vc.c.Delete(subject)
