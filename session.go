@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -156,8 +157,28 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 }
 
 // StartSession issues the tokens of a new session for an authenticated
-// user: an access token and, with a RefreshStore, a refresh token.
+// user: an access token and, with a RefreshStore, a refresh token. With
+// Config.Versions the session starts at the version that store holds, not
+// at u.TokenVersion: the verifier compares with that store, and a separate
+// one need not agree with the UserStore.
 func (s *Service) StartSession(ctx context.Context, u *User) (*Session, error) {
+	if u == nil || u.ID == "" {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: a session needs a user with an ID"))
+	}
+	if s.cfg.Versions != nil {
+		// Through the verifier's cache: the token must pass the check that
+		// the next request makes, which reads the cache.
+		v, err := s.tokenVersion(ctx, u.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: Config.Versions has no token version for the user: %w", err))
+		case err != nil:
+			return nil, ErrUnavailable.WithCause(err)
+		}
+		at := *u
+		at.TokenVersion = v
+		u = &at
+	}
 	sid, err := randomID(16)
 	if err != nil {
 		return nil, ErrInternal.WithCause(err)

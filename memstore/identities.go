@@ -9,7 +9,8 @@ import (
 	"github.com/gqljwt/gqljwt"
 )
 
-// Identities is an in-memory gqljwt.IdentityStore.
+// Identities is an in-memory gqljwt.IdentityStore. The zero value is an
+// empty store.
 type Identities struct {
 	mu     sync.RWMutex
 	owner  map[gqljwt.LinkedIdentity]string
@@ -25,6 +26,9 @@ func NewIdentities() *Identities {
 func (s *Identities) Link(_ context.Context, userID string, id gqljwt.LinkedIdentity) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.owner == nil {
+		s.owner, s.byUser = map[gqljwt.LinkedIdentity]string{}, map[string][]gqljwt.LinkedIdentity{}
+	}
 	if owner, ok := s.owner[id]; ok {
 		if owner == userID {
 			return nil

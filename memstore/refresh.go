@@ -13,7 +13,7 @@ import (
 // are dropped ExpiredRetention after their tokens expire, by the store's
 // clock (see Clock), so memory holds live sessions and the recently
 // expired. Compound operations run under one mutex, which makes Rotate
-// atomic.
+// atomic. The zero value is an empty store on the wall clock.
 type RefreshTokens struct {
 	mu       sync.Mutex
 	now      func() time.Time
@@ -37,7 +37,7 @@ func NewRefreshTokens(opts ...Option) *RefreshTokens {
 	return s
 }
 
-// initLocked makes the caches. Callers hold s.mu.
+// initLocked makes the caches of a zero store. Callers hold s.mu.
 func (s *RefreshTokens) initLocked() {
 	if s.records != nil {
 		return
@@ -56,6 +56,7 @@ func (s *RefreshTokens) initLocked() {
 func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	if _, exists := s.record(rec.Hash); exists {
 		return errDuplicate
 	}
@@ -166,6 +167,7 @@ func (s *RefreshTokens) family(fam string) (*family, bool) {
 func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	x, ok := s.record(hash)
 	if !ok {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
@@ -186,6 +188,7 @@ func (s *RefreshTokens) revoked(fam string) bool {
 func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.RefreshRecord, now time.Time, grace time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	old, ok := s.record(oldHash)
 	if !ok {
 		return gqljwt.ErrNotFound
@@ -212,6 +215,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 func (s *RefreshTokens) RevokeFamily(_ context.Context, fam string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	s.revokeFamily(fam)
 	return nil
 }
@@ -226,6 +230,7 @@ func (s *RefreshTokens) revokeFamily(fam string) {
 func (s *RefreshTokens) RevokeSubject(_ context.Context, subject string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	if idx, ok := s.subject(subject); ok {
 		for fam := range idx.families {
 			s.revokeFamily(fam)

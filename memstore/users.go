@@ -17,10 +17,12 @@ import (
 const MaxPasswordLength = 72
 
 // Users is an in-memory gqljwt.UserStore and gqljwt.VersionStore with
-// bcrypt password hashes. It is safe for concurrent use.
+// bcrypt password hashes. It is safe for concurrent use. The zero value is
+// an empty store at bcrypt.DefaultCost; NewUsers takes options.
 type Users struct {
-	cost  int
-	dummy []byte // bcrypt hash compared against for unknown users
+	cost      int
+	dummyOnce sync.Once
+	dummy     []byte // bcrypt hash compared against for unknown users
 
 	mu         sync.RWMutex
 	byID       map[string]*account
@@ -33,16 +35,35 @@ type account struct {
 	hash []byte
 }
 
-// NewUsers returns an empty store.
+// NewUsers returns an empty store. It panics on a bcrypt cost bcrypt
+// refuses: that is a programming error, better found at start-up than at
+// the first login.
 func NewUsers(opts ...Option) *Users {
 	o := newOptions(opts)
-	u := &Users{cost: o.cost, byID: map[string]*account{}, byUsername: map[string]string{}, byEmail: map[string]string{}}
-	dummy, err := bcrypt.GenerateFromPassword([]byte("gqljwt dummy password"), u.cost)
-	if err != nil {
-		panic(fmt.Sprintf("memstore: bcrypt cost %d: %v", u.cost, err))
-	}
-	u.dummy = dummy
+	u := &Users{cost: o.cost}
+	u.dummyHash()
 	return u
+}
+
+// dummyHash is the hash unknown users are checked against. It is made on
+// first use in a zero Users, where an absent one would answer unknown
+// users faster than wrong passwords.
+func (s *Users) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		dummy, err := bcrypt.GenerateFromPassword([]byte("gqljwt dummy password"), s.cost)
+		if err != nil {
+			panic(fmt.Sprintf("memstore: bcrypt cost %d: %v", s.cost, err))
+		}
+		s.dummy = dummy
+	})
+	return s.dummy
+}
+
+// initLocked makes the maps of a zero Users. Callers hold s.mu for writing.
+func (s *Users) initLocked() {
+	if s.byID == nil {
+		s.byID, s.byUsername, s.byEmail = map[string]*account{}, map[string]string{}, map[string]string{}
+	}
 }
 
 // Add stores user with password, hashed with bcrypt. ID must be new;
@@ -61,6 +82,7 @@ func (s *Users) Add(user gqljwt.User, password string) error {
 	email := strings.ToLower(user.Email)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.initLocked()
 	if _, dup := s.byID[user.ID]; dup {
 		return fmt.Errorf("memstore: user ID %q exists", user.ID)
 	}
@@ -187,7 +209,7 @@ func (s *Users) CheckPassword(_ context.Context, u *gqljwt.User, password string
 // CheckDummyPassword implements gqljwt.UserStore: a bcrypt comparison
 // against a dummy hash of the same cost.
 func (s *Users) CheckDummyPassword(_ context.Context, password string) {
-	_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+	_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 }
 
 // TokenVersion implements gqljwt.VersionStore.

@@ -172,10 +172,17 @@ func TestLoadMixedHostileAndNormal(t *testing.T) {
 	wg.Wait()
 	t.Logf("%v: %d ordinary queries answered, %d failed, %d attacks refused, slowest ordinary query %v",
 		duration, normalOK.Load(), normalBad.Load(), attacks.Load(), time.Duration(slowest.Load()))
-	if normalBad.Load() != 0 || normalOK.Load() < 50 || attacks.Load() < 50 {
+	// Bounds loose enough for a loaded 2-core machine under the race
+	// detector, which slows everything several times: what is asserted is
+	// that ordinary queries keep being answered, all of them correctly.
+	minimum, slowestAllowed := int64(50), time.Second
+	if raceEnabled {
+		minimum, slowestAllowed = 10, 3*time.Second
+	}
+	if normalBad.Load() != 0 || normalOK.Load() < minimum || attacks.Load() < minimum {
 		t.Errorf("ordinary traffic not served: %d ok, %d failed, %d attacks", normalOK.Load(), normalBad.Load(), attacks.Load())
 	}
-	if time.Duration(slowest.Load()) > time.Second {
+	if time.Duration(slowest.Load()) > slowestAllowed {
 		t.Errorf("slowest ordinary query took %v", time.Duration(slowest.Load()))
 	}
 }
