@@ -70,7 +70,7 @@ func TestConfigRefusals(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	s := mustService(t, gqljwt.Config{})
-	cfg := s.Config()
+	cfg := s.Settings()
 	if cfg.Algorithm != gqljwt.HS256 || cfg.AccessTTL != 15*time.Minute || cfg.RefreshTTL != 7*24*time.Hour ||
 		cfg.Leeway != 30*time.Second || cfg.MaxTokenSize != 8<<10 || cfg.MaxLoginFailures != 5 || cfg.LoginWindow != 15*time.Minute {
 		t.Errorf("defaults: %+v", cfg)

@@ -18,7 +18,7 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(auth.Config().Algorithm, auth.Config().AccessTTL)
+	fmt.Println(auth.Settings().Algorithm, auth.Settings().AccessTTL)
 	// Output:
 	// gqljwt: signing key: HS256 secret is 9 bytes, at least 32 are required
 	// HS256 15m0s

@@ -23,6 +23,10 @@ var strictBase64 = base64.RawURLEncoding.Strict()
 type keyring struct {
 	alg    string
 	signer *jwtauth.JWTAuth
+	// signingKID and kids are the signing key's kid and every accepted
+	// key's, for Settings.
+	signingKID string
+	kids       []string
 	// byKID holds one verifier per key, the signing key included.
 	byKID map[string]*jwtauth.JWTAuth
 	jwks  []byte // public JWK set, nil for HS256
@@ -63,9 +67,10 @@ func newKeyring(cfg Config, wallClock bool) (*keyring, error) {
 		}
 		ja := jwtauth.New(cfg.Algorithm, signKey, verifyKey, opts...)
 		if i == 0 {
-			ring.signer = ja
+			ring.signer, ring.signingKID = ja, k.ID
 		}
 		ring.byKID[k.ID] = ja
+		ring.kids = append(ring.kids, k.ID)
 		if cfg.Algorithm != HS256 {
 			pk, err := jwk.Import(k.Public)
 			if err != nil {

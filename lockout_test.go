@@ -57,6 +57,7 @@ var deviceSecret = []byte("device-cookie-secret-0123456789abcdef")
 type lockoutEnv struct {
 	t       *testing.T
 	s       *gqljwt.Service
+	cfg     gqljwt.Config // what s was built from
 	users   *countedUsers
 	clock   *clock
 	devices map[string]*http.Cookie
@@ -69,7 +70,7 @@ func newLockoutEnv(t *testing.T, cfg gqljwt.Config) *lockoutEnv {
 	if cfg.DeviceCookie == nil {
 		cfg.DeviceCookie = &gqljwt.DeviceCookieConfig{Secret: deviceSecret}
 	}
-	e.s = mustService(t, cfg)
+	e.s, e.cfg = mustService(t, cfg), cfg
 	return e
 }
 
@@ -142,7 +143,7 @@ func (e *lockoutEnv) run(i int, st step) {
 			e.t.Fatalf("step %d (%+v): retry after %v, want %v", i, st, err, st.retry)
 		}
 		if st.save != "" {
-			c := deviceCookieOf(w, e.s.Config().DeviceCookie.Name)
+			c := deviceCookieOf(w, e.s.Settings().DeviceCookieName)
 			if c == nil {
 				e.t.Fatalf("step %d: no device cookie: %v", i, w.Result().Header)
 			}
@@ -430,7 +431,7 @@ func TestConcurrentLogins(t *testing.T) {
 // locked for untrusted clients, the right password is refused.
 func TestDeviceCookieIgnored(t *testing.T) {
 	e := newLockoutEnv(t, gqljwt.Config{})
-	name := e.s.Config().DeviceCookie.Name
+	name := e.s.Settings().DeviceCookieName
 	other := func(cfg gqljwt.Config, skew time.Duration) *http.Cookie {
 		t.Helper()
 		c := &clock{t: e.clock.Now().Add(skew)}
@@ -541,12 +542,11 @@ func TestDeviceCookieIssued(t *testing.T) {
 	if _, err := e.s.Login(context.Background(), gqljwt.Credentials{Username: "alice", Password: "alice-password"}); err != nil {
 		t.Fatal(err)
 	}
-	// A Service built from another's effective Config trusts its devices:
-	// their failures count for the device, not the address.
+	// A Service built from the same configuration (a restart, another
+	// instance) trusts the devices: their failures count for the device,
+	// not the address.
 	e.run(0, step{addr: ownerAddr, save: "laptop"})
-	again := e.s.Config()
-	again.Secret = nil // in SigningKey
-	e.s = mustService(t, again)
+	e.s = mustService(t, e.cfg)
 	e.run(1, step{addr: ownerAddr, device: "laptop", password: wrong, times: 5, want: invalid})
 	e.run(2, step{addr: ownerAddr, device: "laptop", want: tooMany})
 	e.run(3, step{addr: ownerAddr})
@@ -586,16 +586,16 @@ func TestLockoutConfig(t *testing.T) {
 			}
 		})
 	}
-	cfg := mustService(t, gqljwt.Config{}).Config()
-	if cfg.MaxAccountFailures != 20 || cfg.MaxAddressFailures != 20 || cfg.MaxLockout != 24*time.Hour || cfg.DeviceCookie != nil {
+	cfg := mustService(t, gqljwt.Config{}).Settings()
+	if cfg.MaxAccountFailures != 20 || cfg.MaxAddressFailures != 20 || cfg.MaxLockout != 24*time.Hour || cfg.DeviceCookieName != "" {
 		t.Errorf("defaults: %+v", cfg)
 	}
-	if got := mustService(t, gqljwt.Config{MaxLoginFailures: 30}).Config().MaxAccountFailures; got != 30 {
+	if got := mustService(t, gqljwt.Config{MaxLoginFailures: 30}).Settings().MaxAccountFailures; got != 30 {
 		t.Errorf("the account's default bar under a higher client bar: %d, want 30", got)
 	}
 	mine := &gqljwt.DeviceCookieConfig{Secret: deviceSecret}
-	if got := mustService(t, gqljwt.Config{DeviceCookie: mine}).Config().DeviceCookie; got == mine || mine.Name != "" || got.Name != gqljwt.DefaultDeviceCookieName {
-		t.Errorf("the caller's DeviceCookieConfig is copied, not filled in: %+v %+v", mine, got)
+	if got := mustService(t, gqljwt.Config{DeviceCookie: mine}).Settings().DeviceCookieName; mine.Name != "" || got != gqljwt.DefaultDeviceCookieName {
+		t.Errorf("the caller's DeviceCookieConfig is copied, not filled in: %+v %q", mine, got)
 	}
 }
 

@@ -22,7 +22,7 @@ func SlidingRefresh(auth *gqljwt.Service, window time.Duration, header string) f
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, _ := gqljwt.FromContext(r.Context())
-			if id != nil && id.ExpiresAt.Sub(auth.Config().Now()) < window {
+			if id != nil && id.ExpiresAt.Sub(auth.Now()) < window {
 				if sess, err := auth.RenewToken(r.Context(), id.Token); err == nil {
 					w.Header().Set(header, "Bearer "+sess.Access.Value)
 					w.Header().Add("Access-Control-Expose-Headers", header)

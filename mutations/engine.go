@@ -82,7 +82,7 @@ func (e *engine) check(op Operation) error {
 			return fmt.Errorf("field %s: unknown result %q", f.Name, f.Result)
 		}
 	}
-	cfg := e.auth.Config()
+	cfg := e.auth.Settings()
 	roles := map[Role]bool{}
 	var walk func([]Arg)
 	walk = func(args []Arg) {
@@ -95,7 +95,7 @@ func (e *engine) check(op Operation) error {
 	switch op.Kind {
 	case Login:
 		switch {
-		case cfg.Users == nil:
+		case !cfg.HasUsers:
 			return errors.New("login needs gqljwt.Config.Users")
 		case !roles[ArgPassword] && !roles[ArgProvider]:
 			return errors.New("a login operation needs a password or a provider argument")
@@ -104,11 +104,11 @@ func (e *engine) check(op Operation) error {
 		}
 	case Refresh:
 		switch {
-		case cfg.Users == nil:
+		case !cfg.HasUsers:
 			return errors.New("refresh needs gqljwt.Config.Users")
 		// An operation that also takes an access token still works in
 		// single-token mode; one that only takes refresh tokens does not.
-		case roles[ArgRefreshToken] && !roles[ArgToken] && cfg.Refresh == nil:
+		case roles[ArgRefreshToken] && !roles[ArgToken] && !cfg.HasRefresh:
 			return errors.New("an operation taking only refresh tokens needs gqljwt.Config.Refresh")
 		}
 	case Revoke:
@@ -116,15 +116,15 @@ func (e *engine) check(op Operation) error {
 			return errors.New("revoke needs a refreshToken argument")
 		}
 	case RevokeUserSecret, RefreshUserSecret:
-		if cfg.Versions == nil || cfg.Users == nil {
+		if !cfg.HasVersions || !cfg.HasUsers {
 			return errors.New("user secrets need gqljwt.Config.Versions and Users")
 		}
 	case LinkIdentity:
-		if e.opts.Identities == nil || cfg.Users == nil {
+		if e.opts.Identities == nil || !cfg.HasUsers {
 			return errors.New("linking identities needs Options.Identities")
 		}
 	case LogoutAll:
-		if cfg.Versions == nil {
+		if !cfg.HasVersions {
 			return errors.New("logoutAll needs gqljwt.Config.Versions: without token versions the user's other sessions cannot be ended")
 		}
 	case Verify, Logout:
@@ -225,7 +225,7 @@ func secretsInURL(ctx context.Context, in inputs) bool {
 }
 
 func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, error) {
-	now := e.auth.Config().Now()
+	now := e.auth.Now()
 	out := &outcome{}
 	var err error
 	switch op.Kind {
@@ -362,27 +362,15 @@ func (e *engine) userSecret(ctx context.Context, op Operation, in inputs, out *o
 	if err != nil {
 		return err
 	}
-	old, err := e.auth.Config().Versions.TokenVersion(ctx, userID)
-	if errors.Is(err, gqljwt.ErrNotFound) {
-		return gqljwt.ErrBadUserInput.WithMessage("No such user")
-	}
-	if err != nil {
-		return gqljwt.ErrUnavailable.WithCause(err)
-	}
-	next, err := e.auth.BumpTokenVersion(ctx, userID)
+	old, next, err := e.auth.RevokeUser(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if refresh := e.auth.Config().Refresh; refresh != nil {
-		if err := refresh.RevokeSubject(ctx, userID); err != nil {
-			return gqljwt.ErrUnavailable.WithCause(err)
-		}
-	}
 	out.revokedUserSecret, out.userSecret, out.success = secretOf(userID, old), secretOf(userID, next), true
 	if op.Kind == RefreshUserSecret && id.Subject == userID {
-		u, err := e.auth.Config().Users.UserByID(ctx, userID)
+		u, err := e.auth.User(ctx, userID)
 		if err != nil {
-			return gqljwt.ErrUnavailable.WithCause(err)
+			return err
 		}
 		if out.session, err = e.auth.StartSession(ctx, u); err != nil {
 			return err

@@ -42,9 +42,9 @@ func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) erro
 	if err != nil {
 		return err
 	}
-	u, err := e.auth.Config().Users.UserByID(ctx, userID)
+	u, err := e.auth.User(ctx, userID)
 	if err != nil {
-		return gqljwt.ErrBadUserInput.WithMessage("No such user")
+		return err
 	}
 	switch owner, err := e.opts.Identities.UserFor(ctx, ident); {
 	case err == nil && owner != userID:

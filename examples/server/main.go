@@ -93,7 +93,7 @@ func printBanner(a *app, addr string) {
 		fmt.Printf("  http://%s%-16s %s\n", host, ep.path, ep.about)
 	}
 	if len(a.endpoints) > 0 {
-		if alg := a.services[a.endpoints[0].path].Config().Algorithm; alg != gqljwt.HS256 {
+		if alg := a.services[a.endpoints[0].path].Settings().Algorithm; alg != gqljwt.HS256 {
 			fmt.Printf("  http://%s%s the %s public key (JWKS)\n", host, jwksPath, alg)
 		}
 	}

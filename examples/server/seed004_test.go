@@ -39,7 +39,7 @@ func TestSeed004DE(t *testing.T) {
 	if !strings.HasPrefix(token, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.") {
 		t.Errorf("token header differs from the documented one: %s", token)
 	}
-	cfg := s.app.services[path].Config()
+	cfg := s.app.services[path].Settings()
 	if cfg.AccessTTL != time.Hour || cfg.RefreshTTL != 7*24*time.Hour {
 		t.Errorf("lifetimes %v / %v, want 1 h / 7 d", cfg.AccessTTL, cfg.RefreshTTL)
 	}
