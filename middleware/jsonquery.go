@@ -1,6 +1,9 @@
 package middleware
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // jsonQuery returns the "query" member of a JSON request body exactly as
 // graphql-go's handler reads it: json.Unmarshal into a struct whose field
@@ -130,29 +133,41 @@ func scanJSONString(b []byte, i int) (string, int, bool) {
 	if i < len(b) && b[i] == '"' {
 		return string(b[from:i]), i + 1, true
 	}
-	out := append(make([]byte, 0, len(b)-from), b[from:i]...)
+	// One allocation: the builder's buffer becomes the string.
+	var out strings.Builder
+	out.Grow(len(b) - from)
+	out.Write(b[from:i])
 	for i < len(b) {
+		// Copy the run up to the next quote or escape at once.
+		run := i
+		for run < len(b) && b[run] != '"' && b[run] != '\\' && b[run] >= 0x20 && b[run] < 0x80 {
+			run++
+		}
+		out.Write(b[i:run])
+		if i = run; i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
-			return string(out), i + 1, true
+			return out.String(), i + 1, true
 		case c == '\\':
 			if i+1 >= len(b) {
 				return "", i, false
 			}
 			switch b[i+1] {
 			case '"', '\\', '/':
-				out = append(out, b[i+1])
+				out.WriteByte(b[i+1])
 			case 'n':
-				out = append(out, '\n')
+				out.WriteByte('\n')
 			case 't':
-				out = append(out, '\t')
+				out.WriteByte('\t')
 			case 'r':
-				out = append(out, '\r')
+				out.WriteByte('\r')
 			case 'b':
-				out = append(out, '\b')
+				out.WriteByte('\b')
 			case 'f':
-				out = append(out, '\f')
+				out.WriteByte('\f')
 			default:
 				return "", i, false // \u: surrogates and replacement characters
 			}
@@ -160,7 +175,7 @@ func scanJSONString(b []byte, i int) (string, int, bool) {
 		case c < 0x20 || c >= 0x80:
 			return "", i, false
 		default:
-			out = append(out, c)
+			out.WriteByte(c)
 			i++
 		}
 	}

@@ -243,10 +243,8 @@ func readBody(r *http.Request, maxBytes int64) ([]byte, error) {
 	if r.ContentLength > 0 {
 		size = min(r.ContentLength, maxBytes) + 1
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, maxBytes+1))
+	body, err := readAll(io.LimitReader(r.Body, maxBytes+1), int(size))
 	r.Body.Close()
-	body := buf.Bytes()
 	if int64(len(body)) > maxBytes {
 		return nil, errBodyTooLarge
 	}
@@ -258,6 +256,26 @@ func readBody(r *http.Request, maxBytes int64) ([]byte, error) {
 	}
 	r.Body = newReplayBody(body)
 	return body, nil
+}
+
+// readAll is io.ReadAll starting from a buffer of size bytes (the
+// declared length, when there is one), so that a body of known length is
+// read into one allocation.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // replayBody is a request body already read into memory.
