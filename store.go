@@ -3,6 +3,7 @@ package gqljwt
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/patrickmn/go-cache"
@@ -22,6 +23,22 @@ var (
 	ErrRefreshRevoked = errors.New("gqljwt: refresh token revoked")
 )
 
+// The store contracts below are what the Service relies on for its
+// security; package storetest checks them, and every backend should run
+// it from its own tests. Common to all of them:
+//
+//   - A method is safe for concurrent use, from several processes when the
+//     backend is shared. What a method must do atomically is said with it.
+//   - An error other than the documented sentinels (matched with
+//     errors.Is) means the store could not answer: the Service refuses
+//     the operation with AUTH_UNAVAILABLE, never lets it through.
+//   - Lifetimes are judged by the clock the store was given at
+//     construction (time.Now unless a test gives another), so that a test
+//     moves time instead of sleeping. A backend whose server expires keys
+//     (Redis PEXPIRE) converts each deadline into a lifetime against that
+//     clock and lets the server reclaim the key then, but answers by the
+//     clock.
+
 // User is an account as the stores report it.
 type User struct {
 	// ID is the stable user ID; it becomes the sub claim.
@@ -34,7 +51,9 @@ type User struct {
 	Scopes []string
 	// Active is false for a disabled account, which may not log in or refresh.
 	Active bool
-	// TokenVersion is the user's current token version (see VersionStore).
+	// TokenVersion is the user's token version as the UserStore knows it
+	// (see VersionStore). With Config.Versions set, sessions take the
+	// version from that store instead.
 	TokenVersion uint64
 	// Profile holds application fields (display name, ...) for the
 	// application's own GraphQL User type; gqljwt never reads it.
@@ -42,10 +61,22 @@ type User struct {
 }
 
 // UserStore is where accounts live. Implementations return ErrNotFound for
-// an unknown user and any other error for a failure, which refuses the login.
+// an unknown user and any other error for a failure, which refuses the
+// login.
+//
+// Every lookup returns a *User of the caller's own: the Service writes to
+// it (the token version), which must not change what the store holds. An
+// empty ID, username or email matches no user, even one without a username
+// or an email. A disabled account is returned with Active false, not as
+// ErrNotFound, so that login can spend on it the work a wrong password
+// costs.
 type UserStore interface {
+	// UserByUsername finds the user by exact username.
 	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserByEmail finds the user by email; addresses should match without
+	// regard to case, as memstore's do.
 	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UserByID finds the user by ID (the sub claim).
 	UserByID(ctx context.Context, id string) (*User, error)
 	// CheckPassword reports whether password is the user's password. It must
 	// take the same time whatever the outcome (bcrypt does).
@@ -59,11 +90,20 @@ type UserStore interface {
 // and ended sessions, by "sid:" and the session ID (jtis never contain a
 // colon). It is asked on every request, the cached ones included; an error
 // refuses the request.
+//
+// Deadlines (until) are wall-clock times, whatever Config.Now says: an entry
+// must outlive, in real time, the tokens it refuses, and the Service
+// computes until from time.Now. A store given another clock (a test's)
+// judges until by that clock.
 type RevocationStore interface {
-	// RevokeToken marks tokenID revoked. The entry may be dropped after
-	// until (a wall-clock time), when the token has expired anyway.
+	// RevokeToken marks tokenID revoked until at least until, by the
+	// store's clock; the entry may be dropped after, when the tokens it
+	// refuses have expired anyway. Revoking a key again never shortens
+	// its entry: the later deadline wins. A deadline already past may be
+	// ignored.
 	RevokeToken(ctx context.Context, tokenID string, until time.Time) error
-	// IsRevoked reports whether tokenID was revoked.
+	// IsRevoked reports whether tokenID was revoked and its entry is
+	// still kept; false for a key never revoked.
 	IsRevoked(ctx context.Context, tokenID string) (bool, error)
 }
 
@@ -71,17 +111,32 @@ type RevocationStore interface {
 // version current when it was issued; bumping the version invalidates all of
 // the user's access and refresh tokens at once (logout everywhere, password
 // change, WPGraphQL's revokeUserSecret).
+//
+// A version only moves forward: a value a user's version had must never
+// come back (a user recreated under the same ID included), or the tokens
+// issued at it would be valid again. Versions have no lifetime; they live
+// as long as the user.
 type VersionStore interface {
 	// TokenVersion returns subject's current version; ErrNotFound for a
 	// deleted user, whose tokens are then refused.
 	TokenVersion(ctx context.Context, subject string) (uint64, error)
-	// BumpTokenVersion increments subject's version and returns the new one.
+	// BumpTokenVersion increments subject's version and returns the new
+	// one, atomically: n concurrent bumps return n different versions and
+	// move the version on by n. ErrNotFound for an unknown subject.
 	BumpTokenVersion(ctx context.Context, subject string) (uint64, error)
 }
 
 // RefreshRecord is what a RefreshStore keeps of one refresh token. The
 // token itself is never stored: Hash is its SHA-256, so a leaked store
 // yields nothing usable.
+//
+// The Service writes Hash, IssuedAt and ExpiresAt of every record, and
+// Family, Subject and TokenVersion of the first record of a session (at
+// login). The store owns the rest: Rotated, RotatedAt and Revoked are its
+// state, ignored in what it is given, and a successor stored by Rotate
+// takes Family, Subject and TokenVersion from the record it replaces,
+// whatever the caller put there, so that no rotation can move a session
+// to another user or version.
 type RefreshRecord struct {
 	// Hash is the base64url SHA-256 of the token, the record's key.
 	Hash string
@@ -92,7 +147,8 @@ type RefreshRecord struct {
 	Subject string
 	// TokenVersion is the user's token version at login.
 	TokenVersion uint64
-	// IssuedAt and ExpiresAt bound the token's validity.
+	// IssuedAt and ExpiresAt bound the token's validity, by the Service's
+	// clock (Config.Now), which the store must be given too.
 	IssuedAt, ExpiresAt time.Time
 	// Rotated is set by the store once the token was exchanged for its
 	// successor; presenting it again after the grace is reuse.
@@ -106,12 +162,23 @@ type RefreshRecord struct {
 }
 
 // RefreshStore keeps long-running refresh tokens. The interface is narrow
-// so that a shared backend (Redis) can implement each method atomically.
+// so that a shared backend (Redis, in a Lua script) can implement each
+// method atomically.
+//
+// Lifetimes: a record is kept at least until its ExpiresAt, by the store's
+// clock, rotated records included (presenting one again must be detected
+// as reuse, not taken for an unknown token); it may be dropped after, and
+// should be, to bound the store (memstore keeps it a day longer, so that a
+// late client is told its token expired). A family's revocation must last
+// as long as any record of the family: a record whose family state the
+// store has lost reads as revoked, never as live.
 type RefreshStore interface {
-	// Create stores a new record.
+	// Create stores a new record. A record with the same Hash must not be
+	// overwritten: Create fails instead (256 random bits do not collide;
+	// a duplicate is a bug).
 	Create(ctx context.Context, rec RefreshRecord) error
 	// Get returns the record with hash, Rotated, RotatedAt and Revoked
-	// filled in, or ErrNotFound. Records may be dropped once expired.
+	// filled in, or ErrNotFound.
 	Get(ctx context.Context, hash string) (RefreshRecord, error)
 	// Rotate exchanges the token oldHash for next, in one atomic step:
 	//
@@ -126,14 +193,16 @@ type RefreshStore interface {
 	//   - rotated longer ago (grace zero included): reuse. The store
 	//     revokes the whole family and returns ErrRefreshReused.
 	//
-	// A refused rotation stores nothing. A successor takes Family, Subject
-	// and TokenVersion from the record it replaces, whatever the caller
-	// put there. now is the Service's clock; a store may use its own
-	// instead if it does so for both RotatedAt and the comparison.
+	// A refused rotation stores nothing. now is the Service's clock; a
+	// store may use its own instead if it does so for both RotatedAt and
+	// the comparison.
 	Rotate(ctx context.Context, oldHash string, next RefreshRecord, now time.Time, grace time.Duration) error
-	// RevokeFamily revokes every token of a session.
+	// RevokeFamily revokes every token of a session, those rotated into it
+	// later included (Rotate refuses a revoked family). An unknown family
+	// is no error: sessions without refresh tokens end through it too.
 	RevokeFamily(ctx context.Context, family string) error
-	// RevokeSubject revokes every session of a user.
+	// RevokeSubject revokes every session of a user, as RevokeFamily does
+	// each; an unknown subject is no error.
 	RevokeSubject(ctx context.Context, subject string) error
 }
 
@@ -147,39 +216,56 @@ type LinkedIdentity struct {
 }
 
 // IdentityStore keeps the links between users and external accounts.
+// Links have no lifetime.
 type IdentityStore interface {
 	// Link links identity to userID. Linking an identity that is linked to
 	// another user fails; linking it again to the same user is a no-op.
+	// Atomic: of concurrent links of one identity to different users
+	// exactly one succeeds.
 	Link(ctx context.Context, userID string, identity LinkedIdentity) error
 	// UserFor returns the ID of the user identity is linked to, or
 	// ErrNotFound.
 	UserFor(ctx context.Context, identity LinkedIdentity) (string, error)
-	// Identities lists the identities linked to userID.
+	// Identities lists the identities linked to userID, in a slice of the
+	// caller's own; none is no error.
 	Identities(ctx context.Context, userID string) ([]LinkedIdentity, error)
 }
 
 // memoryRevocations is the in-process RevocationStore. Entries expire with
 // the token they revoke, so it never holds more than the tokens still alive.
-type memoryRevocations struct{ c *cache.Cache }
+// Deadlines are judged by now; go-cache only reclaims the memory, on the
+// wall clock, a little after.
+type memoryRevocations struct {
+	mu  sync.Mutex
+	c   *cache.Cache // tokenID -> time.Time, the deadline
+	now func() time.Time
+}
 
 // NewMemoryRevocations returns an in-process RevocationStore on go-cache,
 // the one New uses when Config.Revocations is nil. Share one between the
 // Services of one process that accept each other's tokens; use a shared
 // backend when several processes do.
-func NewMemoryRevocations() RevocationStore {
-	return &memoryRevocations{c: cache.New(cache.NoExpiration, time.Minute)}
+func NewMemoryRevocations() RevocationStore { return newMemoryRevocations(time.Now) }
+
+func newMemoryRevocations(now func() time.Time) *memoryRevocations {
+	return &memoryRevocations{c: cache.New(cache.NoExpiration, time.Minute), now: now}
 }
 
 func (m *memoryRevocations) RevokeToken(_ context.Context, tokenID string, until time.Time) error {
-	ttl := time.Until(until)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ttl := until.Sub(m.now())
 	if ttl <= 0 {
 		return nil
 	}
-	m.c.Set(tokenID, struct{}{}, ttl)
+	if x, ok := m.c.Get(tokenID); ok && x.(time.Time).After(until) {
+		return nil
+	}
+	m.c.Set(tokenID, until, ttl+memoryReclaimSlack)
 	return nil
 }
 
 func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID string) (bool, error) {
-	_, found := m.c.Get(tokenID)
-	return found, nil
+	x, found := m.c.Get(tokenID)
+	return found && m.now().Before(x.(time.Time)), nil
 }

@@ -1,0 +1,354 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+)
+
+// grace is the reuse grace the rotation checks use.
+const grace = 30 * time.Second
+
+// refreshFixture is one check's store and clock.
+type refreshFixture struct {
+	t     *testing.T
+	ctx   context.Context
+	s     gqljwt.RefreshStore
+	clock *clock
+}
+
+// record is a fresh record at the clock's now, valid for an hour.
+func (f *refreshFixture) record(hash, family, subject string) gqljwt.RefreshRecord {
+	now := f.clock.now()
+	return gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: subject, TokenVersion: 3, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+}
+
+func (f *refreshFixture) create(recs ...gqljwt.RefreshRecord) {
+	f.t.Helper()
+	for _, rec := range recs {
+		if err := f.s.Create(f.ctx, rec); err != nil {
+			f.t.Fatalf("Create(%s): %v", rec.Hash, err)
+		}
+	}
+}
+
+func (f *refreshFixture) get(hash string) gqljwt.RefreshRecord {
+	f.t.Helper()
+	rec, err := f.s.Get(f.ctx, hash)
+	if err != nil {
+		f.t.Fatalf("Get(%s): %v", hash, err)
+	}
+	return rec
+}
+
+// rotate rotates old into a fresh record next at the clock's now.
+func (f *refreshFixture) rotate(old, next string, grace time.Duration) error {
+	// The caller's family, subject and version are wrong on purpose: the
+	// store takes them from old.
+	rec := f.record(next, "caller-family", "caller-subject")
+	rec.TokenVersion = 99
+	return f.s.Rotate(f.ctx, old, rec, f.clock.now(), grace)
+}
+
+func (f *refreshFixture) mustRotate(old, next string, grace time.Duration) {
+	f.t.Helper()
+	if err := f.rotate(old, next, grace); err != nil {
+		f.t.Fatalf("Rotate(%s -> %s): %v", old, next, err)
+	}
+}
+
+func (f *refreshFixture) absent(hash string) {
+	f.t.Helper()
+	if rec, err := f.s.Get(f.ctx, hash); !errors.Is(err, gqljwt.ErrNotFound) {
+		f.t.Errorf("Get(%s) = %+v, %v; want ErrNotFound (a refused rotation stores nothing)", hash, rec, err)
+	}
+}
+
+// revoked checks that each hash reads as revoked (want) or live.
+func (f *refreshFixture) revoked(want bool, hashes ...string) {
+	f.t.Helper()
+	for _, h := range hashes {
+		if got := f.get(h).Revoked; got != want {
+			f.t.Errorf("Get(%s).Revoked = %v, want %v", h, got, want)
+		}
+	}
+}
+
+// RefreshStore checks a gqljwt.RefreshStore against its contract. newStore
+// returns an empty store keeping time by clock.
+func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Time) gqljwt.RefreshStore) {
+	run := func(name string, check func(f *refreshFixture)) {
+		t.Run(name, func(t *testing.T) {
+			c := newClock()
+			check(&refreshFixture{t: t, ctx: context.Background(), s: newStore(t, c.now), clock: c})
+		})
+	}
+	run("CreateGet", refreshCreateGet)
+	run("Rotate", refreshRotate)
+	run("RotateRefused", refreshRotateRefused)
+	run("ReuseWithoutGrace", refreshReuse)
+	run("ReuseGrace", refreshGrace)
+	run("RevokeFamily", refreshRevokeFamily)
+	run("RevokeSubject", refreshRevokeSubject)
+	run("ExpiryByClock", refreshExpiry)
+	run("OneWinner", refreshOneWinner)
+	run("AllWithinGrace", refreshAllWithinGrace)
+	run("RevokeDuringRotate", refreshRevokeDuringRotate)
+}
+
+func refreshCreateGet(f *refreshFixture) {
+	if rec, err := f.s.Get(f.ctx, "unknown"); !errors.Is(err, gqljwt.ErrNotFound) {
+		f.t.Errorf("Get(unknown) = %+v, %v; want ErrNotFound", rec, err)
+	}
+	want := f.record("h1", "f1", "u1")
+	given := want
+	// Store-owned state is the store's: what the caller says is ignored.
+	given.Rotated, given.RotatedAt, given.Revoked = true, f.clock.now(), true
+	f.create(given)
+	if got := f.get("h1"); !sameRecord(got, want) {
+		f.t.Errorf("Get(h1) = %+v, want %+v", got, want)
+	}
+	dup := f.record("h1", "f9", "u9")
+	if err := f.s.Create(f.ctx, dup); err == nil {
+		f.t.Error("Create of an existing hash succeeded")
+	}
+	if got := f.get("h1"); !sameRecord(got, want) {
+		f.t.Errorf("after a duplicate Create, Get(h1) = %+v, want %+v", got, want)
+	}
+}
+
+func refreshRotate(f *refreshFixture) {
+	f.create(f.record("h1", "f1", "u1"))
+	rotatedAt := f.clock.now()
+	f.mustRotate("h1", "h2", 0)
+	old := f.get("h1")
+	if !old.Rotated || !old.RotatedAt.Equal(rotatedAt) || old.Revoked {
+		f.t.Errorf("rotated record %+v, want Rotated at %s, not revoked", old, rotatedAt)
+	}
+	want := f.record("h2", "f1", "u1")
+	if got := f.get("h2"); !sameRecord(got, want) {
+		f.t.Errorf("successor %+v, want %+v (family, subject and version from the record it replaces)", got, want)
+	}
+	f.clock.advance(time.Minute)
+	f.mustRotate("h2", "h3", 0)
+	if got := f.get("h3"); got.Family != "f1" || got.Subject != "u1" || got.TokenVersion != 3 || got.Rotated || got.Revoked {
+		f.t.Errorf("second successor %+v", got)
+	}
+}
+
+func refreshRotateRefused(f *refreshFixture) {
+	if err := f.rotate("unknown", "n1", grace); !errors.Is(err, gqljwt.ErrNotFound) {
+		f.t.Errorf("Rotate(unknown) = %v, want ErrNotFound", err)
+	}
+	f.absent("n1")
+	f.create(f.record("h1", "f1", "u1"), f.record("h9", "f9", "u9"))
+	if err := f.rotate("h1", "h9", grace); err == nil {
+		f.t.Error("Rotate onto an existing hash succeeded")
+	}
+	if got := f.get("h1"); got.Rotated {
+		f.t.Errorf("a refused rotation marked its token rotated: %+v", got)
+	}
+	if got := f.get("h9"); got.Family != "f9" || got.Subject != "u9" || got.Rotated {
+		f.t.Errorf("a refused rotation changed the record it collided with: %+v", got)
+	}
+}
+
+func refreshReuse(f *refreshFixture) {
+	f.create(f.record("h1", "f1", "u1"), f.record("o1", "other", "u1"))
+	f.mustRotate("h1", "h2", 0)
+	// At the very instant of the rotation: without a grace, any second
+	// presentation is reuse.
+	if err := f.rotate("h1", "h3", 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		f.t.Fatalf("second rotation = %v, want ErrRefreshReused", err)
+	}
+	f.absent("h3")
+	f.revoked(true, "h1", "h2")
+	f.revoked(false, "o1")
+	if err := f.rotate("h2", "h4", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("rotation in the revoked family = %v, want ErrRefreshRevoked", err)
+	}
+	f.absent("h4")
+	f.revoked(true, "h2")
+}
+
+func refreshGrace(f *refreshFixture) {
+	f.create(f.record("h1", "f1", "u1"))
+	rotatedAt := f.clock.now()
+	f.mustRotate("h1", "h2", grace)
+	f.clock.advance(grace - time.Second)
+	if err := f.rotate("h1", "h3", grace); err != nil {
+		f.t.Fatalf("rotation within the grace = %v, want success", err)
+	}
+	if got := f.get("h1").RotatedAt; !got.Equal(rotatedAt) {
+		f.t.Errorf("RotatedAt moved to %s by a rotation within the grace, want %s: the grace would extend itself", got, rotatedAt)
+	}
+	want := f.record("h3", "f1", "u1")
+	if got := f.get("h3"); !sameRecord(got, want) {
+		f.t.Errorf("late successor %+v, want %+v", got, want)
+	}
+	f.revoked(false, "h2", "h3")
+	// Both successors are live tokens of the session.
+	f.mustRotate("h3", "h5", grace)
+	f.clock.advance(time.Second) // now = RotatedAt + grace: over
+	if err := f.rotate("h1", "h4", grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		f.t.Fatalf("rotation at the end of the grace = %v, want ErrRefreshReused", err)
+	}
+	f.absent("h4")
+	f.revoked(true, "h1", "h2", "h3", "h5")
+}
+
+func refreshRevokeFamily(f *refreshFixture) {
+	if err := f.s.RevokeFamily(f.ctx, "unknown"); err != nil {
+		f.t.Errorf("RevokeFamily(unknown) = %v, want nil: sessions without refresh tokens end through it", err)
+	}
+	f.create(f.record("a1", "fa", "u1"), f.record("b1", "fb", "u1"))
+	f.mustRotate("a1", "a2", grace)
+	if err := f.s.RevokeFamily(f.ctx, "fa"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.revoked(true, "a1", "a2")
+	f.revoked(false, "b1")
+	if err := f.rotate("a1", "a3", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("rotation within the grace in a revoked family = %v, want ErrRefreshRevoked", err)
+	}
+	if err := f.rotate("a2", "a4", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("rotation in a revoked family = %v, want ErrRefreshRevoked", err)
+	}
+	f.absent("a3")
+	f.absent("a4")
+}
+
+func refreshRevokeSubject(f *refreshFixture) {
+	if err := f.s.RevokeSubject(f.ctx, "unknown"); err != nil {
+		f.t.Errorf("RevokeSubject(unknown) = %v, want nil", err)
+	}
+	f.create(f.record("a1", "fa", "u1"), f.record("b1", "fb", "u1"), f.record("c1", "fc", "u2"))
+	f.mustRotate("a1", "a2", grace) // a successor is the subject's too
+	if err := f.s.RevokeSubject(f.ctx, "u1"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.revoked(true, "a1", "a2", "b1")
+	f.revoked(false, "c1")
+	if err := f.rotate("b1", "b2", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("rotation after RevokeSubject = %v, want ErrRefreshRevoked", err)
+	}
+}
+
+func refreshExpiry(f *refreshFixture) {
+	// The clock is years behind the wall clock: a store reading the wall
+	// clock takes these records for long expired.
+	f.create(f.record("h1", "f1", "u1"))
+	f.get("h1")
+	f.mustRotate("h1", "h2", 0)
+	f.clock.advance(time.Hour - time.Second)
+	// A rotated record is kept to its expiry: presenting it is reuse, not
+	// an unknown token.
+	if err := f.rotate("h1", "h3", 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		f.t.Errorf("reuse just before expiry = %v, want ErrRefreshReused", err)
+	}
+
+	f.create(f.record("k1", "fk", "u1")) // expires in an hour
+	f.clock.advance(50 * time.Minute)
+	f.mustRotate("k1", "k2", 0) // k2 expires 1 h 50 min after k1's start
+	if err := f.s.RevokeFamily(f.ctx, "fk"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.clock.advance(50 * time.Minute)
+	// k1 has expired; k2 has not and must still read as revoked: the
+	// family's revocation lives as long as its longest-lived record.
+	if rec, err := f.s.Get(f.ctx, "k2"); err != nil || !rec.Revoked {
+		f.t.Errorf("Get(k2) after its family's first record expired = %+v, %v; want it revoked", rec, err)
+	}
+	if err := f.rotate("k2", "k3", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("rotation in the revoked family = %v, want ErrRefreshRevoked", err)
+	}
+}
+
+func refreshOneWinner(f *refreshFixture) {
+	f.create(f.record("h", "f1", "u1"))
+	errs := make([]error, goroutines)
+	parallel(goroutines, func(i int) { errs[i] = f.rotate("h", fmt.Sprintf("n%d", i), 0) })
+	winner, reused := -1, 0
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			f.t.Fatalf("rotations %d and %d both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case errors.Is(err, gqljwt.ErrRefreshReused):
+			reused++
+		case !errors.Is(err, gqljwt.ErrRefreshRevoked):
+			f.t.Errorf("rotation %d: %v, want ErrRefreshReused or ErrRefreshRevoked", i, err)
+		}
+	}
+	if winner < 0 || reused == 0 {
+		f.t.Fatalf("winner %d, %d reuse refusals: want one winner and reuse detected", winner, reused)
+	}
+	// The winner's record is usable: it exists, in the session. The
+	// losers' reuse has revoked the session since.
+	rec := f.get(fmt.Sprintf("n%d", winner))
+	if rec.Family != "f1" || rec.Subject != "u1" || !rec.Revoked {
+		f.t.Errorf("winner's record %+v, want family f1, revoked by the losers' reuse", rec)
+	}
+	for i := range goroutines {
+		if i != winner {
+			f.absent(fmt.Sprintf("n%d", i))
+		}
+	}
+}
+
+func refreshAllWithinGrace(f *refreshFixture) {
+	f.create(f.record("h", "f1", "u1"))
+	rotatedAt := f.clock.now()
+	errs := make([]error, goroutines)
+	parallel(goroutines, func(i int) { errs[i] = f.rotate("h", fmt.Sprintf("n%d", i), grace) })
+	for i, err := range errs {
+		if err != nil {
+			f.t.Fatalf("rotation %d within the grace: %v", i, err)
+		}
+	}
+	if got := f.get("h").RotatedAt; !got.Equal(rotatedAt) {
+		f.t.Errorf("RotatedAt %s, want %s", got, rotatedAt)
+	}
+	f.clock.advance(grace) // each successor still works once the grace is over
+	for i := range goroutines {
+		f.mustRotate(fmt.Sprintf("n%d", i), fmt.Sprintf("m%d", i), 0)
+	}
+	f.revoked(false, "m0", fmt.Sprintf("m%d", goroutines-1))
+}
+
+func refreshRevokeDuringRotate(f *refreshFixture) {
+	// Whatever the order, a successor is never left live in a revoked
+	// family.
+	for i := range 20 {
+		old, next, fam := fmt.Sprintf("h%d", i), fmt.Sprintf("n%d", i), fmt.Sprintf("f%d", i)
+		f.create(f.record(old, fam, "u1"))
+		var rotErr, revErr error
+		parallel(2, func(j int) {
+			if j == 0 {
+				rotErr = f.rotate(old, next, grace)
+			} else {
+				revErr = f.s.RevokeFamily(f.ctx, fam)
+			}
+		})
+		if revErr != nil {
+			f.t.Fatal(revErr)
+		}
+		if rotErr != nil {
+			f.absent(next)
+			continue
+		}
+		f.revoked(true, next)
+	}
+}
+
+// sameRecord compares records, times by instant.
+func sameRecord(a, b gqljwt.RefreshRecord) bool {
+	return a.Hash == b.Hash && a.Family == b.Family && a.Subject == b.Subject && a.TokenVersion == b.TokenVersion &&
+		a.IssuedAt.Equal(b.IssuedAt) && a.ExpiresAt.Equal(b.ExpiresAt) &&
+		a.Rotated == b.Rotated && a.RotatedAt.Equal(b.RotatedAt) && a.Revoked == b.Revoked
+}
