@@ -72,6 +72,13 @@ func (t *Token) ExpiresIn() int64 {
 // with no refresh token. Login (see Login and StartSession) is the usual way
 // in; this is for applications that authenticate users themselves.
 func (s *Service) IssueAccessToken(ctx context.Context, u *User) (*Token, error) {
+	if u == nil || u.ID == "" {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
+	}
+	u, err := s.atCurrentVersion(ctx, u)
+	if err != nil {
+		return nil, err
+	}
 	sid, err := randomID(16)
 	if err != nil {
 		return nil, ErrInternal.WithCause(err)

@@ -156,6 +156,25 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 	return s.StartSession(ctx, u)
 }
 
+// atCurrentVersion returns u at the token version the verifier will check
+// (Config.Versions, through the version cache), which need not be
+// u.TokenVersion when Versions is not the UserStore.
+func (s *Service) atCurrentVersion(ctx context.Context, u *User) (*User, error) {
+	if s.cfg.Versions == nil {
+		return u, nil
+	}
+	v, err := s.tokenVersion(ctx, u.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: Config.Versions has no token version for the user: %w", err))
+	case err != nil:
+		return nil, ErrUnavailable.WithCause(err)
+	}
+	at := *u
+	at.TokenVersion = v
+	return &at, nil
+}
+
 // StartSession issues the tokens of a new session for an authenticated
 // user: an access token and, with a RefreshStore, a refresh token. With
 // Config.Versions the session starts at the version that store holds, not
@@ -165,19 +184,9 @@ func (s *Service) StartSession(ctx context.Context, u *User) (*Session, error) {
 	if u == nil || u.ID == "" {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: a session needs a user with an ID"))
 	}
-	if s.cfg.Versions != nil {
-		// Through the verifier's cache: the token must pass the check that
-		// the next request makes, which reads the cache.
-		v, err := s.tokenVersion(ctx, u.ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: Config.Versions has no token version for the user: %w", err))
-		case err != nil:
-			return nil, ErrUnavailable.WithCause(err)
-		}
-		at := *u
-		at.TokenVersion = v
-		u = &at
+	u, err := s.atCurrentVersion(ctx, u)
+	if err != nil {
+		return nil, err
 	}
 	sid, err := randomID(16)
 	if err != nil {

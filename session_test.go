@@ -38,7 +38,10 @@ func TestBumpDuringVersionRead(t *testing.T) {
 	versions := &slowVersions{Users: users}
 	s := mustService(t, gqljwt.Config{Versions: versions, VersionCacheTTL: time.Hour})
 	u, _ := users.UserByID(ctx, "u1")
-	tok, err := s.IssueAccessToken(ctx, u)
+	// Issued elsewhere, so that s's version cache is still empty and the
+	// verification below reads the store.
+	issuer := mustService(t, gqljwt.Config{Versions: versions})
+	tok, err := issuer.IssueAccessToken(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,10 @@ const (
 // returns a count that includes the other's delta or excludes it entirely,
 // as Redis's INCRBY does; the throttle's bound on concurrent checks rests
 // on it. An error makes the login answer AUTH_UNAVAILABLE: a counter that
-// cannot count must not let guesses through uncounted. A counter that
-// keeps time itself (Redis) may ignore the now arguments, which carry
-// Config.Now for the in-process one.
+// cannot count must not let guesses through uncounted. Expiry is judged
+// at the now given (Config.Now); a counter whose server expires keys
+// (Redis) stores the deadline and compares it with now, its own TTL only
+// reclaiming memory.
 type AttemptCounter interface {
 	// Increment adds delta (which may be negative or zero) to the count
 	// under key and returns the new count; the key then expires ttl after

@@ -34,6 +34,15 @@ func TestSeparateVersionStore(t *testing.T) {
 	if id.TokenVersion != 7 || sess.User.TokenVersion != 7 {
 		t.Errorf("session at version %d (user %d), want 7", id.TokenVersion, sess.User.TokenVersion)
 	}
+	// A token the application issues itself is at that version too.
+	alice, _ := users.UserByID(ctx, "u1")
+	issued, err := s.IssueAccessToken(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.Verify(ctx, issued.Value); err != nil || id.TokenVersion != 7 {
+		t.Errorf("IssueAccessToken's token: %v", err)
+	}
 	refreshed, err := s.Refresh(ctx, sess.RefreshToken, gqljwt.RefreshOptions{})
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
