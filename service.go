@@ -47,9 +47,6 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Config returns the effective configuration, defaults applied.
-func (s *Service) Config() Config { return s.cfg }
-
 // Token is an issued token with what a client needs to know about it.
 type Token struct {
 	// Value is the serialized token.

@@ -21,7 +21,7 @@ func TestSharedStateZeroValues(t *testing.T) {
 	var throttle gqljwt.LoginThrottle
 	var versions gqljwt.VersionCache
 	s := mustService(t, gqljwt.Config{Users: users, LoginThrottle: &throttle, VersionCache: &versions})
-	if got := s.Config().LoginWindow; got != gqljwt.DefaultLoginWindow {
+	if got := s.Settings().LoginWindow; got != gqljwt.DefaultLoginWindow {
 		t.Errorf("LoginWindow %v", got)
 	}
 	for i := range gqljwt.DefaultMaxLoginFailures {
