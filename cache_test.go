@@ -148,7 +148,7 @@ func (f *flakyRevocations) setFailing(v bool) { f.mu.Lock(); f.failing = v; f.mu
 
 func (f *flakyRevocations) RevokeToken(_ context.Context, _ string, _ time.Time) error { return nil }
 
-func (f *flakyRevocations) IsRevoked(_ context.Context, _ string) (bool, error) {
+func (f *flakyRevocations) IsRevoked(_ context.Context, _, _ string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.failing {

@@ -38,7 +38,7 @@ func TestMemoryRevocationsExpire(t *testing.T) {
 	}
 	c.Advance(time.Minute)
 	for _, key := range []string{"jti", "past"} {
-		if revoked, err := s.IsRevoked(ctx, key); revoked || err != nil {
+		if revoked, err := s.IsRevoked(ctx, key, ""); revoked || err != nil {
 			t.Errorf("IsRevoked(%s) after its deadline = %v, %v", key, revoked, err)
 		}
 	}

@@ -283,17 +283,12 @@ func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
 // token's jti nor its session may be revoked and, with a VersionStore, its
 // version must be the user's current one. A store error refuses the token.
 func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
-	for _, key := range [...]string{id.TokenID, id.sessionKey} {
-		if key == "" {
-			continue
-		}
-		revoked, err := s.cfg.Revocations.IsRevoked(ctx, key)
-		if err != nil {
-			return ErrUnavailable.WithCause(err)
-		}
-		if revoked {
-			return ErrTokenRevoked
-		}
+	revoked, err := s.cfg.Revocations.IsRevoked(ctx, id.TokenID, id.sessionKey)
+	if err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	if revoked {
+		return ErrTokenRevoked
 	}
 	if s.cfg.Versions == nil {
 		return nil

@@ -102,9 +102,11 @@ type RevocationStore interface {
 	// its entry: the later deadline wins. A deadline already past may be
 	// ignored.
 	RevokeToken(ctx context.Context, tokenID string, until time.Time) error
-	// IsRevoked reports whether tokenID was revoked and its entry is
-	// still kept; false for a key never revoked.
-	IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	// IsRevoked reports whether tokenID or sessionKey (its session's
+	// entry; "" for none) was revoked and its entry is still kept; false
+	// for keys never revoked. Both are answered in one call, so that the
+	// check every request makes costs one round trip to a shared store.
+	IsRevoked(ctx context.Context, tokenID, sessionKey string) (bool, error)
 }
 
 // VersionStore holds each user's token version. Every token carries the
@@ -265,7 +267,14 @@ func (m *memoryRevocations) RevokeToken(_ context.Context, tokenID string, until
 	return nil
 }
 
-func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID string) (bool, error) {
-	x, found := m.c.Get(tokenID)
-	return found && m.now().Before(x.(time.Time)), nil
+func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID, sessionKey string) (bool, error) {
+	for _, key := range [...]string{tokenID, sessionKey} {
+		if key == "" {
+			continue
+		}
+		if x, found := m.c.Get(key); found && m.now().Before(x.(time.Time)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

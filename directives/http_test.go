@@ -333,8 +333,8 @@ func TestFormatErrorFn(t *testing.T) {
 // downStore is a revocation store that cannot answer.
 type downStore struct{}
 
-func (downStore) RevokeToken(context.Context, string, time.Time) error { return errBoom }
-func (downStore) IsRevoked(context.Context, string) (bool, error)      { return false, errBoom }
+func (downStore) RevokeToken(context.Context, string, time.Time) error    { return errBoom }
+func (downStore) IsRevoked(context.Context, string, string) (bool, error) { return false, errBoom }
 
 func TestStoreFailureReason(t *testing.T) {
 	b := newBlog()

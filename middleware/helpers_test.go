@@ -309,14 +309,14 @@ func (s *failingStore) RevokeToken(_ context.Context, id string, _ time.Time) er
 	return nil
 }
 
-func (s *failingStore) IsRevoked(_ context.Context, id string) (bool, error) {
+func (s *failingStore) IsRevoked(_ context.Context, id, session string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.asked++
 	if s.fail {
 		return false, errors.New("store down: connection refused")
 	}
-	return s.revoked[id], nil
+	return s.revoked[id] || s.revoked[session], nil
 }
 
 // checkReply compares status, body and the listed headers exactly; a header

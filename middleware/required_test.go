@@ -136,6 +136,12 @@ func TestUnavailableStore(t *testing.T) {
 
 	// Working store: the token is verified and cached.
 	checkReply(t, "store up", query(tk.good), http.StatusOK, `{"data":{"me":"u1"}}`, nil)
+	// The token and its session are checked in one call to the store.
+	before := store.calls()
+	checkReply(t, "store up, cached token", query(tk.good), http.StatusOK, `{"data":{"me":"u1"}}`, nil)
+	if got := store.calls() - before; got != 1 {
+		t.Errorf("one request asked the revocation store %d times, want 1", got)
+	}
 	store.setFail(true)
 	asked := store.calls()
 	checkReply(t, "store down, cached token", query(tk.good), http.StatusServiceUnavailable, bodyUnavailable, unavailable)

@@ -21,7 +21,7 @@ func RevocationStore(t *testing.T, newStore func(t *testing.T, clock func() time
 	}
 	is := func(t *testing.T, s gqljwt.RevocationStore, key string, want bool) {
 		t.Helper()
-		got, err := s.IsRevoked(ctx, key)
+		got, err := s.IsRevoked(ctx, key, "")
 		if err != nil {
 			t.Fatalf("IsRevoked(%s): %v", key, err)
 		}
@@ -41,10 +41,21 @@ func RevocationStore(t *testing.T, newStore func(t *testing.T, clock func() time
 		revoke(t, s, "jti-1", c.now().Add(time.Hour))
 		is(t, s, "jti-1", true)
 		is(t, s, "jti-2", false)
-		// Session entries share the store under their own prefix.
+		// Session entries share the store under their own prefix, and
+		// one call answers for a token and its session.
 		revoke(t, s, "sid:jti-2", c.now().Add(time.Hour))
 		is(t, s, "jti-2", false)
 		is(t, s, "sid:jti-2", true)
+		both := func(tokenID, sessionKey string, want bool) {
+			t.Helper()
+			if got, err := s.IsRevoked(ctx, tokenID, sessionKey); err != nil || got != want {
+				t.Errorf("IsRevoked(%s, %s) = %v, %v, want %v", tokenID, sessionKey, got, err, want)
+			}
+		}
+		both("jti-2", "sid:jti-2", true) // the session's entry
+		both("jti-1", "sid:none", true)  // the token's
+		both("jti-3", "sid:none", false)
+		both("jti-3", "", false)
 	})
 	run("KeptUntilDeadline", func(t *testing.T, s gqljwt.RevocationStore, c *clock) {
 		// The clock is years behind the wall clock: a store judging until
@@ -69,7 +80,7 @@ func RevocationStore(t *testing.T, newStore func(t *testing.T, clock func() time
 			if i%2 == 0 {
 				errs[i] = s.RevokeToken(ctx, key, c.now().Add(time.Duration(i+1)*time.Minute))
 			} else {
-				_, errs[i] = s.IsRevoked(ctx, key)
+				_, errs[i] = s.IsRevoked(ctx, key, "sid:"+key)
 			}
 		})
 		for i, err := range errs {
