@@ -14,6 +14,9 @@ import (
 var (
 	// ErrNotFound: unknown user, token or record.
 	ErrNotFound = errors.New("gqljwt: not found")
+	// ErrIdentityLinked: IdentityStore.Link was given an identity that is
+	// linked to another user.
+	ErrIdentityLinked = errors.New("gqljwt: identity linked to another user")
 	// ErrRefreshReused: RefreshStore.Rotate was given a refresh token
 	// rotated longer ago than the grace allows. The store has revoked its
 	// whole family.
@@ -221,7 +224,8 @@ type LinkedIdentity struct {
 // Links have no lifetime.
 type IdentityStore interface {
 	// Link links identity to userID. Linking an identity that is linked to
-	// another user fails; linking it again to the same user is a no-op.
+	// another user fails with ErrIdentityLinked; linking it again to the
+	// same user is a no-op.
 	// Atomic: of concurrent links of one identity to different users
 	// exactly one succeeds.
 	Link(ctx context.Context, userID string, identity LinkedIdentity) error

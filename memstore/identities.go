@@ -33,7 +33,7 @@ func (s *Identities) Link(_ context.Context, userID string, id gqljwt.LinkedIden
 		if owner == userID {
 			return nil
 		}
-		return fmt.Errorf("memstore: %s identity %q is linked to another user", id.Provider, id.ID)
+		return fmt.Errorf("memstore: %s identity %q: %w", id.Provider, id.ID, gqljwt.ErrIdentityLinked)
 	}
 	s.owner[id] = userID
 	s.byUser[userID] = append(s.byUser[userID], id)

@@ -46,13 +46,12 @@ func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) erro
 	if err != nil {
 		return err
 	}
-	switch owner, err := e.opts.Identities.UserFor(ctx, ident); {
-	case err == nil && owner != userID:
-		return gqljwt.ErrBadUserInput.WithMessage("This account is linked to another user")
-	case err != nil && !errors.Is(err, gqljwt.ErrNotFound):
-		return gqljwt.ErrUnavailable.WithCause(err)
-	}
-	if err := e.opts.Identities.Link(ctx, userID, ident); err != nil {
+	// Link decides atomically: of two users linking one account at once,
+	// one wins and the other learns it here.
+	switch err := e.opts.Identities.Link(ctx, userID, ident); {
+	case errors.Is(err, gqljwt.ErrIdentityLinked):
+		return gqljwt.ErrBadUserInput.WithMessage("This account is linked to another user").WithCause(err)
+	case err != nil:
 		return gqljwt.ErrUnavailable.WithCause(err)
 	}
 	out.user, out.success = u, true

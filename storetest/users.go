@@ -127,8 +127,8 @@ func IdentityStore(t *testing.T, newStore func(t *testing.T) gqljwt.IdentityStor
 		if err := s.Link(ctx, "u1", acct); err != nil {
 			t.Errorf("linking again to the same user: %v", err)
 		}
-		if err := s.Link(ctx, "u2", acct); err == nil {
-			t.Error("an identity linked to a second user")
+		if err := s.Link(ctx, "u2", acct); !errors.Is(err, gqljwt.ErrIdentityLinked) {
+			t.Errorf("linking an identity to a second user: %v, want ErrIdentityLinked", err)
 		}
 		if owner, err := s.UserFor(ctx, acct); owner != "u1" || err != nil {
 			t.Errorf("UserFor = %q, %v; want u1", owner, err)
@@ -155,6 +155,9 @@ func IdentityStore(t *testing.T, newStore func(t *testing.T) gqljwt.IdentityStor
 		parallel(goroutines, func(i int) { errs[i] = s.Link(ctx, fmt.Sprintf("u%d", i), acct) })
 		winner := -1
 		for i, err := range errs {
+			if err != nil && !errors.Is(err, gqljwt.ErrIdentityLinked) {
+				t.Fatalf("u%d: %v, want nil or ErrIdentityLinked", i, err)
+			}
 			if err == nil {
 				if winner >= 0 {
 					t.Fatalf("users u%d and u%d both linked the identity", winner, i)

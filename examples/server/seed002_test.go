@@ -227,6 +227,21 @@ func TestSeed002WPGraphQL(t *testing.T) {
 		!jsonEqual(t, mustJSON(t, r.get("data", "linkUserIdentity", "user", "auth", "linkedIdentities")), `[{"id": "acct-42", "provider": "OAUTH2_GENERIC"}]`) {
 		t.Fatalf("linkUserIdentity: %s", r.raw)
 	}
+	// An account linked to bob cannot be linked to alice too.
+	aliceUser, err := s.app.users.UserByUsername(ctxBackground, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceSession, err := s.app.services[path].StartSession(ctxBackground, aliceUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	az = s.authorize(t, provider, "acct-42")
+	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "1", "code": az.code, "state": az.state}
+	r = s.post(path, link, vars, "Authorization", "Bearer "+aliceSession.Access.Value, "Cookie", az.cookie)
+	if r.str("errors", 0, "message") != "This account is linked to another user" || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+		t.Errorf("linking bob's account to alice: %s", r.raw)
+	}
 	// Not for somebody else's account, and not anonymously.
 	az = s.authorize(t, provider, "acct-43")
 	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "1", "code": az.code, "state": az.state}
