@@ -574,3 +574,39 @@ func TestPresetsAreFreshValues(t *testing.T) {
 		t.Errorf("a second schema from the same preset cannot be guarded: %v", err)
 	}
 }
+
+// TestConcurrentRefreshWithinGrace: three refreshes of one token at once
+// over HTTP (three queries failing with an expired token, two tabs) all
+// succeed with the default grace, and every token handed out works: each
+// access token on a guarded field, each refresh token for a refresh of
+// its own.
+func TestConcurrentRefreshWithinGrace(t *testing.T) {
+	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
+	_, refresh := e.login("bob", "bob-password")
+	type pair struct{ access, refresh string }
+	pairs := make([]pair, 3)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range pairs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r := e.do("", refreshQuery, map[string]any{"refreshToken": refresh})
+			pairs[i] = pair{r.str("refreshToken", "token"), r.str("refreshToken", "refreshToken")}
+			if len(r.Errors) != 0 || pairs[i].access == "" || pairs[i].refresh == "" {
+				t.Errorf("refresh %d: %s", i, r.Raw)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, p := range pairs {
+		if r := e.do(p.access, `{ me }`, nil); r.str("me") != "bob" {
+			t.Errorf("access token %d: %s", i, r.Raw)
+		}
+		if r := e.do("", refreshQuery, map[string]any{"refreshToken": p.refresh}); r.str("refreshToken", "token") == "" {
+			t.Errorf("refresh token %d: %s", i, r.Raw)
+		}
+	}
+}
