@@ -43,3 +43,9 @@ func TestMemoryRevocationsExpire(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryStatesConformance runs the StateStore contract against the
+// in-process store OAuth2 uses by default.
+func TestMemoryStatesConformance(t *testing.T) {
+	storetest.StateStore(t, func(*testing.T) gqljwt.StateStore { return gqljwt.NewMemoryStates() })
+}

@@ -2,7 +2,8 @@
 // the Service's security rests on: atomic rotation with exactly one
 // winner, reuse detection and its grace, revocation of families and
 // subjects, lifetimes judged by the store's clock, atomic token-version
-// bumps and counts. Run it from the backend's own tests:
+// bumps and counts, single-use OAuth2 states. Run it from the backend's
+// own tests:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.RefreshStore(t, func(t *testing.T, clock func() time.Time) gqljwt.RefreshStore {
