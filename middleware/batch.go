@@ -33,9 +33,7 @@ func Batch(maxItems int) func(http.Handler) http.Handler {
 			ct := contentType(r)
 			body, err := readBody(r, DefaultMaxRequestBytes)
 			if err != nil {
-				writeGraphQLError(w, http.StatusRequestEntityTooLarge, limitError{code: CodeRequestTooLarge,
-					message: fmt.Sprintf("The request body exceeds the limit of %d bytes (MaxRequestBytes)", DefaultMaxRequestBytes),
-					limit:   "MaxRequestBytes", max: DefaultMaxRequestBytes})
+				writeGraphQLError(w, http.StatusRequestEntityTooLarge, tooLarge(DefaultMaxRequestBytes))
 				return
 			}
 			var items []json.RawMessage

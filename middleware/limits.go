@@ -163,9 +163,7 @@ func Limits(l OperationLimits) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			query, err := documentOf(r, l.MaxRequestBytes)
 			if err != nil {
-				writeGraphQLError(w, http.StatusRequestEntityTooLarge, limitError{code: CodeRequestTooLarge,
-					message: fmt.Sprintf("The request body exceeds the limit of %d bytes (MaxRequestBytes)", l.MaxRequestBytes),
-					limit:   "MaxRequestBytes", max: int(l.MaxRequestBytes)})
+				writeGraphQLError(w, http.StatusRequestEntityTooLarge, tooLarge(l.MaxRequestBytes))
 				return
 			}
 			if query == "" {
@@ -228,6 +226,12 @@ func contentType(r *http.Request) string {
 }
 
 var errBodyTooLarge = fmt.Errorf("request body too large")
+
+// tooLarge is the refusal of a body over maxBytes.
+func tooLarge(maxBytes int64) limitError {
+	return limitError{code: CodeRequestTooLarge, limit: "MaxRequestBytes", max: int(maxBytes),
+		message: fmt.Sprintf("The request body exceeds the limit of %d bytes (MaxRequestBytes)", maxBytes)}
+}
 
 // readBody reads r's body, at most maxBytes of it, and puts it back as a
 // replayBody, which a later readBody (Batch's, then Limits') takes as it
