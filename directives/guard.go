@@ -17,7 +17,10 @@ type Option func(*options)
 type options struct {
 	unauthenticated string
 	forbidden       string
-	denyByDefault   bool
+	// reasons words the refusal of a caller whose token was refused, by
+	// the token error's code.
+	reasons       map[gqljwt.Code]string
+	denyByDefault bool
 }
 
 func newOptions(opts []Option) *options {
@@ -42,6 +45,31 @@ func UnauthenticatedMessage(msg string) Option {
 // gets.
 func ForbiddenMessage(msg string) Option {
 	return func(o *options) { o.forbidden = msg }
+}
+
+// Messages words refusals as an API's clients expect them, by code:
+// CodeUnauthenticated for an anonymous caller (as UnauthenticatedMessage),
+// CodeForbidden for a denied identity (as ForbiddenMessage), and
+// CodeTokenExpired, CodeTokenInvalid, CodeTokenRevoked for a caller whose
+// token was refused, by its reason (django-graphql-jwt's clients refresh
+// on "Signature has expired"). Codes and reasons stay as they are: only
+// the messages change. mutations.Preset.GuardMessages holds a preset's.
+func Messages(m map[gqljwt.Code]string) Option {
+	return func(o *options) {
+		for code, msg := range m {
+			switch code {
+			case gqljwt.CodeUnauthenticated:
+				o.unauthenticated = msg
+			case gqljwt.CodeForbidden:
+				o.forbidden = msg
+			default:
+				if o.reasons == nil {
+					o.reasons = map[gqljwt.Code]string{}
+				}
+				o.reasons[code] = msg
+			}
+		}
+	}
 }
 
 // Guard returns a resolver that checks rule before it calls resolve, and
@@ -180,6 +208,9 @@ func (o *options) refusal(id *gqljwt.Identity, why, failure error) *gqljwt.Error
 	e := gqljwt.Unauthenticated(why)
 	if e.Code == gqljwt.CodeUnauthenticated {
 		e.Message = o.unauthenticated
+		if msg, ok := o.reasons[e.Reason]; ok && e.Reason != "" {
+			e.Message = msg
+		}
 	}
 	return e
 }

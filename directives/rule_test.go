@@ -126,6 +126,9 @@ func TestConstructorsCopyTheirArguments(t *testing.T) {
 }
 
 func TestGuardErrors(t *testing.T) {
+	byReason := map[gqljwt.Code]string{
+		gqljwt.CodeUnauthenticated: "Log in first", gqljwt.CodeForbidden: "Not you", gqljwt.CodeTokenExpired: "Signature has expired",
+	}
 	resolved := errors.New("resolver ran")
 	resolve := func(graphql.ResolveParams) (any, error) { return nil, resolved }
 	tests := []struct {
@@ -156,6 +159,16 @@ func TestGuardErrors(t *testing.T) {
 			&gqljwt.Error{Code: gqljwt.CodeForbidden, Message: "No."}},
 		{"messages anonymous", directives.AnyRole("ADMIN"), []directives.Option{directives.ForbiddenMessage("No."), directives.UnauthenticatedMessage("Log in.")}, nil, gqljwt.ErrTokenExpired,
 			&gqljwt.Error{Code: gqljwt.CodeUnauthenticated, Message: "Log in.", Reason: gqljwt.CodeTokenExpired}},
+		{"messages by reason", directives.Authenticated(), []directives.Option{directives.Messages(byReason)}, nil, gqljwt.ErrTokenExpired,
+			&gqljwt.Error{Code: gqljwt.CodeUnauthenticated, Message: "Signature has expired", Reason: gqljwt.CodeTokenExpired}},
+		{"messages by reason, unlisted reason", directives.Authenticated(), []directives.Option{directives.Messages(byReason)}, nil, gqljwt.ErrTokenRevoked,
+			&gqljwt.Error{Code: gqljwt.CodeUnauthenticated, Message: "Log in first", Reason: gqljwt.CodeTokenRevoked}},
+		{"messages by reason, no token", directives.Authenticated(), []directives.Option{directives.Messages(byReason)}, nil, gqljwt.ErrNoToken,
+			&gqljwt.Error{Code: gqljwt.CodeUnauthenticated, Message: "Log in first"}},
+		{"messages by reason, forbidden", directives.AnyRole("ADMIN"), []directives.Option{directives.Messages(byReason)}, reader, nil,
+			&gqljwt.Error{Code: gqljwt.CodeForbidden, Message: "Not you"}},
+		{"messages by reason, store down", directives.Authenticated(), []directives.Option{directives.Messages(byReason)}, nil, gqljwt.ErrUnavailable,
+			&gqljwt.Error{Code: gqljwt.CodeUnavailable, Message: "Authentication is temporarily unavailable"}},
 		{"predicate gqljwt error", failing(gqljwt.ErrUnavailable), nil, reader, nil, gqljwt.ErrUnavailable},
 		{"predicate own message", failing(gqljwt.ErrForbidden.WithMessage("Not your post")), nil, reader, nil,
 			&gqljwt.Error{Code: gqljwt.CodeForbidden, Message: "Not your post"}},

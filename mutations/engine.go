@@ -392,8 +392,9 @@ func secretOf(userID string, version uint64) string {
 // *gqljwt.Error, returned unwrapped so graphql-go finds its extensions.
 func (e *engine) shape(err error) error {
 	ge := gqljwt.AsError(err)
-	s, ok := e.preset.Errors[ge.Code]
-	if !ok {
+	s, coded := e.preset.Errors[ge.Code]
+	worded, reworded := e.preset.Messages[ge.Message]
+	if !coded && !reworded {
 		return ge
 	}
 	out := *ge
@@ -402,6 +403,9 @@ func (e *engine) shape(err error) error {
 	}
 	if s.Code != "" {
 		out.Code = s.Code
+	}
+	if reworded {
+		out.Message = worded
 	}
 	return &out
 }

@@ -73,13 +73,43 @@ func grapheneOperations(relay bool) []Operation {
 // verifyToken, refreshToken (single-token with token:, long-running with
 // refreshToken:) and revokeToken, tokenAuth customized to return user.
 func Graphene() Preset {
-	return Preset{Name: "graphene", Operations: grapheneOperations(false)}
+	return Preset{Name: "graphene", Operations: grapheneOperations(false),
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
+}
+
+// grapheneMessages are django-graphql-jwt's words for what gqljwt says
+// otherwise (graphql_jwt/exceptions.py, utils.py get_payload,
+// refresh_token/mixins.py and shortcuts.py). Its clients match on them:
+// public Apollo error links refresh on "Signature has expired".
+func grapheneMessages() map[string]string {
+	return map[string]string{
+		gqljwt.ErrTokenExpired.Message: "Signature has expired",
+		gqljwt.ErrTokenInvalid.Message: "Error decoding signature",
+		"Refresh token has expired":    "Refresh token is expired",
+		// Its handler looks refresh tokens up among the unrevoked ones.
+		"Refresh token has been revoked":         "Invalid refresh token",
+		"A token or a refresh token is required": "Token is required",
+	}
+}
+
+// grapheneGuardMessages are the words of django-graphql-jwt's decorators
+// and middleware on a protected field: login_required raises
+// PermissionDenied for an anonymous caller, and a refused token in the
+// Authorization header fails as get_payload words it.
+func grapheneGuardMessages() map[gqljwt.Code]string {
+	return map[gqljwt.Code]string{
+		gqljwt.CodeUnauthenticated: "You do not have permission to perform this action",
+		gqljwt.CodeTokenExpired:    "Signature has expired",
+		gqljwt.CodeTokenInvalid:    "Error decoding signature",
+		gqljwt.CodeTokenRevoked:    "Invalid token",
+	}
 }
 
 // GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
 // mutations, each taking one input argument (seed 000 verbatim).
 func GrapheneRelay() Preset {
-	return Preset{Name: "graphene-relay", Operations: grapheneOperations(true)}
+	return Preset{Name: "graphene-relay", Operations: grapheneOperations(true),
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
 }
 
 // CollectiveAccess is the CollectiveAccess GraphQL service endpoint Auth

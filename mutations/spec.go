@@ -149,6 +149,15 @@ type Preset struct {
 	// for APIs whose clients match on messages or codes. Unlisted codes
 	// keep gqljwt's message and code.
 	Errors map[gqljwt.Code]ErrorShape
+	// Messages rewords the errors the operations return, by gqljwt's
+	// exact message, where one code covers cases the API words apart
+	// (django-graphql-jwt: "Signature has expired" for an access token,
+	// "Refresh token is expired" for a refresh token). Applied after
+	// Errors; codes stay.
+	Messages map[string]string
+	// GuardMessages words the refusals of guarded fields as the API does;
+	// pass it to directives.Apply with directives.Messages.
+	GuardMessages map[gqljwt.Code]string
 }
 
 // ErrorShape is how a preset reports one kind of error. Empty fields keep

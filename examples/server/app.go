@@ -187,7 +187,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		if err := directives.Apply(&schema, rules); err != nil {
+		if err := directives.Apply(&schema, rules, directives.Messages(ep.preset.GuardMessages)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
 		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))
