@@ -51,6 +51,7 @@ const (
 	CodeMaxBatch               gqljwt.Code = "MAX_BATCH_EXCEEDED"
 	CodeAuthOperationsExceeded gqljwt.Code = "AUTH_OPERATION_LIMIT_EXCEEDED"
 	CodeRequestTooLarge        gqljwt.Code = "REQUEST_TOO_LARGE"
+	CodeMethodNotAllowed       gqljwt.Code = "METHOD_NOT_ALLOWED"
 )
 
 // OperationLimits bound what one GraphQL request may ask of the server.
@@ -150,7 +151,9 @@ func (l OperationLimits) docLimits() gqldoc.Limits {
 // survive: a fragment that spreads itself, directly or through others,
 // crashes its validation with a stack overflow that no recover catches.
 // Refusals answer 200, as graphql-go's handler answers its own request
-// errors (GraphQL over HTTP, application/json).
+// errors (GraphQL over HTTP, application/json). A mutation or subscription
+// sent with another method than POST answers 405, as GraphQL over HTTP
+// asks: graphql-go's handler runs whatever ?query= holds.
 //
 // Limits panics when an AuthOperations key is not "Query.field",
 // "Mutation.field" or "Subscription.field": a misspelt key would leave an
@@ -173,6 +176,16 @@ func Limits(l OperationLimits) func(http.Handler) http.Handler {
 			d, derr := gqldoc.Check(query, doc)
 			if derr != nil {
 				writeGraphQLError(w, http.StatusOK, describe(derr, l))
+				return
+			}
+			if r.Method != http.MethodPost && (d.HasOperation("mutation") || d.HasOperation("subscription")) {
+				// GraphQL over HTTP: a GET must not change anything. A
+				// link or an image would otherwise run a mutation with
+				// whatever the browser sends by itself.
+				d.Release()
+				w.Header().Set("Allow", http.MethodPost)
+				writeGraphQLError(w, http.StatusMethodNotAllowed, limitError{code: CodeMethodNotAllowed,
+					message: "Mutations and subscriptions are accepted in POST requests only"})
 				return
 			}
 			if len(auth) > 0 && l.MaxAuthOperations > 0 {

@@ -367,3 +367,37 @@ func FuzzLimitsReadWhatTheHandlerRuns(f *testing.F) {
 		}
 	})
 }
+
+// TestMutationsNeedPOST: graphql-go's handler runs ?query= for any method;
+// a mutation in a GET is refused with 405 and runs nothing, a query in a
+// GET still works.
+func TestMutationsNeedPOST(t *testing.T) {
+	s := newLimitsServer(t, middleware.OperationLimits{})
+	for _, doc := range []string{`mutation { tokenAuth }`, `query Q { a } mutation M { tokenAuth }`, `subscription { a }`} {
+		resp, err := http.Get(s.url + "?query=" + url.QueryEscape(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if msg, ext, _ := firstError(t, string(b)); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" ||
+			ext["code"] != "METHOD_NOT_ALLOWED" || msg != "Mutations and subscriptions are accepted in POST requests only" {
+			t.Errorf("GET %s: %d %v %s", doc, resp.StatusCode, resp.Header, b)
+		}
+	}
+	if got := s.logins.Load(); got != 0 {
+		t.Errorf("%d logins ran from GET requests", got)
+	}
+	resp, err := http.Get(s.url + "?query=" + url.QueryEscape(`{ a }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != `{"data":{"a":"a"}}` {
+		t.Errorf("GET query: %s", b)
+	}
+	if _, body := s.postJSON(t, queryBody(`mutation { tokenAuth }`)); body != `{"data":{"tokenAuth":"token"}}` {
+		t.Errorf("POST mutation: %s", body)
+	}
+}

@@ -350,6 +350,17 @@ func (a *analyzer) field(i int32, n *node, s *stats) {
 	}
 }
 
+// HasOperation reports whether the document holds an operation of type
+// opType ("query", "mutation" or "subscription").
+func (d *Document) HasOperation(opType string) bool {
+	for _, def := range d.defs {
+		if !def.fragment && def.opType == opType {
+			return true
+		}
+	}
+	return false
+}
+
 // Operations is the number of operations in the document.
 func (d *Document) Operations() int {
 	n := 0
