@@ -1,6 +1,7 @@
 package mutations_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/mutations"
 	"github.com/graphql-go/graphql"
+	"golang.org/x/crypto/bcrypt"
 )
 
 const (
@@ -608,5 +610,32 @@ func TestConcurrentRefreshWithinGrace(t *testing.T) {
 		if r := e.do("", refreshQuery, map[string]any{"refreshToken": p.refresh}); r.str("refreshToken", "token") == "" {
 			t.Errorf("refresh token %d: %s", i, r.Raw)
 		}
+	}
+}
+
+// TestSeparateVersionStoreOverHTTP: with Config.Versions apart from the
+// user store, the tokens of an HTTP login work on the next request, and
+// after the user's version moves on (a password change) neither access
+// nor refresh token does.
+func TestSeparateVersionStoreOverHTTP(t *testing.T) {
+	versions := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+	for _, id := range []string{"1", "2"} {
+		if err := versions.Add(gqljwt.User{ID: id, TokenVersion: 41}, "unused"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens(), Versions: versions}})
+	access, refresh := e.login("bob", "bob-password")
+	if r := e.do(access, `{ me }`, nil); r.str("me") != "bob" {
+		t.Fatalf("the login's token on the next request: %s", r.Raw)
+	}
+	if _, err := e.auth.BumpTokenVersion(context.Background(), "2"); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do(access, `{ me }`, nil); r.code(t) != "TOKEN_REVOKED" {
+		t.Errorf("access token after the bump: %s", r.Raw)
+	}
+	if r := e.do("", refreshQuery, map[string]any{"refreshToken": refresh}); r.code(t) != "TOKEN_REVOKED" {
+		t.Errorf("refresh token after the bump: %s", r.Raw)
 	}
 }
