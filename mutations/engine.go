@@ -186,6 +186,9 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(errSecretsInURL)
 		}
 		out, err := e.run(p.Context, op, in)
+		if err != nil && op.RefusalAsPayload && refusedToken(err) {
+			out, err = &outcome{}, nil
+		}
 		if err != nil {
 			return nil, e.shape(err)
 		}
@@ -201,6 +204,16 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 		}
 		return out, nil
 	}
+}
+
+// refusedToken reports whether err is a verdict on a token: invalid,
+// expired or revoked.
+func refusedToken(err error) bool {
+	switch gqljwt.CodeOf(err) {
+	case gqljwt.CodeTokenInvalid, gqljwt.CodeTokenExpired, gqljwt.CodeTokenRevoked:
+		return true
+	}
+	return false
 }
 
 // secretRoles are the arguments that carry credentials or tokens.

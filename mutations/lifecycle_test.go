@@ -639,3 +639,30 @@ func TestSeparateVersionStoreOverHTTP(t *testing.T) {
 		t.Errorf("refresh token after the bump: %s", r.Raw)
 	}
 }
+
+// downRefresh is a RefreshStore that cannot answer.
+type downRefresh struct{ *memstore.RefreshTokens }
+
+func (downRefresh) Get(context.Context, string) (gqljwt.RefreshRecord, error) {
+	return gqljwt.RefreshRecord{}, fmt.Errorf("connection refused")
+}
+
+// TestRefusalAsPayload: a refused refresh token answers success false and
+// no token, as WPGraphQL Headless Login's refreshToken does; a store that
+// cannot answer stays an error, since that is no verdict on the token.
+func TestRefusalAsPayload(t *testing.T) {
+	preset := mutations.Preset{Name: "p", Operations: []mutations.Operation{{
+		Kind: mutations.Refresh, Name: "refreshToken", TypeName: "R", RefusalAsPayload: true, KeepRefreshToken: true,
+		Args:   []mutations.Arg{{Name: "refreshToken", Role: mutations.ArgRefreshToken, Required: true}},
+		Fields: []mutations.Field{{Name: "authToken", Result: mutations.ResultToken}, {Name: "success", Result: mutations.ResultSuccess}},
+	}}}
+	const q = `mutation R($t: String!) { refreshToken(refreshToken: $t) { authToken success } }`
+	e := newEnv(t, envConfig{preset: preset, cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}})
+	if r := e.do("", q, map[string]any{"t": "unknown"}); r.Raw != `{"data":{"refreshToken":{"authToken":null,"success":false}}}` {
+		t.Errorf("refused token: %s", r.Raw)
+	}
+	down := newEnv(t, envConfig{preset: preset, cfg: gqljwt.Config{Refresh: downRefresh{memstore.NewRefreshTokens()}}})
+	if r := down.do("", q, map[string]any{"t": "unknown"}); r.code(t) != "AUTH_UNAVAILABLE" {
+		t.Errorf("store down: %s", r.Raw)
+	}
+}

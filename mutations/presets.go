@@ -162,7 +162,7 @@ func WPGraphQL() Preset {
 				},
 				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration},
 					{"refreshToken", ResultRefreshToken}, {"refreshTokenExpiration", ResultRefreshExpiration}, {"user", ResultUser}}},
-			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true,
+			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true, RefusalAsPayload: true,
 				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
 				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration}, {"success", ResultSuccess}}},
 			{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,

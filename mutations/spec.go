@@ -121,6 +121,12 @@ type Operation struct {
 	// refresh token instead of rotating it, for APIs whose refresh payload
 	// has no field for a new one.
 	KeepRefreshToken bool
+	// RefusalAsPayload answers a refused token (invalid, expired,
+	// revoked) with the payload, success false and no tokens, instead of
+	// a GraphQL error, as WPGraphQL Headless Login's refreshToken does.
+	// An outage (AUTH_UNAVAILABLE) stays an error: a client must not take
+	// it for a verdict on its token.
+	RefusalAsPayload bool
 }
 
 // Preset is an auth API's vocabulary: its operations and how tokens travel.

@@ -331,8 +331,17 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	if r = s.post(path, `{ me { id } }`, nil, "Authorization", "Bearer "+auth); r.str("errors", 0, "extensions", "reason") != "TOKEN_REVOKED" {
 		t.Errorf("auth token after revokeUserSecret: %s", r.raw)
 	}
-	if r = s.post(path, operation(t, doc, "mutation refreshToken(", 0), map[string]any{"token": refresh}); r.str("errors", 0, "extensions", "code") != "TOKEN_REVOKED" {
+	// The plugin's refreshToken (src/Mutation/RefreshToken.php) answers a
+	// token it refuses with success false and a null authToken, not an
+	// error: its clients test refreshToken.success.
+	if r = s.post(path, operation(t, doc, "mutation refreshToken(", 0), map[string]any{"token": refresh}); r.get("data", "refreshToken", "success") != false ||
+		r.get("data", "refreshToken", "authToken") != nil || r.get("errors") != nil {
 		t.Errorf("refresh token after revokeUserSecret: %s", r.raw)
+	}
+	for _, bad := range []string{"not-a-refresh-token", strings.Repeat("A", 43)} {
+		if r = s.post(path, operation(t, doc, "mutation refreshToken(", 0), map[string]any{"token": bad}); r.get("data", "refreshToken", "success") != false || r.get("errors") != nil {
+			t.Errorf("refresh token %q: %s", bad, r.raw)
+		}
 	}
 
 	// refreshUserSecret: new secret and new tokens for the caller.
