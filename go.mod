@@ -9,6 +9,7 @@ require (
 	github.com/graphql-go/handler v0.2.4
 	github.com/lestrrat-go/jwx/v3 v3.3.0
 	github.com/patrickmn/go-cache v2.1.0+incompatible
+	github.com/redis/rueidis v1.0.79
 	golang.org/x/crypto v0.55.0
 	golang.org/x/oauth2 v0.36.0
 )

@@ -1,0 +1,33 @@
+// Package redisstore keeps gqljwt's shared state in Redis, through
+// github.com/redis/rueidis, so that several instances of a service share
+// one truth: refresh tokens, revocations, token versions, login-attempt
+// counts and OAuth2 states. The core package never imports it.
+//
+// The stores pass the storetest conformance suites against a real
+// redis-server (States, which storetest does not cover yet, has a test
+// of its own). What must be atomic is decided inside Redis, by a Lua
+// script or a single command, never by a read followed by a write from
+// Go. Every key a script touches carries the same hash tag, so that the
+// scripts also run on Redis Cluster; operations whose keys live in
+// different slots are split into steps whose order keeps the contract
+// even if the process dies between them (see RefreshTokens).
+//
+// Every operation runs under a bounded timeout (Timeout, default
+// DefaultTimeout). A Redis error or a timeout is returned as an error,
+// which the Service turns into AUTH_UNAVAILABLE: when Redis cannot
+// answer, nothing is granted.
+//
+// Key layout, after the prefix (Prefix, default DefaultPrefix):
+//
+//	{f:<family>}           hash: a refresh family's state (subject, version, revoked)
+//	{f:<family>}r:<hash>   hash: one refresh record, in its family's slot
+//	{h:<hash>}             string: "<family> <subject>", finds a record by hash
+//	{s:<subject>}          set: the subject's refresh families
+//	{r:<key>}              string: a revocation's deadline (unix µs)
+//	{v:<subject>}          hash: a user's token version and deleted flag
+//	{a:<key>}              hash: an attempt count and its deadline (unix µs)
+//	{st:<state>}           string: an OAuth2 state's data
+//
+// The prefix must not contain '{' or '}': Redis takes the first braces of
+// a key as its hash tag, and the scripts need it to be theirs.
+package redisstore

@@ -1,0 +1,466 @@
+package redisstore_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/gqljwt/gqljwt/redisstore"
+	"github.com/gqljwt/gqljwt/storetest"
+	"github.com/redis/rueidis"
+	"golang.org/x/crypto/bcrypt"
+)
+
+var ctx = context.Background()
+
+// server is a redis-server of a test's own.
+type server struct {
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startRedis starts a redis-server on a free loopback port, in a
+// temporary directory and without persistence, and stops it when the test
+// ends. Nothing depends on port 6379, where a system service may listen.
+// Without the binary the test is skipped, loudly; under CI it fails.
+func startRedis(t *testing.T) *server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		msg := "redis-server is not on PATH: the Redis backend is NOT TESTED (install Debian's redis-server package)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip("SKIPPED: " + msg)
+	}
+	var last error
+	// A port found free may be taken before redis-server binds it: try
+	// another.
+	for range 5 {
+		s, err := tryStart(t, bin)
+		if err == nil {
+			return s
+		}
+		last = err
+	}
+	t.Fatalf("redis-server did not start: %v", last)
+	return nil
+}
+
+func tryStart(t *testing.T, bin string) (*server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	log, err := os.Create(filepath.Join(dir, "redis.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	s := &server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); log.Close(); close(s.done) }()
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			out, _ := os.ReadFile(log.Name())
+			return nil, fmt.Errorf("redis-server exited: %s", out)
+		default:
+		}
+		if ping(s.addr) == nil {
+			return s, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.stop()
+	return nil, errors.New("redis-server does not answer PING")
+}
+
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("PING answered %q", line)
+	}
+	return nil
+}
+
+// stop kills the server and waits for it to exit; stopping twice is fine.
+func (s *server) stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// client returns a client of s, closed when the test ends.
+func (s *server) client(t *testing.T) rueidis.Client {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+var prefixes atomic.Int64
+
+// prefix gives each store of a test its own key space.
+func prefix() redisstore.Option {
+	return redisstore.Prefix(fmt.Sprintf("test%d:", prefixes.Add(1)))
+}
+
+func TestConformance(t *testing.T) {
+	s := startRedis(t)
+	c := s.client(t)
+	t.Run("RefreshStore", func(t *testing.T) {
+		storetest.RefreshStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RefreshStore {
+			return redisstore.NewRefreshTokens(c, prefix(), redisstore.Clock(clock))
+		})
+	})
+	t.Run("RevocationStore", func(t *testing.T) {
+		storetest.RevocationStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RevocationStore {
+			return redisstore.NewRevocations(c, prefix(), redisstore.Clock(clock))
+		})
+	})
+	t.Run("RevocationStoreCached", func(t *testing.T) {
+		storetest.RevocationStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RevocationStore {
+			return redisstore.NewRevocations(c, prefix(), redisstore.Clock(clock), redisstore.CacheTTL(time.Second))
+		})
+	})
+	versions := func(opts ...redisstore.Option) func(*testing.T, []string) gqljwt.VersionStore {
+		return func(t *testing.T, subjects []string) gqljwt.VersionStore {
+			s := redisstore.NewVersions(c, append(opts, prefix())...)
+			for _, id := range subjects {
+				if _, err := s.Add(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return s
+		}
+	}
+	t.Run("VersionStore", func(t *testing.T) { storetest.VersionStore(t, versions()) })
+	t.Run("VersionStoreCached", func(t *testing.T) {
+		storetest.VersionStore(t, versions(redisstore.CacheTTL(time.Second)))
+	})
+	t.Run("AttemptCounter", func(t *testing.T) {
+		storetest.AttemptCounter(t, func(*testing.T, func() time.Time) gqljwt.AttemptCounter {
+			return redisstore.NewAttemptCounter(c, prefix())
+		})
+	})
+}
+
+// TestVersionsAddRemove: beyond the contract, what Add and Remove promise.
+// A removed user is unknown, and comes back one version on.
+func TestVersionsAddRemove(t *testing.T) {
+	s := redisstore.NewVersions(startRedis(t).client(t), prefix())
+	if v, err := s.Add(ctx, "u1"); v != 0 || err != nil {
+		t.Fatalf("Add(u1) = %d, %v; want 0", v, err)
+	}
+	if v, err := s.BumpTokenVersion(ctx, "u1"); v != 1 || err != nil {
+		t.Fatalf("bump = %d, %v; want 1", v, err)
+	}
+	if v, err := s.Add(ctx, "u1"); v != 1 || err != nil {
+		t.Fatalf("Add of a known user = %d, %v; want 1, unchanged", v, err)
+	}
+	if err := s.Remove(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(ctx, "unknown"); err != nil {
+		t.Errorf("Remove(unknown) = %v", err)
+	}
+	if v, err := s.TokenVersion(ctx, "u1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("TokenVersion of a removed user = %d, %v; want ErrNotFound", v, err)
+	}
+	if v, err := s.BumpTokenVersion(ctx, "u1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("bump of a removed user = %d, %v; want ErrNotFound", v, err)
+	}
+	if v, err := s.Add(ctx, "u1"); v != 2 || err != nil {
+		t.Errorf("Add of a removed user = %d, %v; want 2: version 1 must not come back", v, err)
+	}
+}
+
+// TestStates: the StateStore contract, which storetest does not cover
+// yet: one taker, expiry by Redis.
+func TestStates(t *testing.T) {
+	s := redisstore.NewStates(startRedis(t).client(t), prefix())
+	if _, err := s.TakeState(ctx, "unknown"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("TakeState(unknown) = %v, want ErrNotFound", err)
+	}
+	data := []byte("verifier\x00\xffbinary")
+	if err := s.PutState(ctx, "st", data, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	const takers = 50
+	got, errs := make([][]byte, takers), make([]error, takers)
+	var wg sync.WaitGroup
+	for i := range takers {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i], errs[i] = s.TakeState(ctx, "st") }()
+	}
+	wg.Wait()
+	winners := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winners++
+			if string(got[i]) != string(data) {
+				t.Errorf("TakeState = %q, want %q", got[i], data)
+			}
+		case !errors.Is(err, gqljwt.ErrNotFound):
+			t.Errorf("taker %d: %v", i, err)
+		}
+	}
+	if winners != 1 {
+		t.Errorf("%d takers got the state, want exactly 1", winners)
+	}
+	if err := s.PutState(ctx, "short", data, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := s.TakeState(ctx, "short"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("TakeState after its ttl = %v, want ErrNotFound", err)
+	}
+}
+
+var secret = []byte("0123456789abcdef0123456789abcdef-redisstore")
+
+// instance is one application instance: a Service with its own client of
+// the shared Redis.
+func instance(t *testing.T, s *server, users *memstore.Users, opts ...redisstore.Option) *gqljwt.Service {
+	t.Helper()
+	c := s.client(t)
+	svc, err := gqljwt.New(gqljwt.Config{
+		Secret:        secret,
+		Users:         users,
+		Refresh:       redisstore.NewRefreshTokens(c, opts...),
+		Revocations:   redisstore.NewRevocations(c, opts...),
+		Versions:      redisstore.NewVersions(c, opts...),
+		LoginThrottle: gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(c, opts...), 0),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// setUp starts a Redis holding alice's version and returns the users and
+// the options every instance's stores share.
+func setUp(t *testing.T) (*server, *memstore.Users, []redisstore.Option) {
+	t.Helper()
+	s := startRedis(t)
+	opts := []redisstore.Option{prefix()}
+	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+	if err := users.Add(gqljwt.User{ID: "u1", Username: "alice", Active: true}, "alice-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := redisstore.NewVersions(s.client(t), opts...).Add(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	return s, users, opts
+}
+
+var alice = gqljwt.Credentials{Username: "alice", Password: "alice-password"}
+
+func code(err error) gqljwt.Code {
+	var e *gqljwt.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// TestService: two instances sharing one Redis, through the Service.
+func TestService(t *testing.T) {
+	s, users, opts := setUp(t)
+	a, b := instance(t, s, users, opts...), instance(t, s, users, opts...)
+	sess, err := a.Login(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Concurrent refreshes of one token, on the other instance: the grace
+	// lets them all succeed, and every token handed out works.
+	const refreshes = 3
+	got, errs := make([]*gqljwt.Session, refreshes), make([]error, refreshes)
+	var wg sync.WaitGroup
+	for i := range refreshes {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i], errs[i] = b.Refresh(ctx, sess.RefreshToken, gqljwt.RefreshOptions{}) }()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("refresh %d within the grace: %v", i, err)
+		}
+		if got[i].ID != sess.ID {
+			t.Errorf("refresh %d moved to session %s, want %s", i, got[i].ID, sess.ID)
+		}
+		if _, err := a.Verify(ctx, got[i].Access.Value); err != nil {
+			t.Errorf("access token of refresh %d refused on the other instance: %v", i, err)
+		}
+	}
+	next, err := a.Refresh(ctx, got[0].RefreshToken, gqljwt.RefreshOptions{})
+	if err != nil {
+		t.Fatalf("refreshing a successor: %v", err)
+	}
+	id, err := a.Verify(ctx, sess.Access.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Logout(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{sess.Access.Value, got[1].Access.Value, next.Access.Value} {
+		if _, err := b.Verify(ctx, tok); code(err) != gqljwt.CodeUnauthenticated && code(err) != gqljwt.CodeTokenRevoked {
+			t.Errorf("after logout on A, B's Verify = %v (%s), want the token refused", err, code(err))
+		}
+	}
+	if _, err := b.Refresh(ctx, next.RefreshToken, gqljwt.RefreshOptions{}); err == nil {
+		t.Error("after logout on A, B refreshed the session")
+	}
+}
+
+// TestRevocationSeenWithCache: with client-side caching, a revocation made
+// through instance A is seen by instance B, which had cached the answer,
+// within 100 ms: Redis pushes the invalidation.
+func TestRevocationSeenWithCache(t *testing.T) {
+	s := startRedis(t)
+	opt := prefix()
+	a := redisstore.NewRevocations(s.client(t), opt, redisstore.CacheTTL(time.Minute))
+	b := redisstore.NewRevocations(s.client(t), opt, redisstore.CacheTTL(time.Minute))
+	for range 3 { // cached now
+		if revoked, err := b.IsRevoked(ctx, "jti", "sid:s1"); revoked || err != nil {
+			t.Fatalf("IsRevoked before any revocation = %v, %v", revoked, err)
+		}
+	}
+	if err := a.RevokeToken(ctx, "sid:s1", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		revoked, err := b.IsRevoked(ctx, "jti", "sid:s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if revoked {
+			t.Logf("revocation seen by B after %s", time.Since(start))
+			return
+		}
+		if time.Since(start) > 100*time.Millisecond {
+			t.Fatal("B still took the session for live 100 ms after A revoked it")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRevokedHereWithCache: with client-side caching, a store sees its
+// own revocation at once, before Redis's invalidation push has arrived:
+// a logout is refused on its own instance by the next request.
+func TestRevokedHereWithCache(t *testing.T) {
+	s := redisstore.NewRevocations(startRedis(t).client(t), prefix(), redisstore.CacheTTL(time.Minute))
+	for i := range 200 {
+		sid := fmt.Sprintf("sid:s%d", i)
+		if revoked, err := s.IsRevoked(ctx, "jti", sid); revoked || err != nil {
+			t.Fatalf("IsRevoked before any revocation = %v, %v", revoked, err)
+		}
+		if err := s.RevokeToken(ctx, sid, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if revoked, err := s.IsRevoked(ctx, "jti", sid); !revoked || err != nil {
+			t.Fatalf("IsRevoked right after the store's own revocation = %v, %v; want true", revoked, err)
+		}
+	}
+}
+
+// TestRedisDown: without Redis, the Service answers AUTH_UNAVAILABLE
+// within the timeout, and never lets a token or a refresh through.
+func TestRedisDown(t *testing.T) {
+	s, users, opts := setUp(t)
+	a := instance(t, s, users, opts...)
+	sess, err := a.Login(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(ctx, sess.Access.Value); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	start := time.Now()
+	_, err = a.Verify(ctx, sess.Access.Value)
+	if took := time.Since(start); took >= time.Second {
+		t.Errorf("Verify without Redis took %s, want < 1 s", took)
+	} else {
+		t.Logf("Verify without Redis: %s", took)
+	}
+	if code(err) != gqljwt.CodeUnavailable {
+		t.Errorf("Verify without Redis = %v (%s), want AUTH_UNAVAILABLE", err, code(err))
+	}
+	start = time.Now()
+	r, err := a.Refresh(ctx, sess.RefreshToken, gqljwt.RefreshOptions{})
+	if took := time.Since(start); took >= time.Second {
+		t.Errorf("Refresh without Redis took %s, want < 1 s", took)
+	} else {
+		t.Logf("Refresh without Redis: %s", took)
+	}
+	if r != nil || code(err) != gqljwt.CodeUnavailable {
+		t.Errorf("Refresh without Redis = %v, %v (%s), want AUTH_UNAVAILABLE", r, err, code(err))
+	}
+	if _, err := a.Login(ctx, alice); code(err) != gqljwt.CodeUnavailable {
+		t.Errorf("Login without Redis = %v (%s), want AUTH_UNAVAILABLE", err, code(err))
+	}
+}
+
+// TestTimeout: a Redis that accepts connections and never answers (a
+// stuck server) costs each operation its Timeout, then an error.
+func TestTimeout(t *testing.T) {
+	s := startRedis(t)
+	c := s.client(t)
+	if err := s.cmd.Process.Signal(syscallStop); err != nil {
+		t.Skipf("cannot pause redis-server: %v", err)
+	}
+	defer func() { _ = s.cmd.Process.Signal(syscallCont) }()
+	r := redisstore.NewRevocations(c, prefix(), redisstore.Timeout(100*time.Millisecond))
+	start := time.Now()
+	revoked, err := r.IsRevoked(ctx, "jti", "sid:s")
+	took := time.Since(start)
+	if err == nil {
+		t.Errorf("IsRevoked on a stuck Redis = %v, nil; want an error", revoked)
+	}
+	if took < 90*time.Millisecond || took > 600*time.Millisecond {
+		t.Errorf("IsRevoked on a stuck Redis took %s, want about the 100 ms timeout", took)
+	}
+}

@@ -1,0 +1,334 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/redis/rueidis"
+)
+
+// refreshRetention is how long a refresh record outlives its ExpiresAt,
+// as memstore's do: a late client is told its token expired rather than
+// that it is unknown.
+const refreshRetention = 24 * time.Hour
+
+// extendLua is shared by the scripts: it lengthens a key's lifetime to px
+// and never shortens it, so that a family's state and a subject's index
+// outlive the longest record they cover.
+const extendLua = `
+local function extend(k, px)
+  local t = redis.call('PTTL', k)
+  if t < tonumber(px) then redis.call('PEXPIRE', k, px) end
+end
+`
+
+// subjectScript adds a family to its subject's index. KEYS: the index.
+// ARGV: family, lifetime in ms.
+var subjectScript = rueidis.NewLuaScript(extendLua + `
+redis.call('SADD', KEYS[1], ARGV[1])
+extend(KEYS[1], ARGV[2])
+return 1
+`)
+
+// createScript stores a login's record in its family. KEYS: family state,
+// record. ARGV: subject, version, iat, exp (unix ns), lifetime in ms.
+var createScript = rueidis.NewLuaScript(extendLua + `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'ver', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+redis.call('HSET', KEYS[2], 'iat', ARGV[3], 'exp', ARGV[4], 'sub', ARGV[1], 'ver', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+extend(KEYS[1], ARGV[5])
+return 'ok'
+`)
+
+// getScript reads a record and its family's revocation together. A family
+// whose state is gone reads as revoked: losing state must fail closed.
+// KEYS: family state, record.
+var getScript = rueidis.NewLuaScript(`
+local r = redis.call('HMGET', KEYS[2], 'iat', 'exp', 'sub', 'ver', 'rot', 'ras', 'ran')
+if not r[1] then return false end
+for i = 1, 7 do if not r[i] then r[i] = '' end end
+r[8] = '0'
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'rev') == '1' then r[8] = '1' end
+return r
+`)
+
+// rotateScript is the whole rotation decision of RefreshStore.Rotate.
+// Times are seconds and nanoseconds apart, so that the grace is judged
+// exactly: Lua numbers are doubles, too coarse for unix nanoseconds.
+// KEYS: family state, old record, next record. ARGV: now (s), now (ns
+// within the second), grace (ns), next's iat, exp (unix ns), next's
+// lifetime in ms.
+var rotateScript = rueidis.NewLuaScript(extendLua + `
+local r = redis.call('HMGET', KEYS[2], 'sub', 'ver', 'rot', 'ras', 'ran')
+if not r[1] then return 'notfound' end
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'rev') == '1' then return 'revoked' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
+if r[3] then
+  local age = (tonumber(ARGV[1]) - tonumber(r[4])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[5]))
+  if not (age < tonumber(ARGV[3])) then
+    redis.call('HSET', KEYS[1], 'rev', '1')
+    return 'reused'
+  end
+else
+  redis.call('HSET', KEYS[2], 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2])
+end
+redis.call('HSET', KEYS[3], 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[1], 'ver', r[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
+extend(KEYS[1], ARGV[6])
+return 'ok'
+`)
+
+// revokeFamilyScript marks a family revoked. A family without state has
+// no record left to revoke (and a lost state reads as revoked anyway), so
+// it creates none. KEYS: family state.
+var revokeFamilyScript = rueidis.NewLuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'rev', '1') end
+return 1
+`)
+
+// RefreshTokens is a gqljwt.RefreshStore in Redis.
+//
+// A family's state and all its records share the family's hash tag, so
+// that each decision (create, rotate, revoke) is one script on one slot.
+// Two indexes live elsewhere, since their callers know no family: the
+// record's hash finds its family ({h:<hash>}), and a subject finds its
+// families ({s:<subject>}). They are written before the family's script
+// and so never miss a record: a crash in between leaves at most an index
+// entry pointing at a record that does not exist, which reads as unknown.
+//
+// Records are kept a day past their ExpiresAt, by the store's clock; a
+// family's state and a subject's index as long as their longest record.
+type RefreshTokens struct {
+	c rueidis.Client
+	o options
+}
+
+// NewRefreshTokens returns a RefreshStore on c. It reads the Prefix,
+// Timeout and Clock options.
+func NewRefreshTokens(c rueidis.Client, opts ...Option) *RefreshTokens {
+	return &RefreshTokens{c: c, o: newOptions(opts)}
+}
+
+var _ gqljwt.RefreshStore = (*RefreshTokens)(nil)
+
+func (s *RefreshTokens) familyKey(family string) string { return s.o.prefix + "{f:" + family + "}" }
+func (s *RefreshTokens) recordKey(family, hash string) string {
+	return s.familyKey(family) + "r:" + hash
+}
+func (s *RefreshTokens) hashKey(hash string) string       { return s.o.prefix + "{h:" + hash + "}" }
+func (s *RefreshTokens) subjectKey(subject string) string { return s.o.prefix + "{s:" + subject + "}" }
+
+// indexValue is what {h:<hash>} holds. Families are the Service's random
+// base64url IDs, so the first NUL ends the family.
+func indexValue(family, subject string) string { return family + "\x00" + subject }
+
+func ms(v int64) string { return strconv.FormatInt(v, 10) }
+
+func nanos(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
+
+// Create implements gqljwt.RefreshStore.
+func (s *RefreshTokens) Create(ctx context.Context, rec gqljwt.RefreshRecord) error {
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	life := s.o.lifetime(rec.ExpiresAt.Add(refreshRetention))
+	px := ms(life)
+	// The subject's index first: RevokeSubject must find every family
+	// that has a record.
+	if err := subjectScript.Exec(ctx, s.c, []string{s.subjectKey(rec.Subject)}, []string{rec.Family, px}).Error(); err != nil {
+		return fmt.Errorf("redisstore: create refresh token: %w", err)
+	}
+	if err := s.claimHash(ctx, rec.Hash, indexValue(rec.Family, rec.Subject), life); err != nil {
+		return err
+	}
+	status, err := createScript.Exec(ctx, s.c,
+		[]string{s.familyKey(rec.Family), s.recordKey(rec.Family, rec.Hash)},
+		[]string{rec.Subject, strconv.FormatUint(rec.TokenVersion, 10), nanos(rec.IssuedAt), nanos(rec.ExpiresAt), px}).ToString()
+	if err != nil {
+		return fmt.Errorf("redisstore: create refresh token: %w", err)
+	}
+	if status != "ok" {
+		return fmt.Errorf("redisstore: create refresh token: record %s %s", rec.Hash, status)
+	}
+	return nil
+}
+
+// claimHash writes a record's hash index, refusing a hash already in use:
+// a duplicate is a bug, and must not overwrite anything.
+func (s *RefreshTokens) claimHash(ctx context.Context, hash, value string, px int64) error {
+	err := s.c.Do(ctx, s.c.B().Set().Key(s.hashKey(hash)).Value(value).Nx().PxMilliseconds(px).Build()).Error()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return fmt.Errorf("redisstore: refresh token hash %s already stored", hash)
+	case err != nil:
+		return fmt.Errorf("redisstore: store refresh token: %w", err)
+	}
+	return nil
+}
+
+// lookup finds the family and subject of hash; ErrNotFound for an
+// unknown hash.
+func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subject string, err error) {
+	v, err := s.c.Do(ctx, s.c.B().Get().Key(s.hashKey(hash)).Build()).ToString()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return "", "", gqljwt.ErrNotFound
+	case err != nil:
+		return "", "", fmt.Errorf("redisstore: look up refresh token: %w", err)
+	}
+	family, subject, ok := strings.Cut(v, "\x00")
+	if !ok {
+		return "", "", fmt.Errorf("redisstore: malformed refresh token index %q", v)
+	}
+	return family, subject, nil
+}
+
+// Get implements gqljwt.RefreshStore.
+func (s *RefreshTokens) Get(ctx context.Context, hash string) (gqljwt.RefreshRecord, error) {
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	family, _, err := s.lookup(ctx, hash)
+	if err != nil {
+		return gqljwt.RefreshRecord{}, err
+	}
+	f, err := getScript.Exec(ctx, s.c, []string{s.familyKey(family), s.recordKey(family, hash)}, nil).AsStrSlice()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
+	case err != nil:
+		return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: get refresh token: %w", err)
+	}
+	rec, err := parseRecord(hash, family, f)
+	if err != nil {
+		return gqljwt.RefreshRecord{}, err
+	}
+	// Redis keeps the key by its own clock; the contract is judged by the
+	// store's.
+	if !s.o.now().Before(rec.ExpiresAt.Add(refreshRetention)) {
+		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
+	}
+	return rec, nil
+}
+
+// parseRecord decodes getScript's reply: iat, exp, sub, ver, rot, ras,
+// ran, revoked.
+func parseRecord(hash, family string, f []string) (gqljwt.RefreshRecord, error) {
+	if len(f) != 8 {
+		return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: malformed refresh record %s", hash)
+	}
+	var bad error
+	num := func(s string) int64 {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil && bad == nil {
+			bad = fmt.Errorf("redisstore: malformed refresh record %s: %w", hash, err)
+		}
+		return n
+	}
+	ver, err := strconv.ParseUint(f[3], 10, 64)
+	if err != nil {
+		return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: malformed refresh record %s: %w", hash, err)
+	}
+	rec := gqljwt.RefreshRecord{
+		Hash: hash, Family: family, Subject: f[2], TokenVersion: ver,
+		IssuedAt: time.Unix(0, num(f[0])), ExpiresAt: time.Unix(0, num(f[1])),
+		Rotated: f[4] == "1", Revoked: f[7] == "1",
+	}
+	if rec.Rotated {
+		rec.RotatedAt = time.Unix(num(f[5]), num(f[6]))
+	}
+	return rec, bad
+}
+
+// Rotate implements gqljwt.RefreshStore. The decision is rotateScript's;
+// the steps before it only write the successor's index, which is removed
+// again when the script refuses the rotation.
+func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.RefreshRecord, now time.Time, grace time.Duration) error {
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	family, subject, err := s.lookup(ctx, oldHash)
+	if err != nil {
+		return err
+	}
+	life := s.o.lifetime(next.ExpiresAt.Add(refreshRetention))
+	px := ms(life)
+	if err := s.claimHash(ctx, next.Hash, indexValue(family, subject), life); err != nil {
+		return err
+	}
+	// The subject's index must live as long as the successor.
+	if err := subjectScript.Exec(ctx, s.c, []string{s.subjectKey(subject)}, []string{family, px}).Error(); err != nil {
+		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", err))
+	}
+	status, err := rotateScript.Exec(ctx, s.c,
+		[]string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)},
+		[]string{
+			strconv.FormatInt(now.Unix(), 10), strconv.Itoa(now.Nanosecond()), strconv.FormatInt(int64(grace), 10),
+			nanos(next.IssuedAt), nanos(next.ExpiresAt), px,
+		}).ToString()
+	if err != nil {
+		// The script may have run: the index stays, and reads as the
+		// record's if it did, as unknown if not.
+		return fmt.Errorf("redisstore: rotate refresh token: %w", err)
+	}
+	switch status {
+	case "ok":
+		return nil
+	case "notfound":
+		return s.unclaim(ctx, next.Hash, gqljwt.ErrNotFound)
+	case "revoked":
+		return s.unclaim(ctx, next.Hash, gqljwt.ErrRefreshRevoked)
+	case "reused":
+		return s.unclaim(ctx, next.Hash, gqljwt.ErrRefreshReused)
+	default:
+		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: successor %s %s", next.Hash, status))
+	}
+}
+
+// unclaim removes the index of a successor that was not stored, and
+// returns why. Failing to is harmless (an index without its record reads
+// as an unknown token) and is not reported over the refusal.
+func (s *RefreshTokens) unclaim(ctx context.Context, hash string, why error) error {
+	_ = s.c.Do(ctx, s.c.B().Del().Key(s.hashKey(hash)).Build()).Error()
+	return why
+}
+
+// RevokeFamily implements gqljwt.RefreshStore.
+func (s *RefreshTokens) RevokeFamily(ctx context.Context, family string) error {
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	if err := revokeFamilyScript.Exec(ctx, s.c, []string{s.familyKey(family)}, nil).Error(); err != nil {
+		return fmt.Errorf("redisstore: revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+// RevokeSubject implements gqljwt.RefreshStore: it revokes each family of
+// the subject's index, pipelined. A family created after the index was
+// read is a login that came after the revocation.
+func (s *RefreshTokens) RevokeSubject(ctx context.Context, subject string) error {
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	families, err := s.c.Do(ctx, s.c.B().Smembers().Key(s.subjectKey(subject)).Build()).AsStrSlice()
+	if err != nil {
+		return fmt.Errorf("redisstore: revoke subject: %w", err)
+	}
+	if len(families) == 0 {
+		return nil
+	}
+	execs := make([]rueidis.LuaExec, len(families))
+	for i, f := range families {
+		execs[i] = rueidis.LuaExec{Keys: []string{s.familyKey(f)}}
+	}
+	for _, r := range revokeFamilyScript.ExecMulti(ctx, s.c, execs...) {
+		if err := r.Error(); err != nil {
+			return fmt.Errorf("redisstore: revoke subject: %w", err)
+		}
+	}
+	return nil
+}
