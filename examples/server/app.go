@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -166,12 +167,20 @@ func newApp(o options) (*app, error) {
 			return nil, err
 		}
 		a.services[ep.path] = auth
-		var idents gqljwt.IdentityStore
+		var authField *graphql.Field
 		if ep.identities {
-			idents = a.identities
+			authField = mutations.UserAuthField(auth, a.identities)
 		}
-		user := userType(ep.userID, idents)
+		user := userType(ep.userID, authField)
 		query, mutation := demoFields(posts, user, a.users)
+		epRules := rules
+		if ep.identities {
+			// WPGraphQL's own root field for the caller: null, not an
+			// error, for an anonymous one.
+			query["viewer"] = viewerField(user, a.users)
+			epRules = maps.Clone(rules) // the endpoints share rules
+			epRules["Query.viewer"] = directives.Public()
+		}
 		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
 		if err != nil {
 			return nil, err
@@ -187,7 +196,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		if err := directives.Apply(&schema, rules, directives.Messages(ep.preset.GuardMessages)); err != nil {
+		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
 		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))

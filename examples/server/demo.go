@@ -111,7 +111,8 @@ var adminStatsType = graphql.NewObject(graphql.ObjectConfig{
 
 // userType is the application's User type. idType differs between the
 // APIs the presets reproduce: an ID everywhere, an Int for CollectiveAccess.
-func userType(idType graphql.Output, identities gqljwt.IdentityStore) *graphql.Object {
+// authField, when not nil, is its auth field (WPGraphQL Headless Login's).
+func userType(idType graphql.Output, authField *graphql.Field) *graphql.Object {
 	fields := graphql.Fields{
 		"id": &graphql.Field{Type: graphql.NewNonNull(idType), Resolve: userField(func(u *gqljwt.User) any {
 			if idType == graphql.Int {
@@ -127,34 +128,14 @@ func userType(idType graphql.Output, identities gqljwt.IdentityStore) *graphql.O
 		"roles":    &graphql.Field{Type: graphql.NewList(graphql.String), Resolve: userField(func(u *gqljwt.User) any { return u.Roles })},
 		"scopes":   &graphql.Field{Type: graphql.NewList(graphql.String), Resolve: userField(func(u *gqljwt.User) any { return u.Scopes })},
 	}
-	if identities != nil {
-		fields["auth"] = linkedIdentitiesField(identities)
+	if authField != nil {
+		fields["auth"] = authField
 	}
 	return graphql.NewObject(graphql.ObjectConfig{Name: "User", Fields: fields})
 }
 
 func userField(get func(*gqljwt.User) any) graphql.FieldResolveFn {
 	return func(p graphql.ResolveParams) (any, error) { return get(p.Source.(*gqljwt.User)), nil }
-}
-
-// linkedIdentitiesField is WPGraphQL Headless Login's User.auth field.
-func linkedIdentitiesField(identities gqljwt.IdentityStore) *graphql.Field {
-	identity := graphql.NewObject(graphql.ObjectConfig{
-		Name: "LinkedIdentity",
-		Fields: graphql.Fields{
-			"id":       &graphql.Field{Type: graphql.ID, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(gqljwt.LinkedIdentity).ID, nil }},
-			"provider": &graphql.Field{Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(gqljwt.LinkedIdentity).Provider, nil }},
-		},
-	})
-	authData := graphql.NewObject(graphql.ObjectConfig{
-		Name: "UserAuthenticationData",
-		Fields: graphql.Fields{
-			"linkedIdentities": &graphql.Field{Type: graphql.NewList(identity), Resolve: func(p graphql.ResolveParams) (any, error) {
-				return identities.Identities(p.Context, p.Source.(*gqljwt.User).ID)
-			}},
-		},
-	})
-	return &graphql.Field{Type: authData, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }}
 }
 
 // demoFields returns the demo schema's root fields, resolved against b.
@@ -207,4 +188,16 @@ var demoUsers = []demoUser{
 	// gets, so that trying it tells an attacker nothing about the account.
 	{gqljwt.User{ID: "4", Username: "dave", Email: "dave@example.com", Roles: []string{"VIEWER"}, Scopes: []string{"read:posts"},
 		Active: false, Profile: map[string]any{"fname": "Dave", "lname": "Disabled"}}, "dave-password"},
+}
+
+// viewerField is WPGraphQL's viewer: the caller, or null.
+func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
+	return &graphql.Field{Type: user, Description: "The caller; null when anonymous.",
+		Resolve: func(p graphql.ResolveParams) (any, error) {
+			id, _ := gqljwt.FromContext(p.Context)
+			if id == nil {
+				return nil, nil
+			}
+			return users.UserByID(p.Context, id.Subject)
+		}}
 }

@@ -1,0 +1,72 @@
+package mutations_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/graphql-go/graphql"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/gqljwt/gqljwt/mutations"
+)
+
+// TestUserAuthFieldIsTheUsersOwn: User.auth hands tokens and the user
+// secret to that user only; another caller, even signed in, gets nulls.
+func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
+	ctx := context.Background()
+	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+	for _, u := range []gqljwt.User{{ID: "1", Username: "alice", Active: true}, {ID: "2", Username: "bob", Active: true}} {
+		if err := users.Add(u, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auth, err := gqljwt.New(gqljwt.Config{Secret: secret, Users: users, Refresh: memstore.NewRefreshTokens()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := graphql.NewObject(graphql.ObjectConfig{Name: "User", Fields: graphql.Fields{
+		"id":   &graphql.Field{Type: graphql.ID, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*gqljwt.User).ID, nil }},
+		"auth": mutations.UserAuthField(auth, memstore.NewIdentities()),
+	}})
+	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
+		"user": &graphql.Field{Type: user, Args: graphql.FieldConfigArgument{"id": {Type: graphql.ID}},
+			Resolve: func(p graphql.ResolveParams) (any, error) { return users.UserByID(p.Context, p.Args["id"].(string)) }},
+	}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := users.UserByID(ctx, "2")
+	sess, err := auth.StartSession(ctx, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asBob := auth.VerifiedContext(ctx, nil, nil, sess.Access.Value)
+	const q = `query($id: ID) { user(id: $id) { auth { authToken refreshToken userSecret } } }`
+	for _, c := range []struct {
+		name, id string
+		ctx      context.Context
+		own      bool
+	}{
+		{"bob on bob", "2", asBob, true},
+		{"bob on alice", "1", asBob, false},
+		{"anonymous on bob", "2", gqljwt.NewContext(ctx, nil, nil, nil, gqljwt.ErrNoToken), false},
+	} {
+		r := graphql.Do(graphql.Params{Schema: schema, RequestString: q, VariableValues: map[string]any{"id": c.id}, Context: c.ctx})
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %v", c.name, r.Errors)
+		}
+		a := r.Data.(map[string]any)["user"].(map[string]any)["auth"].(map[string]any)
+		for _, k := range []string{"authToken", "refreshToken", "userSecret"} {
+			if got := a[k] != nil; got != c.own {
+				t.Errorf("%s: %s = %v", c.name, k, a[k])
+			}
+		}
+		if c.own {
+			if _, err := auth.Verify(ctx, a["authToken"].(string)); err != nil {
+				t.Errorf("%s: the handed-out token: %v", c.name, err)
+			}
+		}
+	}
+}
