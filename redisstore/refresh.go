@@ -63,6 +63,9 @@ return r
 // rotateScript is the whole rotation decision of RefreshStore.Rotate.
 // Times are seconds and nanoseconds apart, so that the grace is judged
 // exactly: Lua numbers are doubles, too coarse for unix nanoseconds.
+// Without a grace a rotated token is reuse whatever the times: a
+// concurrent caller's now may precede the winner's RotatedAt, and
+// now < RotatedAt+0 would let it through as a second winner.
 // KEYS: family state, old record, next record. ARGV: now (s), now (ns
 // within the second), grace (ns), next's iat, exp (unix ns), next's
 // lifetime in ms.
@@ -72,8 +75,9 @@ if not r[1] then return 'notfound' end
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'rev') == '1' then return 'revoked' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
 if r[3] then
+  local grace = tonumber(ARGV[3])
   local age = (tonumber(ARGV[1]) - tonumber(r[4])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[5]))
-  if not (age < tonumber(ARGV[3])) then
+  if grace <= 0 or not (age < grace) then
     redis.call('HSET', KEYS[1], 'rev', '1')
     return 'reused'
   end
