@@ -196,7 +196,9 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	if s.revoked(old.Family) {
 		return gqljwt.ErrRefreshRevoked
 	}
-	if old.Rotated && !now.Before(old.RotatedAt.Add(grace)) {
+	// Without a grace any second presentation is reuse, even one whose
+	// now precedes RotatedAt (a concurrent caller read its clock first).
+	if old.Rotated && (grace <= 0 || !now.Before(old.RotatedAt.Add(grace))) {
 		s.revokeFamily(old.Family)
 		return gqljwt.ErrRefreshReused
 	}

@@ -91,6 +91,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("Rotate", refreshRotate)
 	run("RotateRefused", refreshRotateRefused)
 	run("ReuseWithoutGrace", refreshReuse)
+	run("ReuseWithoutGraceEarlierNow", refreshReuseEarlierNow)
 	run("ReuseGrace", refreshGrace)
 	run("RevokeFamily", refreshRevokeFamily)
 	run("RevokeSubject", refreshRevokeSubject)
@@ -173,6 +174,20 @@ func refreshReuse(f *refreshFixture) {
 	}
 	f.absent("h4")
 	f.revoked(true, "h2")
+}
+
+// refreshReuseEarlierNow: concurrent callers read their clocks before
+// they reach the store, so a loser's now may precede the winner's
+// RotatedAt. Without a grace that is reuse all the same, or both would win.
+func refreshReuseEarlierNow(f *refreshFixture) {
+	f.create(f.record("h1", "f1", "u1"))
+	f.mustRotate("h1", "h2", 0)
+	late := f.record("h3", "caller-family", "caller-subject")
+	if err := f.s.Rotate(f.ctx, "h1", late, f.clock.now().Add(-time.Nanosecond), 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		f.t.Fatalf("a second rotation whose now precedes the first = %v, want ErrRefreshReused", err)
+	}
+	f.absent("h3")
+	f.revoked(true, "h1", "h2")
 }
 
 func refreshGrace(f *refreshFixture) {
