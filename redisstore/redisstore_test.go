@@ -1,23 +1,17 @@
 package redisstore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/redistest"
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/redisstore"
 	"github.com/gqljwt/gqljwt/storetest"
@@ -27,110 +21,17 @@ import (
 
 var ctx = context.Background()
 
-// server is a redis-server of a test's own.
-type server struct {
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+// server is a redis-server of a test's own (see redistest.Start).
+type server struct{ *redistest.Server }
 
-// startRedis starts a redis-server on a free loopback port, in a
-// temporary directory and without persistence, and stops it when the test
-// ends. Nothing depends on port 6379, where a system service may listen.
-// Without the binary the test is skipped, loudly; under CI it fails.
-func startRedis(t *testing.T) *server {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		msg := "redis-server is not on PATH: the Redis backend is NOT TESTED (install Debian's redis-server package)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip("SKIPPED: " + msg)
-	}
-	var last error
-	// A port found free may be taken before redis-server binds it: try
-	// another.
-	for range 5 {
-		s, err := tryStart(t, bin)
-		if err == nil {
-			return s
-		}
-		last = err
-	}
-	t.Fatalf("redis-server did not start: %v", last)
-	return nil
-}
+func startRedis(t *testing.T) *server { return &server{redistest.Start(t)} }
 
-func tryStart(t *testing.T, bin string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	log, err := os.Create(filepath.Join(dir, "redis.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return nil, err
-	}
-	s := &server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); log.Close(); close(s.done) }()
-	t.Cleanup(s.stop)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			out, _ := os.ReadFile(log.Name())
-			return nil, fmt.Errorf("redis-server exited: %s", out)
-		default:
-		}
-		if ping(s.addr) == nil {
-			return s, nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.stop()
-	return nil, errors.New("redis-server does not answer PING")
-}
-
-func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(line, "+PONG") {
-		return fmt.Errorf("PING answered %q", line)
-	}
-	return nil
-}
-
-// stop kills the server and waits for it to exit; stopping twice is fine.
-func (s *server) stop() {
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
+func (s *server) stop() { s.Stop() }
 
 // client returns a client of s, closed when the test ends.
 func (s *server) client(t *testing.T) rueidis.Client {
 	t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.addr}})
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,10 +464,10 @@ func TestRedisDown(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	s := startRedis(t)
 	c := s.client(t)
-	if err := s.cmd.Process.Signal(syscallStop); err != nil {
+	if err := s.Signal(syscallStop); err != nil {
 		t.Skipf("cannot pause redis-server: %v", err)
 	}
-	defer func() { _ = s.cmd.Process.Signal(syscallCont) }()
+	defer func() { _ = s.Signal(syscallCont) }()
 	r := redisstore.NewRevocations(c, prefix(), redisstore.Timeout(100*time.Millisecond))
 	start := time.Now()
 	revoked, err := r.IsRevoked(ctx, "jti", "sid:s")
