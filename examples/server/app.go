@@ -46,6 +46,9 @@ type options struct {
 	events *slog.Logger
 	// users replaces the seeded demo users.
 	users []demoUser
+	// redis, when set, is the address of the Redis that keeps the shared
+	// state, so that several instances serve as one.
+	redis string
 }
 
 // endpoint is one API shape the demo serves.
@@ -68,6 +71,8 @@ type app struct {
 	oauth      *mutations.OAuth2
 	endpoints  []endpoint
 	services   map[string]*gqljwt.Service
+	// close releases the shared state's connections.
+	close func()
 }
 
 func endpoints() []endpoint {
@@ -133,12 +138,19 @@ func newApp(o options) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	revocations := gqljwt.NewMemoryRevocations()
+	shared, err := newSharedState(o, o.users)
+	if err != nil {
+		return nil, err
+	}
+	a.close = shared.close
+	if a.oauth != nil {
+		a.oauth.States = shared.states
+	}
 	// One throttle and one version cache for all endpoints: they log in
 	// the same users. Apart, each throttle would grant an attacker its own
 	// budget, and a user secret revoked on one endpoint would be honoured
 	// by the others until their caches expired.
-	throttle, versions := gqljwt.NewLoginThrottle(0), gqljwt.NewVersionCache(0)
+	versions := gqljwt.NewVersionCache(0)
 	posts := newBlog()
 
 	r := chi.NewRouter()
@@ -153,10 +165,10 @@ func newApp(o options) (*app, error) {
 		// Each endpoint keeps its own refresh tokens: some presets rotate
 		// them and some do not, and a token issued where refresh rotates
 		// must not be refreshed, unrotated, somewhere else.
-		refresh := memstore.NewRefreshTokens()
+		refresh := shared.refresh(ep.path)
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
-			Revocations: revocations, LoginThrottle: throttle, VersionCache: versions, Logger: o.events,
+			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and

@@ -1,9 +1,11 @@
 // Command server is gqljwt's demo: one process serving the demo schema
-// behind every preset, on the embedded in-memory stores.
+// behind every preset, on the embedded in-memory stores, or with -redis on
+// a Redis that several instances share.
 //
 //	go run ./examples/server            # listens on :8080
 //	go run ./examples/server -addr :9000
 //	go run ./examples/server -alg RS256 -key private.pem
+//	GQLJWT_SECRET=... go run ./examples/server -redis 127.0.0.1:6379 -addr :8081
 //
 // Tokens are signed with HS256 (-alg, or env GQLJWT_ALG: HS256, RS256,
 // ES256 or EdDSA). The HS256 secret comes from GQLJWT_SECRET (at least 32
@@ -33,8 +35,9 @@ func main() {
 	addr := flag.String("addr", envOr("ADDR", ":8080"), "listen address (env ADDR)")
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
+	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
 	flag.Parse()
-	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default()}
+	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis}
 	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
 		log.Fatal(err)

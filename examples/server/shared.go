@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/gqljwt/gqljwt/redisstore"
+	"github.com/redis/rueidis"
+)
+
+// redisPrefix is the demo's key space in Redis.
+const redisPrefix = "gqljwt-demo:"
+
+// sharedState is what the demo's endpoints, and with Redis its instances,
+// share: revocations, token versions, login-attempt counts, OAuth2 states,
+// and one refresh store per endpoint.
+type sharedState struct {
+	revocations gqljwt.RevocationStore
+	// versions is nil in process: the user store keeps them.
+	versions gqljwt.VersionStore
+	throttle *gqljwt.LoginThrottle
+	states   gqljwt.StateStore
+	refresh  func(path string) gqljwt.RefreshStore
+	close    func()
+}
+
+// newSharedState keeps the shared state in this process, or in the Redis
+// at o.redis, where several instances of the demo share it.
+func newSharedState(o options, users []demoUser) (*sharedState, error) {
+	if o.redis == "" {
+		return &sharedState{
+			revocations: gqljwt.NewMemoryRevocations(),
+			throttle:    gqljwt.NewLoginThrottle(0),
+			states:      gqljwt.NewMemoryStates(),
+			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens() },
+			close:       func() {},
+		}, nil
+	}
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{o.redis}})
+	if err != nil {
+		return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+	}
+	opts := []redisstore.Option{redisstore.Prefix(redisPrefix)}
+	if o.now != nil {
+		opts = append(opts, redisstore.Clock(o.now))
+	}
+	versions := redisstore.NewVersions(client, opts...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, du := range users {
+		// Adding a user Redis knows already changes nothing: instances
+		// starting later keep the versions the first one wrote.
+		if _, err := versions.Add(ctx, du.user.ID); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+		}
+	}
+	return &sharedState{
+		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(time.Second))...),
+		versions:    versions,
+		throttle:    gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(client, opts...), 0),
+		states:      redisstore.NewStates(client, opts...),
+		refresh: func(path string) gqljwt.RefreshStore {
+			return redisstore.NewRefreshTokens(client, append(opts, redisstore.Prefix(redisPrefix+"refresh"+path+":"))...)
+		},
+		close: client.Close,
+	}, nil
+}
