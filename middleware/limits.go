@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -178,27 +179,36 @@ func Limits(l OperationLimits) func(http.Handler) http.Handler {
 				writeGraphQLError(w, http.StatusOK, describe(derr, l))
 				return
 			}
-			if r.Method != http.MethodPost && (d.HasOperation("mutation") || d.HasOperation("subscription")) {
-				// GraphQL over HTTP: a GET must not change anything. A
-				// link or an image would otherwise run a mutation with
-				// whatever the browser sends by itself.
-				d.Release()
-				w.Header().Set("Allow", http.MethodPost)
-				writeGraphQLError(w, http.StatusMethodNotAllowed, limitError{code: CodeMethodNotAllowed,
-					message: "Mutations and subscriptions are accepted in POST requests only"})
+			status, refusal, refused := admit(r, d, auth, l)
+			d.Release()
+			if refused {
+				if status == http.StatusMethodNotAllowed {
+					w.Header().Set("Allow", http.MethodPost)
+				}
+				writeGraphQLError(w, status, refusal)
 				return
 			}
-			if len(auth) > 0 && l.MaxAuthOperations > 0 {
-				if le, refused := spendAuthBudget(r.Context(), d, auth, l); refused {
-					d.Release()
-					writeGraphQLError(w, http.StatusOK, le)
-					return
-				}
-			}
-			d.Release()
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// admit decides what a well-formed document within the bounds may still
+// be refused for: a change sent by GET, or auth operations over budget.
+func admit(r *http.Request, d *gqldoc.Document, auth map[rootField]string, l OperationLimits) (int, limitError, bool) {
+	if r.Method != http.MethodPost && (d.HasOperation("mutation") || d.HasOperation("subscription")) {
+		// GraphQL over HTTP: a GET must not change anything. A link or
+		// an image would otherwise run a mutation with whatever the
+		// browser sends by itself.
+		return http.StatusMethodNotAllowed, limitError{code: CodeMethodNotAllowed,
+			message: "Mutations and subscriptions are accepted in POST requests only"}, true
+	}
+	if len(auth) > 0 && l.MaxAuthOperations > 0 {
+		if le, refused := spendAuthBudget(r.Context(), d, auth, l); refused {
+			return http.StatusOK, le, true
+		}
+	}
+	return 0, limitError{}, false
 }
 
 // documentOf returns the GraphQL document graphql-go's handler will run
@@ -238,7 +248,7 @@ func contentType(r *http.Request) string {
 	return ct
 }
 
-var errBodyTooLarge = fmt.Errorf("request body too large")
+var errBodyTooLarge = errors.New("request body too large")
 
 // tooLarge is the refusal of a body over maxBytes.
 func tooLarge(maxBytes int64) limitError {

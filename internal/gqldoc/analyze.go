@@ -113,13 +113,22 @@ func Check(src string, l Limits) (*Document, *Error) {
 		return nil, err
 	}
 	a := &analyzer{doc: doc, limits: l}
+	if err := a.run(); err != nil {
+		doc.Release()
+		return nil, err
+	}
+	return doc, nil
+}
+
+// run measures every operation and every fragment no operation reaches.
+func (a *analyzer) run() *Error {
+	doc := a.doc
 	if frags := len(doc.defs) - doc.Operations(); frags > 0 {
 		// Indexed by definition; operations never use theirs.
 		a.state, a.memo = make([]fragState, len(doc.defs)), make([]stats, len(doc.defs))
 	}
 	if err := a.uniqueFragments(); err != nil {
-		doc.Release()
-		return nil, err
+		return err
 	}
 	for _, d := range doc.defs {
 		if d.fragment {
@@ -128,13 +137,11 @@ func Check(src string, l Limits) (*Document, *Error) {
 		var s stats
 		a.set(d.first, &s)
 		if a.err != nil {
-			doc.Release()
-			return nil, a.err
+			return a.err
 		}
 		s.dirs += float32(d.dirs)
 		if err := a.check(&s, d.loc); err != nil {
-			doc.Release()
-			return nil, err
+			return err
 		}
 	}
 	// Fragments no operation reached are validated all the same.
@@ -144,15 +151,13 @@ func Check(src string, l Limits) (*Document, *Error) {
 		}
 		s := a.fragment(i, d.loc)
 		if a.err != nil {
-			doc.Release()
-			return nil, a.err
+			return a.err
 		}
 		if err := a.check(s, d.loc); err != nil {
-			doc.Release()
-			return nil, err
+			return err
 		}
 	}
-	return doc, nil
+	return nil
 }
 
 func (a *analyzer) uniqueFragments() *Error {
@@ -205,9 +210,9 @@ func clampInt(f float64) int {
 }
 
 // fragmentIndex returns the definition index of the fragment name, or -1.
-func (a *analyzer) fragmentIndex(name string) int {
-	for i, d := range a.doc.defs {
-		if d.fragment && d.name == name {
+func (d *Document) fragmentIndex(name string) int {
+	for i, def := range d.defs {
+		if def.fragment && def.name == name {
 			return i
 		}
 	}
@@ -279,7 +284,7 @@ func (a *analyzer) set(first int32, s *stats) {
 		switch n.kind {
 		case nodeSpread:
 			// An unknown fragment counts nothing; graphql-go refuses it.
-			if f := a.fragmentIndex(a.doc.name(n)); f >= 0 {
+			if f := a.doc.fragmentIndex(a.doc.name(n)); f >= 0 {
 				s.merge(a.fragment(f, a.doc.loc(n)))
 			}
 		case nodeInline:
@@ -409,13 +414,8 @@ func (d *Document) rootFields(opType string, first int32, budget *int, visit fun
 				return false
 			}
 		case nodeSpread:
-			for _, f := range d.defs {
-				if f.fragment && f.name == d.name(n) {
-					if !d.rootFields(opType, f.first, budget, visit, depth+1) {
-						return false
-					}
-					break
-				}
+			if f := d.fragmentIndex(d.name(n)); f >= 0 && !d.rootFields(opType, d.defs[f].first, budget, visit, depth+1) {
+				return false
 			}
 		}
 	}
