@@ -176,7 +176,7 @@ func Limits(l OperationLimits) func(http.Handler) http.Handler {
 			}
 			d, derr := gqldoc.Check(query, doc)
 			if derr != nil {
-				writeGraphQLError(w, http.StatusOK, describe(derr, l))
+				writeGraphQLError(w, http.StatusOK, describe(derr))
 				return
 			}
 			status, refusal, refused := admit(r, d, auth, l)
@@ -432,6 +432,7 @@ var limitNames = map[gqldoc.Limit]struct {
 }{
 	gqldoc.LimitTokens:             {CodeMaxTokens, "MaxTokens", "The document has more tokens than the limit of %[2]d (%[3]s)"},
 	gqldoc.LimitDepth:              {CodeMaxDepth, "MaxDepth", "Query depth %[1]d exceeds the limit of %[2]d (%[3]s)"},
+	gqldoc.LimitNesting:            {CodeMaxDepth, "nesting", "The document nests deeper than %[2]d levels, which no request may"},
 	gqldoc.LimitAliases:            {CodeMaxAliases, "MaxAliases", "%[1]d aliases exceed the limit of %[2]d (%[3]s)"},
 	gqldoc.LimitDirectives:         {CodeMaxDirectives, "MaxDirectives", "%[1]d directives exceed the limit of %[2]d (%[3]s)"},
 	gqldoc.LimitRootFields:         {CodeMaxRootFields, "MaxRootFields", "%[1]d root fields exceed the limit of %[2]d (%[3]s)"},
@@ -439,21 +440,14 @@ var limitNames = map[gqldoc.Limit]struct {
 	gqldoc.LimitCost:               {CodeMaxCost, "MaxCost", "Query cost %[1]d exceeds the limit of %[2]d (%[3]s)"},
 }
 
-func describe(e *gqldoc.Error, l OperationLimits) limitError {
+func describe(e *gqldoc.Error) limitError {
 	switch e.Limit {
 	case gqldoc.LimitSyntax:
-		code := CodeParseFailed
-		if !strings.HasPrefix(e.Message, "Syntax Error") {
-			code = CodeValidationFailed
-		}
-		return limitError{code: code, message: e.Message, locations: e.Locations}
-	case gqldoc.LimitFragmentCycle:
+		return limitError{code: CodeParseFailed, message: e.Message, locations: e.Locations}
+	case gqldoc.LimitFragmentCycle, gqldoc.LimitFragmentName:
 		return limitError{code: CodeValidationFailed, message: e.Message, locations: e.Locations}
 	}
 	n := limitNames[e.Limit]
-	if e.Limit == gqldoc.LimitDepth && e.Max == gqldoc.MaxNesting && l.MaxDepth != gqldoc.MaxNesting {
-		n.name, n.what = "nesting", "The document nests deeper than %[2]d levels, which no request may"
-	}
 	return limitError{code: n.code, message: fmt.Sprintf(n.what, e.Found, e.Max, n.name), limit: n.name,
 		max: e.Max, found: e.Found, locations: e.Locations}
 }

@@ -14,6 +14,8 @@ type Limit string
 const (
 	LimitSyntax             Limit = "syntax"
 	LimitFragmentCycle      Limit = "fragmentCycle"
+	LimitFragmentName       Limit = "fragmentName" // two fragments of one name
+	LimitNesting            Limit = "nesting"      // past MaxNesting
 	LimitTokens             Limit = "tokens"
 	LimitDepth              Limit = "depth"
 	LimitAliases            Limit = "aliases"
@@ -28,7 +30,8 @@ type Error struct {
 	Limit Limit
 	// Found and Max are the measured value and the bound, for limits.
 	Found, Max int
-	// Message is set for syntax errors and fragment cycles.
+	// Message is set for syntax errors, fragment cycles and fragment
+	// names.
 	Message   string
 	Locations []Location
 }
@@ -167,7 +170,7 @@ func (a *analyzer) uniqueFragments() *Error {
 		}
 		for j := 0; j < i; j++ {
 			if o := a.doc.defs[j]; o.fragment && o.name == d.name {
-				return &Error{Limit: LimitSyntax, Message: "There can be only one fragment named " + strconv.Quote(d.name) + ".", Locations: []Location{o.loc, d.loc}}
+				return &Error{Limit: LimitFragmentName, Message: "There can be only one fragment named " + strconv.Quote(d.name) + ".", Locations: []Location{o.loc, d.loc}}
 			}
 		}
 	}

@@ -101,7 +101,7 @@ func TestLimits(t *testing.T) {
 		{"cost over the bound", "{ " + strings.Repeat("a { b { c { d { e { f { g { h { i { v w x y z } } } } } } } } } ", 15) + "}", LimitCost, 5130, 5000, loc(1, 1)},
 		{"tokens at the bound", "{ " + strings.Repeat("a ", 998) + "}", LimitRootFields, 998, 20, loc(1, 1)},
 		{"tokens over the bound", "{ " + strings.Repeat("a ", 999) + "}", LimitTokens, 1001, 1000, loc(1, 2001)},
-		{"nesting cap", strings.Repeat("{ a ", 2000) + strings.Repeat("}", 2000), LimitDepth, 1001, 1000, loc(1, 4001)},
+		{"nesting cap", strings.Repeat("{ a ", 2000) + strings.Repeat("}", 2000), LimitNesting, 1001, 1000, loc(1, 4001)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

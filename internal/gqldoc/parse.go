@@ -159,7 +159,7 @@ func (p *parser) enter() bool {
 	p.nesting++
 	if p.nesting > MaxNesting {
 		if p.lx.err == nil {
-			p.lx.err = &Error{Limit: LimitDepth, Found: p.nesting, Max: MaxNesting, Locations: []Location{p.at()}}
+			p.lx.err = &Error{Limit: LimitNesting, Found: p.nesting, Max: MaxNesting, Locations: []Location{p.at()}}
 		}
 		p.lx.tok = token{kind: tokEOF}
 		return false
