@@ -25,7 +25,6 @@ type RefreshTokens struct {
 // family is a session's state. It lives as long as the longest-lived
 // record of the family: a record outliving it would read as revoked.
 type family struct {
-	subject string
 	revoked bool
 	until   time.Time // when the last record of the family is dropped
 }
@@ -88,7 +87,7 @@ func (s *RefreshTokens) put(rec gqljwt.RefreshRecord) {
 	s.records.Set(rec.Hash, &rec, ttl)
 	f, ok := s.family(rec.Family)
 	if !ok {
-		f = &family{subject: rec.Subject}
+		f = &family{}
 	}
 	if until.After(f.until) {
 		f.until = until

@@ -4,8 +4,7 @@
 // counts and OAuth2 states. The core package never imports it.
 //
 // The stores pass the storetest conformance suites against a real
-// redis-server (States, which storetest does not cover yet, has a test
-// of its own). What must be atomic is decided inside Redis, by a Lua
+// redis-server. What must be atomic is decided inside Redis, by a Lua
 // script or a single command, never by a read followed by a write from
 // Go. Every key a script touches carries the same hash tag, so that the
 // scripts also run on Redis Cluster; operations whose keys live in
@@ -19,9 +18,9 @@
 //
 // Key layout, after the prefix (Prefix, default DefaultPrefix):
 //
-//	{f:<family>}           hash: a refresh family's state (subject, version, revoked)
+//	{f:<family>}           hash: a refresh family's state (its revoked flag)
 //	{f:<family>}r:<hash>   hash: one refresh record, in its family's slot
-//	{h:<hash>}             string: "<family> <subject>", finds a record by hash
+//	{h:<hash>}             string: "<family>\x00<subject>", finds a record by hash
 //	{s:<subject>}          set: the subject's refresh families
 //	{r:<key>}              string: a revocation's deadline (unix µs)
 //	{v:<subject>}          hash: a user's token version and deleted flag

@@ -39,7 +39,9 @@ return 1
 var createScript = rueidis.NewLuaScript(extendLua + `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'ver', ARGV[2])
+  -- The state's existence is what counts: a family without one reads as
+  -- revoked. Its records hold the subject and version.
+  redis.call('HSET', KEYS[1], 'rev', '0')
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
 redis.call('HSET', KEYS[2], 'iat', ARGV[3], 'exp', ARGV[4], 'sub', ARGV[1], 'ver', ARGV[2])

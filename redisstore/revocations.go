@@ -42,7 +42,7 @@ type Revocations struct {
 	// mine holds, with CacheTTL, the deadlines this store wrote in the
 	// last CacheTTL, by key: the cache may answer before Redis's
 	// invalidation of a key this store has just revoked has arrived.
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	mine   map[string]localRevocation
 	pruned time.Time
 }
@@ -115,8 +115,8 @@ func (s *Revocations) remember(key string, until time.Time) {
 // revokedHere reports whether this store revoked one of keys within the
 // last CacheTTL, with a deadline not yet past at now.
 func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for _, k := range keys {
 		if r, ok := s.mine[k]; ok && now.Before(r.until) && time.Since(r.written) <= s.o.cacheTTL {
 			return true
@@ -133,9 +133,10 @@ func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string)
 	if sessionKey != "" {
 		keys = append(keys, s.key(sessionKey))
 	}
+	at := s.o.now()
 	var results []rueidis.RedisResult
 	if s.o.cacheTTL > 0 {
-		if s.revokedHere(s.o.now(), keys...) {
+		if s.revokedHere(at, keys...) {
 			return true, nil
 		}
 		cmds := make([]rueidis.CacheableTTL, len(keys))
@@ -150,7 +151,7 @@ func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string)
 		}
 		results = s.c.DoMulti(ctx, cmds...)
 	}
-	now := micros(s.o.now())
+	now := micros(at)
 	revoked := false
 	for _, r := range results {
 		v, err := r.AsInt64()

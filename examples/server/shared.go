@@ -35,7 +35,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 			revocations: gqljwt.NewMemoryRevocations(),
 			throttle:    gqljwt.NewLoginThrottle(0),
 			states:      gqljwt.NewMemoryStates(),
-			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens() },
+			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens(memstore.Clock(o.now)) },
 			close:       func() {},
 		}, nil
 	}
