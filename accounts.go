@@ -44,11 +44,9 @@ func (s *Service) TokenVersion(ctx context.Context, subject string) (uint64, err
 // RevokeUser invalidates every token of subject, access and refresh
 // (WPGraphQL's revokeUserSecret): it moves the token version on, which
 // refuses every access token at once, and revokes the refresh tokens,
-// which frees their records too. It returns the versions before and after.
+// which frees their records too. It returns the versions before and after
+// (a bump moves a version on by exactly one: see VersionStore).
 func (s *Service) RevokeUser(ctx context.Context, subject string) (before, after uint64, err error) {
-	if before, err = s.TokenVersion(ctx, subject); err != nil {
-		return 0, 0, err
-	}
 	if after, err = s.BumpTokenVersion(ctx, subject); err != nil {
 		return 0, 0, err
 	}
@@ -57,5 +55,5 @@ func (s *Service) RevokeUser(ctx context.Context, subject string) (before, after
 			return 0, 0, ErrUnavailable.WithCause(err)
 		}
 	}
-	return before, after, nil
+	return after - 1, after, nil
 }

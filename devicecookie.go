@@ -192,8 +192,8 @@ func (dc *DeviceCookieConfig) device(value, account string, now time.Time) (stri
 	if base64.RawURLEncoding.EncodedLen(deviceCookieLen) != len(value) {
 		return "", false
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(value)
-	if err != nil || len(raw) != deviceCookieLen || raw[0] != deviceCookieVersion {
+	raw, err := strictBase64.DecodeString(value)
+	if err != nil || raw[0] != deviceCookieVersion {
 		return "", false
 	}
 	payload, tag := raw[:1+deviceNonceSize+8], raw[1+deviceNonceSize+8:]

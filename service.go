@@ -69,9 +69,6 @@ func (t *Token) ExpiresIn() int64 {
 // with no refresh token. Login (see Login and StartSession) is the usual way
 // in; this is for applications that authenticate users themselves.
 func (s *Service) IssueAccessToken(ctx context.Context, u *User) (*Token, error) {
-	if u == nil || u.ID == "" {
-		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
-	}
 	u, err := s.atCurrentVersion(ctx, u)
 	if err != nil {
 		return nil, err
@@ -336,7 +333,7 @@ func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64,
 	v, err := s.cfg.Versions.BumpTokenVersion(ctx, subject)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return 0, ErrBadUserInput.WithMessage("No such user").WithCause(err)
+			return 0, errNoSuchUser.WithCause(err)
 		}
 		return 0, ErrUnavailable.WithCause(err)
 	}

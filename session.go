@@ -160,6 +160,9 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 // (Config.Versions, through the version cache), which need not be
 // u.TokenVersion when Versions is not the UserStore.
 func (s *Service) atCurrentVersion(ctx context.Context, u *User) (*User, error) {
+	if u == nil || u.ID == "" {
+		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
+	}
 	if s.cfg.Versions == nil {
 		return u, nil
 	}
@@ -181,9 +184,6 @@ func (s *Service) atCurrentVersion(ctx context.Context, u *User) (*User, error) 
 // at u.TokenVersion: the verifier compares with that store, and a separate
 // one need not agree with the UserStore.
 func (s *Service) StartSession(ctx context.Context, u *User) (*Session, error) {
-	if u == nil || u.ID == "" {
-		return nil, ErrInternal.WithCause(errors.New("gqljwt: a session needs a user with an ID"))
-	}
 	u, err := s.atCurrentVersion(ctx, u)
 	if err != nil {
 		return nil, err
@@ -386,7 +386,7 @@ func (s *Service) currentUser(ctx context.Context, subject string, version uint6
 // still-valid access token is exchanged for a new one in the same session,
 // as long as the session started (origIat) less than RefreshTTL ago.
 func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session, error) {
-	id, err := s.Verify(ctx, accessToken)
+	id, err := s.verify(ctx, accessToken) // read only: the cache's identity will do
 	if err != nil {
 		return nil, err
 	}

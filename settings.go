@@ -42,7 +42,7 @@ func (s *Service) Settings() Settings {
 	st := Settings{
 		Algorithm: c.Algorithm, SigningKeyID: ring.signingKID, VerificationKeyIDs: slices.Clone(ring.kids),
 		AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, Leeway: c.Leeway, Issuer: c.Issuer, Audience: c.Audience,
-		RefreshReuseGrace: max(c.RefreshReuseGrace, 0),
+		RefreshReuseGrace: s.reuseGrace(),
 		RolesClaim:        c.RolesClaim, ScopeClaim: c.ScopeClaim, ScopeArrayClaim: c.ScopeArrayClaim, UsernameClaim: c.UsernameClaim,
 		MaxTokenSize: c.MaxTokenSize, CacheEntries: c.CacheEntries,
 		MaxLoginFailures: c.MaxLoginFailures, MaxAccountFailures: c.MaxAccountFailures, MaxAddressFailures: c.MaxAddressFailures,

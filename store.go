@@ -272,11 +272,12 @@ func (m *memoryRevocations) RevokeToken(_ context.Context, tokenID string, until
 }
 
 func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID, sessionKey string) (bool, error) {
+	now := m.now()
 	for _, key := range [...]string{tokenID, sessionKey} {
 		if key == "" {
 			continue
 		}
-		if x, found := m.c.Get(key); found && m.now().Before(x.(time.Time)) {
+		if x, found := m.c.Get(key); found && now.Before(x.(time.Time)) {
 			return true, nil
 		}
 	}

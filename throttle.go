@@ -173,8 +173,8 @@ func (m *memoryCounter) Reset(_ context.Context, key string) error {
 // same users (one per endpoint, say) should share one through
 // Config.LoginThrottle; apart, each would grant an attacker its own budget.
 //
-// The zero value is ready to use: an in-process counter and
-// DefaultLoginWindow.
+// The zero value is ready to use in Config.LoginThrottle: an in-process
+// counter and DefaultLoginWindow.
 type LoginThrottle struct {
 	once    sync.Once
 	counter AttemptCounter
@@ -196,13 +196,7 @@ func NewLoginThrottle(window time.Duration) *LoginThrottle {
 // which instances may share; window as for NewLoginThrottle. A nil c
 // selects the in-process counter.
 func NewLoginThrottleWithCounter(c AttemptCounter, window time.Duration) *LoginThrottle {
-	if window <= 0 {
-		window = DefaultLoginWindow
-	}
-	if c == nil {
-		c = NewMemoryAttemptCounter()
-	}
-	return &LoginThrottle{counter: c, window: window, changed: make(chan struct{})}
+	return (&LoginThrottle{counter: c, window: window}).ready()
 }
 
 // throttleKey is one thing failures are counted for, with its limit.
@@ -289,7 +283,6 @@ func errThrottle(err error) error { return ErrUnavailable.WithCause(err) }
 // On TOO_MANY_ATTEMPTS, by is the reason of the key refusing: the one
 // whose lock RetryAfter waits for, or the one still busy at the deadline.
 func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (a *admission, by string, err error) {
-	t.ready()
 	active := keys[:0:0]
 	for _, k := range keys {
 		if k.limit > 0 {

@@ -19,7 +19,8 @@ import (
 // Config.VersionCache, so that a bump through any of them is seen at once
 // by all.
 //
-// The zero value is ready to use, with DefaultVersionCacheTTL.
+// The zero value is ready to use in Config.VersionCache, with
+// DefaultVersionCacheTTL.
 type VersionCache struct {
 	once sync.Once
 	c    *cache.Cache // subject -> uint64
@@ -50,7 +51,6 @@ func (vc *VersionCache) ready() *VersionCache {
 
 // version returns subject's version, from the cache or from store.
 func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject string) (uint64, error) {
-	vc.ready()
 	if v, ok := vc.c.Get(subject); ok {
 		return v.(uint64), nil
 	}
@@ -69,7 +69,6 @@ func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject
 
 // bumped forgets subject's version after a bump.
 func (vc *VersionCache) bumped(subject string) {
-	vc.ready()
 	vc.mu.Lock()
 	vc.gen.Add(1)
 	vc.c.Delete(subject)
