@@ -211,7 +211,7 @@ func newApp(o options) (*app, error) {
 		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))
+		h := http.Handler(handler.New(&handler.Config{Schema: &schema}))
 		if ep.sliding {
 			h = middleware.SlidingRefresh(auth, slidingWindow, "Authorization")(h)
 		}
@@ -224,6 +224,7 @@ func newApp(o options) (*app, error) {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}
 		h = middleware.Batch(0)(h)
+		h = graphiql(ep.path)(h)
 		r.Handle(ep.path, h)
 	}
 	if a.oauth != nil {
@@ -238,6 +239,7 @@ func newApp(o options) (*app, error) {
 			http.Redirect(w, r, u, http.StatusFound)
 		})
 	}
+	r.Get(graphiqlAssets+"*", serveGraphiQLAsset)
 	r.Get("/", a.index)
 	a.router = r
 	return a, nil
