@@ -31,11 +31,14 @@ var graphiqlPage = template.Must(template.ParseFS(graphiqlFiles, "graphiql/page.
 // graphiqlQueries is the query editor's first content on each endpoint:
 // its login and `me`, with the header the endpoint reads the token from.
 var graphiqlQueries = map[string]string{
-	"/graphql": `# gqljwt demo, native preset.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "Bearer <token from the result>"}
+	"/graphql": `# gqljwt demo: native preset.
+# 1. Run Login (the run button asks which
+#    operation); copy token from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "Bearer <token>"}
 # 3. Run Me.
-# Users: alice/alice-password (ADMIN), bob/bob-password (EDITOR), carol/carol-password (VIEWER).
+# Users: alice (ADMIN), bob (EDITOR), carol
+# (VIEWER); passwords: alice-password, ...
 
 mutation Login {
   tokenAuth(username: "alice", password: "alice-password") {
@@ -51,9 +54,11 @@ query Me {
   }
 }
 `,
-	"/graphene": `# gqljwt demo, django-graphql-jwt (Graphene) preset.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "JWT <token from the result>"}
+	"/graphene": `# gqljwt demo: django-graphql-jwt (Graphene).
+# 1. Run Login (the run button asks which
+#    operation); copy token from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "JWT <token>"}
 # 3. Run Me.
 
 mutation Login {
@@ -73,9 +78,11 @@ query Me {
   }
 }
 `,
-	"/graphene-relay": `# gqljwt demo, django-graphql-jwt Relay preset.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "JWT <token from the result>"}
+	"/graphene-relay": `# gqljwt demo: django-graphql-jwt Relay.
+# 1. Run Login (the run button asks which
+#    operation); copy token from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "JWT <token>"}
 # 3. Run Me.
 
 mutation Login {
@@ -93,10 +100,13 @@ query Me {
   }
 }
 `,
-	"/service/Auth": `# gqljwt demo, CollectiveAccess preset: login is a query, answers are
-# wrapped as {"ok": true, "data": ...}.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "Bearer <jwt from the result>"}
+	"/service/Auth": `# gqljwt demo: CollectiveAccess.
+# login is a query; answers are wrapped as
+# {"ok": true, "data": ...}.
+# 1. Run Login (the run button asks which
+#    operation); copy jwt from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "Bearer <jwt>"}
 # 3. Run Me.
 
 query Login {
@@ -118,9 +128,11 @@ query Me {
   }
 }
 `,
-	"/wpgraphql": `# gqljwt demo, WPGraphQL Headless Login preset.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "Bearer <authToken from the result>"}
+	"/wpgraphql": `# gqljwt demo: WPGraphQL Headless Login.
+# 1. Run Login (the run button asks which
+#    operation); copy authToken from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "Bearer <authToken>"}
 # 3. Run Me.
 
 mutation Login {
@@ -140,12 +152,14 @@ query Me {
   }
 }
 `,
-	"/toggle": `# gqljwt demo, Toggle preset: the token comes back in the Authorization
-# response header, which GraphiQL does not show.
-# 1. Run Login (the run button asks which operation), then copy the
-#    Authorization response header from the browser's developer tools
-#    (Network tab).
-# 2. In Headers below, enter {"Authorization": "Bearer <that token>"}
+	"/toggle": `# gqljwt demo: Toggle. The token comes back in the
+# Authorization response header, which GraphiQL
+# does not show.
+# 1. Run Login (the run button asks which
+#    operation); copy the Authorization response
+#    header from the developer tools (Network).
+# 2. In Headers below, enter
+#    {"Authorization": "Bearer <token>"}
 # 3. Run Me.
 
 query Login {
@@ -161,9 +175,11 @@ query Me {
   }
 }
 `,
-	"/de": `# gqljwt demo, "DE" preset.
-# 1. Run Login (the run button asks which operation).
-# 2. In Headers below, enter {"Authorization": "Bearer <token from the result>"}
+	"/de": `# gqljwt demo: "DE" preset.
+# 1. Run Login (the run button asks which
+#    operation); copy token from the result.
+# 2. In Headers below, enter
+#    {"Authorization": "Bearer <token>"}
 # 3. Run Me.
 
 mutation Login {

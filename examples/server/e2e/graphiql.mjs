@@ -119,6 +119,19 @@ async function run(c) {
 
   const shot = join(outDir, `graphiql${c.endpoint.replaceAll('/', '-')}.png`);
   await page.screenshot({ path: shot });
+
+  // A reload restores the query from storage, not the token.
+  await page.reload();
+  await queryEditor.waitFor();
+  assert.equal(await editorValue(page, '.graphiql-query-editor'), '{ me { username roles } }');
+  assert.equal(await headersEditor.evaluate((el) => el.CodeMirror.getValue()), '');
+  // An old GraphiQL link with the document in its URL runs nothing and
+  // fills nothing in.
+  const before = posts.length;
+  await page.goto(`${url}?query=${encodeURIComponent('{ posts { title } }')}&variables=${encodeURIComponent('{"password":"from-the-url"}')}`);
+  await queryEditor.waitFor();
+  assert.equal(await editorValue(page, '.graphiql-query-editor'), '{ me { username roles } }');
+  assert.ok(posts.slice(before).every((r) => (r.postData() || '').includes('IntrospectionQuery')), `${c.endpoint}: the URL's document was sent`);
   console.log(`${c.endpoint}: logged in as ${c.user}, me answered; screenshot ${shot}`);
   await page.close();
 }
