@@ -49,6 +49,9 @@ func runNode(t *testing.T, node, script string, timeout time.Duration, env []str
 	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), env...)
+	// A browser left behind by a killed script must not hold the output
+	// pipe, and the test, open.
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	t.Logf("node %s:\n%s", script, out)
 	if err != nil {

@@ -31,37 +31,14 @@ var graphiqlPage = template.Must(template.ParseFS(graphiqlFiles, "graphiql/page.
 // graphiqlQueries is the query editor's first content on each endpoint:
 // its login and `me`, with the header the endpoint reads the token from.
 var graphiqlQueries = map[string]string{
-	"/graphql": `# gqljwt demo: native preset.
-# 1. Run Login (the run button asks which
-#    operation); copy token from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "Bearer <token>"}
-# 3. Run Me.
-# Users: alice (ADMIN), bob (EDITOR), carol
-# (VIEWER); passwords: alice-password, ...
-
-mutation Login {
+	"/graphql": graphiqlDoc("native preset.\n# Users: alice (ADMIN), bob (EDITOR), carol\n# (VIEWER); passwords: alice-password, ...",
+		"token from the result", "Bearer", `mutation Login {
   tokenAuth(username: "alice", password: "alice-password") {
     token
     refreshToken
   }
-}
-
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
-	"/graphene": `# gqljwt demo: django-graphql-jwt (Graphene).
-# 1. Run Login (the run button asks which
-#    operation); copy token from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "JWT <token>"}
-# 3. Run Me.
-
-mutation Login {
+}`, "me"),
+	"/graphene": graphiqlDoc("django-graphql-jwt (Graphene).", "token from the result", "JWT", `mutation Login {
   tokenAuth(username: "bob", password: "bob-password") {
     token
     refreshToken
@@ -69,47 +46,16 @@ mutation Login {
       id
     }
   }
-}
-
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
-	"/graphene-relay": `# gqljwt demo: django-graphql-jwt Relay.
-# 1. Run Login (the run button asks which
-#    operation); copy token from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "JWT <token>"}
-# 3. Run Me.
-
-mutation Login {
+}`, "me"),
+	"/graphene-relay": graphiqlDoc("django-graphql-jwt Relay.", "token from the result", "JWT", `mutation Login {
   tokenAuth(input: {username: "bob", password: "bob-password", clientMutationId: "graphiql"}) {
     token
     refreshToken
     clientMutationId
   }
-}
-
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
-	"/service/Auth": `# gqljwt demo: CollectiveAccess.
-# login is a query; answers are wrapped as
-# {"ok": true, "data": ...}.
-# 1. Run Login (the run button asks which
-#    operation); copy jwt from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "Bearer <jwt>"}
-# 3. Run Me.
-
-query Login {
+}`, "me"),
+	"/service/Auth": graphiqlDoc("CollectiveAccess.\n# login is a query; answers are wrapped as\n# {\"ok\": true, \"data\": ...}.",
+		"jwt from the result", "Bearer", `query Login {
   login(username: "carol", password: "carol-password") {
     jwt
     refresh
@@ -119,23 +65,8 @@ query Login {
       lname
     }
   }
-}
-
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
-	"/wpgraphql": `# gqljwt demo: WPGraphQL Headless Login.
-# 1. Run Login (the run button asks which
-#    operation); copy authToken from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "Bearer <authToken>"}
-# 3. Run Me.
-
-mutation Login {
+}`, "me"),
+	"/wpgraphql": graphiqlDoc("WPGraphQL Headless Login.", "authToken from the result", "Bearer", `mutation Login {
   login(input: {provider: PASSWORD, credentials: {username: "bob", password: "bob-password"}}) {
     authToken
     refreshToken
@@ -143,60 +74,29 @@ mutation Login {
       id
     }
   }
-}
-
-query Me {
-  viewer {
-    username
-    roles
-  }
-}
-`,
-	"/toggle": `# gqljwt demo: Toggle. The token comes back in the
-# Authorization response header, which GraphiQL
-# does not show.
-# 1. Run Login (the run button asks which
-#    operation); copy the Authorization response
-#    header from the developer tools (Network).
-# 2. In Headers below, enter
-#    {"Authorization": "Bearer <token>"}
-# 3. Run Me.
-
-query Login {
+}`, "viewer"),
+	"/toggle": graphiqlDoc("Toggle.\n# The token comes back in the Authorization\n# response header, which GraphiQL does not show.",
+		"the Authorization response\n#    header from the developer tools (Network)", "Bearer", `query Login {
   loginUser(email: "alice@example.com", password: "alice-password") {
     id
   }
-}
-
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
-	"/de": `# gqljwt demo: "DE" preset.
-# 1. Run Login (the run button asks which
-#    operation); copy token from the result.
-# 2. In Headers below, enter
-#    {"Authorization": "Bearer <token>"}
-# 3. Run Me.
-
-mutation Login {
+}`, "me"),
+	"/de": graphiqlDoc(`"DE" preset.`, "token from the result", "Bearer", `mutation Login {
   login(email: "bob@example.com", password: "bob-password") {
     token
     refreshToken
     expiresIn
   }
+}`, "me"),
 }
 
-query Me {
-  me {
-    username
-    roles
-  }
-}
-`,
+// graphiqlDoc is a default document: how to try it, the Login operation,
+// and Me, which reads the caller from the root field me.
+func graphiqlDoc(about, copyWhat, scheme, login, me string) string {
+	return "# gqljwt demo: " + about + "\n" +
+		"# 1. Run Login (the run button asks which\n#    operation); copy " + copyWhat + ".\n" +
+		"# 2. In Headers below, enter\n#    {\"Authorization\": \"" + scheme + " <token>\"}\n" +
+		"# 3. Run Me.\n\n" + login + "\n\nquery Me {\n  " + me + " {\n    username\n    roles\n  }\n}\n"
 }
 
 // graphiql answers a browser's GET of an endpoint with the GraphiQL page
