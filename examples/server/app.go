@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -49,6 +50,12 @@ type options struct {
 	// redis, when set, is the address of the Redis that keeps the shared
 	// state, so that several instances serve as one.
 	redis string
+	// corsOrigins are the origins whose scripts may call every endpoint;
+	// none: no CORS headers, browsers allow same-origin calls only.
+	corsOrigins []string
+	// accessTTL and refreshTTL, when set, replace every preset's token
+	// lifetimes (-access-ttl, -refresh-ttl).
+	accessTTL, refreshTTL time.Duration
 }
 
 // endpoint is one API shape the demo serves.
@@ -160,14 +167,22 @@ func newApp(o options) (*app, error) {
 	if o.logRequests {
 		r.Use(chimw.Logger)
 	}
+	if len(o.corsOrigins) > 0 {
+		c, err := demoCORS(o.corsOrigins, a.endpoints)
+		if err != nil {
+			return nil, err
+		}
+		r.Use(c)
+	}
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
 		// Each endpoint keeps its own refresh tokens: some presets rotate
 		// them and some do not, and a token issued where refresh rotates
 		// must not be refreshed, unrotated, somewhere else.
 		refresh := shared.refresh(ep.path)
+		accessTTL, refreshTTL := cmp.Or(o.accessTTL, ep.preset.AccessTTL), cmp.Or(o.refreshTTL, ep.preset.RefreshTTL)
 		auth, err := gqljwt.New(gqljwt.Config{
-			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
@@ -241,6 +256,18 @@ func newApp(o options) (*app, error) {
 	r.Get("/", a.index)
 	a.router = r
 	return a, nil
+}
+
+// demoCORS lets scripts of origins call every endpoint and read the token
+// headers the presets answer.
+func demoCORS(origins []string, eps []endpoint) (func(http.Handler) http.Handler, error) {
+	var exposed []string
+	for _, ep := range eps {
+		if h := ep.preset.TokenHeader; h != "" && h != "Authorization" {
+			exposed = append(exposed, h)
+		}
+	}
+	return middleware.CORS(middleware.CORSOptions{Origins: origins, ExposedHeaders: exposed})
 }
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {
