@@ -235,6 +235,8 @@ func newApp(o options) (*app, error) {
 		// Limits look at the document before graphql-go does: some
 		// documents exhaust graphql-go itself.
 		h = middleware.Limits(middleware.OperationLimits{AuthOperations: frag.AuthOperations()})(h)
+		// Only JSON POSTs, and the spec's statuses for clients that ask.
+		h = middleware.GraphQLHTTP()(h)
 		if ep.preset.Body != nil {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}

@@ -115,3 +115,36 @@ func TestTTLFlags(t *testing.T) {
 		t.Fatalf("refresh after the refresh TTL: %s", r.raw)
 	}
 }
+
+// TestDemoGraphQLOverHTTP: on every endpoint, a text/plain POST (what a
+// page of another site sends without a preflight) runs nothing and
+// answers 415 in the preset's own shape; a client accepting
+// application/graphql-response+json gets it, with 400 for a document
+// that does not parse and 200 for a query that runs.
+func TestDemoGraphQLOverHTTP(t *testing.T) {
+	s := newServer(t, options{})
+	const modern = "application/graphql-response+json"
+	for _, ep := range s.app.endpoints {
+		req, _ := http.NewRequest(http.MethodPost, s.url+ep.path, strings.NewReader(`{"query":"{ posts { title } }"}`))
+		req.Header.Set("Content-Type", "text/plain")
+		r := s.send(req)
+		if r.status != http.StatusUnsupportedMediaType || r.str("errors", 0, "extensions", "code") != "UNSUPPORTED_MEDIA_TYPE" || r.get("data") != nil {
+			t.Errorf("%s text/plain: %d %s", ep.path, r.status, r.raw)
+		}
+		if ep.path == "/service/Auth" && r.get("ok") != false {
+			t.Errorf("%s text/plain: no envelope: %s", ep.path, r.raw)
+		}
+		for _, c := range []struct {
+			query  string
+			status int
+		}{{`{ posts { title } }`, http.StatusOK}, {`{ posts { title }`, http.StatusBadRequest}, {`{ nope }`, http.StatusBadRequest}} {
+			r = s.post(ep.path, c.query, nil, "Accept", modern)
+			if r.status != c.status || r.header.Get("Content-Type") != modern+"; charset=utf-8" {
+				t.Errorf("%s %q: %d %q %s", ep.path, c.query, r.status, r.header.Get("Content-Type"), r.raw)
+			}
+			if r = s.post(ep.path, c.query, nil); r.status != http.StatusOK || r.header.Get("Content-Type") != "application/json; charset=utf-8" {
+				t.Errorf("%s %q, old client: %d %q %s", ep.path, c.query, r.status, r.header.Get("Content-Type"), r.raw)
+			}
+		}
+	}
+}
