@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -41,8 +43,10 @@ type options struct {
 	oauth2      *oauth2.Config
 	userInfoURL string
 	now         func() time.Time
-	// logRequests adds chi's request logger.
+	// logRequests adds chi's request logger, writing to accessLog
+	// (default: chi's, standard output).
 	logRequests bool
+	accessLog   io.Writer
 	// events receives the security events (logins, lockouts, ...).
 	events *slog.Logger
 	// users replaces the seeded demo users.
@@ -161,11 +165,15 @@ func newApp(o options) (*app, error) {
 	posts := newBlog()
 
 	r := chi.NewRouter()
-	// The redaction runs before the logger, so ?jwt= tokens never reach a
-	// log line.
+	// The redaction runs before the logger, so no token, password, code
+	// or auth operation in a URL reaches a log line.
 	r.Use(middleware.RedactQueryToken("jwt"))
 	if o.logRequests {
-		r.Use(chimw.Logger)
+		logger := chimw.Logger
+		if o.accessLog != nil {
+			logger = chimw.RequestLogger(&chimw.DefaultLogFormatter{Logger: log.New(o.accessLog, "", log.LstdFlags), NoColor: true})
+		}
+		r.Use(logger)
 	}
 	if len(o.corsOrigins) > 0 {
 		c, err := demoCORS(o.corsOrigins, a.endpoints)
