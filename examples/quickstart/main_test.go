@@ -64,6 +64,7 @@ func post(t *testing.T, url, body string, headers ...string) (int, string) {
 // the guarded fields with and without its token, a refresh, and a weak
 // secret refused at start-up.
 func TestQuickStart(t *testing.T) {
+	t.Parallel() // bcrypt at its default cost, slow under -race
 	if _, err := newRouter([]byte("too-short")); err == nil || err.Error() != "gqljwt: signing key: HS256 secret is 9 bytes, at least 32 are required" {
 		t.Errorf("a short secret: %v", err)
 	}
@@ -123,6 +124,7 @@ func TestQuickStart(t *testing.T) {
 // hold the tokens the last answer carried, as the README asks the reader
 // to do.
 func TestREADMERecipes(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("curl is not installed; .ci/run installs it")
