@@ -81,6 +81,10 @@ var unsupportedMediaType = http.HandlerFunc(func(w http.ResponseWriter, _ *http.
 // isJSONRequest reports whether a POST's Content-Type is application/json
 // in UTF-8, the one request encoding the specification requires.
 func isJSONRequest(contentType string) bool {
+	switch contentType {
+	case "application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8":
+		return true // what clients send, without mime's allocations
+	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return false
@@ -99,6 +103,13 @@ func isJSONRequest(contentType string) bool {
 // accepts anything is served application/json, as the specification asks
 // for */* and for no Accept at all.
 func acceptsGraphQLResponse(accept []string) bool {
+	listed := false
+	for _, header := range accept {
+		listed = listed || strings.Contains(strings.ToLower(header), "graphql-response")
+	}
+	if !listed {
+		return false // most requests: no parsing
+	}
 	qGraphQL, qJSON := 0.0, 0.0
 	for _, header := range accept {
 		for _, mediaRange := range strings.Split(header, ",") {
