@@ -32,15 +32,15 @@ func main() {
 
 func newRouter(secret []byte) (http.Handler, error) {
 	users := memstore.NewUsers() // bcrypt hashes; bring your own gqljwt.UserStore
-	err := users.Add(gqljwt.User{ID: "1", Username: "ann", Roles: []string{"EDITOR"}, Active: true}, "ann-password")
-	if err != nil {
-		return nil, err
-	}
 	auth, err := gqljwt.New(gqljwt.Config{
 		Secret:  secret,                      // HS256, at least 32 bytes
 		Users:   users,                       // login
 		Refresh: memstore.NewRefreshTokens(), // long-running refresh tokens
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = users.Add(gqljwt.User{ID: "1", Username: "ann", Roles: []string{"EDITOR"}, Active: true}, "ann-password")
 	if err != nil {
 		return nil, err
 	}
