@@ -30,12 +30,13 @@ const GraphQLResponseMediaType = "application/graphql-response+json"
 //     them is half of a CSRF defence. application/graphql, which the
 //     specification no longer defines, is refused too.
 //   - A client whose Accept lists application/graphql-response+json
-//     (with a q no lower than application/json's) gets it, with the specification's status codes: 400 for a request error
-//     (a response without data, or with data null and no error on a field:
-//     the document did not parse or validate, its variables did not
-//     coerce, or a bound of Limits refused it), 200 once execution began,
-//     whatever its field errors (UNAUTHENTICATED, FORBIDDEN included).
-//     Statuses other than 200 (405, 413, 401) are kept.
+//     (with a q no lower than application/json's) gets it, with the
+//     specification's status codes: 400 for a request error (a response
+//     without data, or with data null and no error on a field: the
+//     document did not parse or validate, its variables did not coerce,
+//     or a bound of Limits refused it), 200 once execution began, whatever
+//     its field errors (UNAUTHENTICATED, FORBIDDEN included). Statuses
+//     other than 200 (405, 413, 401) are kept.
 //   - Other clients keep application/json and 200, as graphql-go answers
 //     and as clients written before the specification expect.
 //
