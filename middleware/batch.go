@@ -9,9 +9,9 @@ import (
 )
 
 // Batch serves batched GraphQL requests, a JSON array of request objects
-// in one application/json POST, as Apollo's BatchHttpLink sends them: each is run by next
-// in order, as a request of its own, and the answers come back as one
-// array in the same order. graphql-go's handler knows no batches. A batch
+// in one application/json POST, as Apollo's BatchHttpLink sends them: each
+// is run by next in order, as a request of its own, and the answers come
+// back as one array in the same order. graphql-go's handler knows no batches. A batch
 // longer than maxItems (0: DefaultMaxBatch; negative: batches are refused) is
 // refused whole with MAX_BATCH_EXCEEDED.
 //
