@@ -21,6 +21,7 @@ type options struct {
 	// the token error's code.
 	reasons       map[gqljwt.Code]string
 	denyByDefault bool
+	tokenArg      *tokenArgument
 }
 
 func newOptions(opts []Option) *options {
@@ -131,7 +132,13 @@ func guard(rule Rule, resolve graphql.FieldResolveFn, o *options, schema graphql
 			pr.mark = m
 			return nil, nil
 		}
-		id, why := identity(p)
+		var id *gqljwt.Identity
+		var why error
+		if o.tokenArg != nil {
+			p, id, why = o.tokenArg.identity(p)
+		} else {
+			id, why = identity(p)
+		}
 		ok, err := rule.Check(p, id)
 		if ok && err == nil {
 			return resolve(p)

@@ -252,6 +252,9 @@ func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, er
 	case Refresh:
 		out.session, err = e.refresh(ctx, op, in)
 	case Revoke:
+		if in.get(ArgRefreshToken) == "" {
+			return nil, errRefreshTokenRequired
+		}
 		if err = e.auth.RevokeRefreshToken(ctx, in.get(ArgRefreshToken)); err == nil {
 			out.revokedAt, out.success = now, true
 		}
@@ -313,6 +316,11 @@ func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.
 	if rt := in.get(ArgRefreshToken); rt != "" {
 		return e.auth.Refresh(ctx, rt, gqljwt.RefreshOptions{KeepRefreshToken: op.KeepRefreshToken})
 	}
+	if !hasRole(op.Args, ArgToken) {
+		// Long-running refresh only: the request's own token is no
+		// substitute for the refresh token it did not send.
+		return nil, errRefreshTokenRequired
+	}
 	token := in.get(ArgToken)
 	if token == "" {
 		id, err := gqljwt.FromContext(ctx)
@@ -326,6 +334,8 @@ func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.
 	}
 	return e.auth.RenewToken(ctx, token)
 }
+
+var errRefreshTokenRequired = gqljwt.ErrBadUserInput.WithMessage("A refresh token is required")
 
 // requireIdentity returns the request's identity or an UNAUTHENTICATED
 // error whose reason says why there is none.
@@ -407,6 +417,11 @@ func (e *engine) shape(err error) error {
 	ge := gqljwt.AsError(err)
 	s, coded := e.preset.Errors[ge.Code]
 	worded, reworded := e.preset.Messages[ge.Message]
+	if ge.Code == gqljwt.CodeUnauthenticated && ge.Reason != "" {
+		// The request's own token was refused: worded as the preset's
+		// guards word it.
+		worded, reworded = e.preset.GuardMessages[ge.Reason]
+	}
 	if !coded && !reworded {
 		return ge
 	}

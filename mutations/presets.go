@@ -7,33 +7,53 @@ import (
 	"github.com/gqljwt/gqljwt"
 )
 
-// djangoOperations are django-graphql-jwt's four mutations: the shape of
-// the Graphene presets and the base of the native one. login are
-// tokenAuth's arguments, issued the fields of a payload with a new token.
-func djangoOperations(relay bool, login []Arg, issued []Field) []Operation {
-	return []Operation{
-		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: relay, Args: login,
-			Fields: append(issued[:len(issued):len(issued)], Field{"user", ResultUser})},
-		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: relay,
-			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{"payload", ResultPayload}}},
-		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}}, Fields: issued},
-		{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}}, Fields: []Field{{"revoked", ResultRevokedAt}}},
+// djangoShape is what tells apart the presets built on django-graphql-jwt's
+// mutations.
+type djangoShape struct {
+	relay bool
+	// login are tokenAuth's arguments, issued the fields of a payload
+	// with a new token, refresh refreshToken's arguments.
+	login, refresh []Arg
+	issued         []Field
+	// revoke is revokeToken's argument; nil leaves revokeToken out.
+	revoke *Arg
+	// required makes payload and revoked non-null, as django-graphql-jwt
+	// declares them.
+	required bool
+}
+
+// djangoOperations are django-graphql-jwt's mutations: the shape of the
+// Graphene presets and the base of the native one.
+func djangoOperations(d djangoShape) []Operation {
+	ops := []Operation{
+		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: d.relay, Args: d.login,
+			Fields: append(d.issued[:len(d.issued):len(d.issued)], Field{Name: "user", Result: ResultUser})},
+		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: d.relay,
+			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{Name: "payload", Result: ResultPayload, Required: d.required}}},
+		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: d.relay, Args: d.refresh, Fields: d.issued},
 	}
+	if d.revoke != nil {
+		ops = append(ops, Operation{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: d.relay,
+			Args: []Arg{*d.revoke}, Fields: []Field{{Name: "revoked", Result: ResultRevokedAt, Required: d.required}}})
+	}
+	return ops
 }
 
 // nativeOperations add email login, tokenExpiresIn, logout and logoutAll
 // to django-graphql-jwt's mutations. Expiry fields are Unix timestamps, as
 // django-graphql-jwt's refreshExpiresIn is.
 func nativeOperations(relay bool) []Operation {
-	login := []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}}
-	issued := []Field{
-		{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload},
-		{"tokenExpiresIn", ResultTokenExpiresAt}, {"refreshExpiresIn", ResultRefreshExpiresAt},
-	}
-	revoked := []Field{{"success", ResultSuccess}, {"revoked", ResultRevokedAt}}
-	return append(djangoOperations(relay, login, issued),
+	revoked := []Field{{Name: "success", Result: ResultSuccess}, {Name: "revoked", Result: ResultRevokedAt}}
+	return append(djangoOperations(djangoShape{
+		relay: relay,
+		login: []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}},
+		issued: []Field{
+			{Name: "token", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "payload", Result: ResultPayload},
+			{Name: "tokenExpiresIn", Result: ResultTokenExpiresAt}, {Name: "refreshExpiresIn", Result: ResultRefreshExpiresAt},
+		},
+		refresh: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}},
+		revoke:  &Arg{Name: "refreshToken", Role: ArgRefreshToken, Required: true},
+	}),
 		Operation{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: relay, Fields: revoked},
 		Operation{Kind: LogoutAll, Name: "logoutAll", TypeName: "LogoutAll", Relay: relay, Fields: revoked})
 }
@@ -63,32 +83,111 @@ func NativeRelay() Preset {
 	return Preset{Name: "native-relay", Operations: nativeOperations(true)}
 }
 
-func grapheneOperations(relay bool) []Operation {
-	login := []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}
-	issued := []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload}, {"refreshExpiresIn", ResultRefreshExpiresAt}}
-	return djangoOperations(relay, login, issued)
+// GrapheneSettings are the settings of django-graphql-jwt (GRAPHQL_JWT in
+// Django's settings) that change what its clients see. The zero value is
+// seed 000's endpoint, classic style with both refresh modes.
+//
+// Its other such settings are not options: JWT_VERIFY_EXPIRATION is
+// always on (off, an access token would never expire), and refresh tokens
+// are always single-use, as with JWT_REUSE_REFRESH_TOKENS = True, whose
+// default False keeps every refresh token ever issued valid until it
+// expires; concurrent refreshes of one token within
+// gqljwt.Config.RefreshReuseGrace all succeed, which is what a client
+// relying on the default needs. JWT_ALLOW_ARGUMENT is
+// directives.TokenArgument, for the application's own fields.
+type GrapheneSettings struct {
+	// Relay is graphql_jwt.relay: every mutation takes one input argument
+	// and echoes clientMutationId.
+	Relay bool
+	// Refresh is JWT_LONG_RUNNING_REFRESH_TOKEN.
+	Refresh GrapheneRefresh
+}
+
+// GrapheneRefresh is the refresh mode of a Graphene preset.
+type GrapheneRefresh int
+
+const (
+	// BothRefreshModes serves the clients of either setting of
+	// JWT_LONG_RUNNING_REFRESH_TOKEN, as seed 000 documents both:
+	// refreshToken takes token or refreshToken, and the refreshToken
+	// fields are nullable, since renewing a token fills none.
+	BothRefreshModes GrapheneRefresh = iota
+	// SingleTokenRefresh is JWT_LONG_RUNNING_REFRESH_TOKEN = False,
+	// django-graphql-jwt's default: refreshToken(token: String) renews a
+	// still-valid token, there are no refresh tokens and no revokeToken.
+	// Serve it on a gqljwt.Service without Config.Refresh.
+	SingleTokenRefresh
+	// LongRunningRefresh is JWT_LONG_RUNNING_REFRESH_TOKEN = True:
+	// refreshToken(refreshToken: String) rotates a refresh token,
+	// tokenAuth and refreshToken return refreshToken: String!, and
+	// revokeToken(refreshToken: String) revokes one.
+	LongRunningRefresh
+)
+
+// GrapheneWith is django-graphql-jwt under settings s:
+//
+//	tokenAuth(username: String!, password: String!): ObtainJSONWebToken
+//	  { token: String! refreshToken payload: GenericScalar! refreshExpiresIn: Int! user }
+//	verifyToken(token: String): Verify { payload: GenericScalar! }
+//	refreshToken(token: String, refreshToken: String): Refresh
+//	  { token: String! refreshToken payload: GenericScalar! refreshExpiresIn: Int! }
+//	revokeToken(refreshToken: String): Revoke { revoked: Int! }
+//
+// as graphql_jwt/mixins.py and refresh_token/mixins.py declare them, with
+// tokenAuth customized to return user, and its messages (Preset.Messages,
+// Preset.GuardMessages).
+func GrapheneWith(s GrapheneSettings) Preset {
+	long, single := s.Refresh != SingleTokenRefresh, s.Refresh != LongRunningRefresh
+	d := djangoShape{relay: s.Relay, required: true,
+		login:  []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
+		issued: []Field{{Name: "token", Result: ResultToken, Required: true}}}
+	if long {
+		d.issued = append(d.issued, Field{Name: "refreshToken", Result: ResultRefreshToken, Required: !single})
+		d.refresh = append(d.refresh, Arg{Name: "refreshToken", Role: ArgRefreshToken})
+		d.revoke = &Arg{Name: "refreshToken", Role: ArgRefreshToken}
+	}
+	if single {
+		d.refresh = append(d.refresh, Arg{Name: "token", Role: ArgToken})
+	}
+	d.issued = append(d.issued, Field{Name: "payload", Result: ResultPayload, Required: true},
+		Field{Name: "refreshExpiresIn", Result: ResultRefreshExpiresAt, Required: true})
+	name := "graphene"
+	if s.Relay {
+		name = "graphene-relay"
+	}
+	// JWT_EXPIRATION_DELTA and JWT_REFRESH_EXPIRATION_DELTA's defaults.
+	return Preset{Name: name, Operations: djangoOperations(d), AccessTTL: 5 * time.Minute, RefreshTTL: 7 * 24 * time.Hour,
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
 }
 
 // Graphene is django-graphql-jwt (seed 000) in classic style: tokenAuth,
 // verifyToken, refreshToken (single-token with token:, long-running with
 // refreshToken:) and revokeToken, tokenAuth customized to return user.
-func Graphene() Preset {
-	return Preset{Name: "graphene", Operations: grapheneOperations(false),
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
-}
+func Graphene() Preset { return GrapheneWith(GrapheneSettings{}) }
+
+// GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
+// mutations, each taking one input argument (seed 000 verbatim).
+func GrapheneRelay() Preset { return GrapheneWith(GrapheneSettings{Relay: true}) }
 
 // grapheneMessages are django-graphql-jwt's words for what gqljwt says
 // otherwise (graphql_jwt/exceptions.py, utils.py get_payload,
-// refresh_token/mixins.py and shortcuts.py). Its clients match on them:
-// public Apollo error links refresh on "Signature has expired".
+// decorators.py ensure_token, refresh_token/mixins.py, decorators.py and
+// shortcuts.py). Its clients match on them: public Apollo error links
+// refresh on "Signature has expired".
 func grapheneMessages() map[string]string {
 	return map[string]string{
 		gqljwt.ErrTokenExpired.Message: "Signature has expired",
 		gqljwt.ErrTokenInvalid.Message: "Error decoding signature",
+		// A revoked access token (logout, a user secret moved on): it has
+		// no word for it, and its clients treat it as a bad token.
+		gqljwt.ErrTokenRevoked.Message: "Invalid token",
 		"Refresh token has expired":    "Refresh token is expired",
 		// Its handler looks refresh tokens up among the unrevoked ones.
 		"Refresh token has been revoked":         "Invalid refresh token",
 		"A token or a refresh token is required": "Token is required",
+		errRefreshTokenRequired.Message:          "Refresh token is required",
+		// verifyToken without a token, nor one in the request.
+		gqljwt.ErrUnauthenticated.Message: "Token is required",
 	}
 }
 
@@ -105,13 +204,6 @@ func grapheneGuardMessages() map[gqljwt.Code]string {
 	}
 }
 
-// GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
-// mutations, each taking one input argument (seed 000 verbatim).
-func GrapheneRelay() Preset {
-	return Preset{Name: "graphene-relay", Operations: grapheneOperations(true),
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
-}
-
 // CollectiveAccess is the CollectiveAccess GraphQL service endpoint Auth
 // (seed 001): login and refresh are queries, tokens are jwt and refresh,
 // and every response is wrapped as {"ok": true, "data": ...}. Clients also
@@ -124,10 +216,10 @@ func CollectiveAccess() Preset {
 		Operations: []Operation{
 			{Kind: Login, Name: "login", Query: true, TypeName: "AuthLoginResult",
 				Args:   []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
-				Fields: []Field{{"jwt", ResultToken}, {"refresh", ResultRefreshToken}, {"user", ResultUser}}},
+				Fields: []Field{{Name: "jwt", Result: ResultToken}, {Name: "refresh", Result: ResultRefreshToken}, {Name: "user", Result: ResultUser}}},
 			{Kind: Refresh, Name: "refresh", Query: true, TypeName: "AuthRefreshResult", KeepRefreshToken: true,
 				Args:   []Arg{{Name: "token", Role: ArgRefreshToken, Required: true}},
-				Fields: []Field{{"jwt", ResultToken}}},
+				Fields: []Field{{Name: "jwt", Result: ResultToken}}},
 		},
 		Body: Envelope,
 	}
@@ -160,21 +252,21 @@ func WPGraphQL() Preset {
 					oauthResponse(),
 					{Name: "identity", Role: ArgIdentity},
 				},
-				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration},
-					{"refreshToken", ResultRefreshToken}, {"refreshTokenExpiration", ResultRefreshExpiration}, {"user", ResultUser}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration},
+					{Name: "refreshToken", Result: ResultRefreshToken}, {Name: "refreshTokenExpiration", Result: ResultRefreshExpiration}, {Name: "user", Result: ResultUser}}},
 			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true, RefusalAsPayload: true,
 				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
-				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration}, {"success", ResultSuccess}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration}, {Name: "success", Result: ResultSuccess}}},
 			{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,
 				Args:   []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true}, oauthResponse()},
-				Fields: []Field{{"success", ResultSuccess}, {"user", ResultUser}}},
+				Fields: []Field{{Name: "success", Result: ResultSuccess}, {Name: "user", Result: ResultUser}}},
 			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true,
 				Args:   []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-				Fields: []Field{{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
+				Fields: []Field{{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, {Name: "success", Result: ResultSuccess}}},
 			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true,
 				Args: []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-				Fields: []Field{{"authToken", ResultToken}, {"refreshToken", ResultRefreshToken}, {"userSecret", ResultUserSecret},
-					{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "userSecret", Result: ResultUserSecret},
+					{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, {Name: "success", Result: ResultSuccess}}},
 		},
 	}
 }
@@ -239,7 +331,7 @@ func DE() Preset {
 }
 
 func deFields() []Field {
-	return []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"expiresIn", ResultTokenExpiresIn}}
+	return []Field{{Name: "token", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "expiresIn", Result: ResultTokenExpiresIn}}
 }
 
 // RequestErrors gives errors raised before execution the codes Apollo

@@ -97,6 +97,11 @@ const (
 type Field struct {
 	Name   string
 	Result Result
+	// Required makes the field non-null in the schema, for APIs that
+	// declare it so (django-graphql-jwt's token: String!). Only results an
+	// operation always fills may be required: a null would fail the
+	// whole payload.
+	Required bool
 }
 
 // Operation is one auth operation as an API exposes it.
@@ -127,6 +132,16 @@ type Operation struct {
 	// An outage (AUTH_UNAVAILABLE) stays an error: a client must not take
 	// it for a verdict on its token.
 	RefusalAsPayload bool
+}
+
+// hasRole reports whether args, or the fields of their groups, carry role.
+func hasRole(args []Arg, role Role) bool {
+	for _, a := range args {
+		if a.Role == role || hasRole(a.Fields, role) {
+			return true
+		}
+	}
+	return false
 }
 
 // Preset is an auth API's vocabulary: its operations and how tokens travel.

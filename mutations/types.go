@@ -118,7 +118,11 @@ var kindDescriptions = map[Kind]string{
 func (e *engine) payloadType(op Operation) *graphql.Object {
 	fields := graphql.Fields{}
 	for _, pf := range op.Fields {
-		fields[pf.Name] = e.payloadField(pf.Result)
+		f := e.payloadField(pf.Result)
+		if pf.Required {
+			f.Type = graphql.NewNonNull(f.Type)
+		}
+		fields[pf.Name] = f
 	}
 	name := op.TypeName
 	if op.Relay {
