@@ -170,6 +170,8 @@ type outcome struct {
 	revokedUserSecret string
 	user              *gqljwt.User
 	clientMutationID  any
+	// noVerdict makes success null: nothing was there to decide on.
+	noVerdict bool
 }
 
 func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
@@ -186,11 +188,14 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(errSecretsInURL)
 		}
 		out, err := e.run(p.Context, op, in)
-		if err != nil && op.RefusalAsPayload && refusedToken(err) {
-			out, err = &outcome{}, nil
+		if err != nil && op.RefusalAsPayload && (refusedToken(err) || op.Kind == Logout && gqljwt.CodeOf(err) == gqljwt.CodeUnauthenticated) {
+			out, err = &outcome{noVerdict: op.Kind == Logout}, nil
 		}
 		if err != nil {
-			return nil, e.shape(err)
+			return nil, e.shape(opMessage(op, err))
+		}
+		if op.Kind == Login {
+			noteStarted(p.Context, out.session)
 		}
 		out.clientMutationID = in.clientMutationID
 		if out.carriesToken() {
@@ -243,6 +248,9 @@ func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, er
 	var err error
 	switch op.Kind {
 	case Login:
+		if id, _ := gqljwt.FromContext(ctx); id != nil && op.AnonymousOnly {
+			return nil, errAlreadyLoggedIn
+		}
 		out.session, err = e.login(ctx, in)
 	case Verify:
 		var id *gqljwt.Identity
@@ -371,7 +379,7 @@ func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity
 		return nil, err
 	}
 	if userID == "" {
-		return nil, gqljwt.ErrBadUserInput.WithMessage("userId is required")
+		return nil, errUserIDRequired
 	}
 	if id.Subject != userID && !id.HasRole(e.opts.AdminRole) {
 		return nil, gqljwt.ErrForbidden

@@ -1,6 +1,8 @@
 package mutations
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,17 +236,33 @@ func Envelope(body map[string]any) {
 
 // WPGraphQL is WPGraphQL Headless Login (seed 002): login with a provider
 // (PASSWORD credentials, SITETOKEN identity, OAUTH2_GENERIC authorization
-// response), refreshToken, linkUserIdentity, revokeUserSecret and
-// refreshUserSecret, all Relay-style. SITETOKEN and OAUTH2_GENERIC are
-// enabled by Options.Providers; the user type gets its auth field from
-// LinkedIdentitiesField. refreshToken returns no new refresh token, so it
-// does not rotate.
+// response), refreshToken, linkUserIdentity, revokeUserSecret,
+// refreshUserSecret and logout, all Relay-style, worded as the plugin
+// words them (src/Mutation/*.php, src/Auth/Auth.php), under its root type
+// names, its lifetimes (300 s, 365 days) and its claim data.user.id.
+// SITETOKEN and OAUTH2_GENERIC are enabled by Options.Providers; the user
+// type gets its auth field from UserAuthField. refreshToken returns no new
+// refresh token, so it does not rotate.
 func WPGraphQL() Preset {
+	userSecret := func(verb string) map[string]string {
+		msg := "You are not allowed to " + verb + " the user secret."
+		return map[string]string{gqljwt.ErrForbidden.Message: msg, gqljwt.ErrUnauthenticated.Message: msg, errUserIDRequired.Message: msg}
+	}
+	success := Field{Name: "success", Result: ResultSuccess}
 	return Preset{
 		Name:             "wpgraphql",
 		UserGlobalIDType: "user",
+		// graphql_login_token_validity and
+		// graphql_login_refresh_token_validity (src/Auth/TokenManager.php).
+		AccessTTL: 300 * time.Second, RefreshTTL: 365 * 24 * time.Hour,
+		QueryTypeName: "RootQuery", MutationTypeName: "RootMutation",
+		Claims: wpClaims,
+		// src/Auth/TokenManager.php validate_token: a token that does not
+		// decode answers 403, and the request goes on anonymously.
+		RefusedTokenStatus: 403,
+		RenewHeader:        "X-WPGraphQL-Login-Token",
 		Operations: []Operation{
-			{Kind: Login, Name: "login", TypeName: "Login", Relay: true,
+			{Kind: Login, Name: "login", TypeName: "Login", Relay: true, AnonymousOnly: true,
 				Args: []Arg{
 					{Name: "provider", Role: ArgProvider, Required: true},
 					{Name: "credentials", Role: ArgGroup, TypeName: "LoginCredentialsInput", Fields: []Arg{
@@ -256,19 +274,39 @@ func WPGraphQL() Preset {
 					{Name: "refreshToken", Result: ResultRefreshToken}, {Name: "refreshTokenExpiration", Result: ResultRefreshExpiration}, {Name: "user", Result: ResultUser}}},
 			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true, RefusalAsPayload: true,
 				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
-				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration}, {Name: "success", Result: ResultSuccess}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration}, success}},
 			{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,
-				Args:   []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true}, oauthResponse()},
-				Fields: []Field{{Name: "success", Result: ResultSuccess}, {Name: "user", Result: ResultUser}}},
-			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true,
+				Args: []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true},
+					oauthResponse(), {Name: "identity", Role: ArgIdentity}},
+				Fields: []Field{success, {Name: "user", Result: ResultUser}}},
+			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true, Messages: userSecret("revoke"),
 				Args:   []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-				Fields: []Field{{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, {Name: "success", Result: ResultSuccess}}},
-			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true,
+				Fields: []Field{{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, success}},
+			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true, Messages: userSecret("refresh"),
 				Args: []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
 				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "userSecret", Result: ResultUserSecret},
-					{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, {Name: "success", Result: ResultSuccess}}},
+					{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, success}},
+			// src/Mutation/Logout.php: success is null for a caller who is
+			// not logged in.
+			{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: true, RefusalAsPayload: true, Fields: []Field{success}},
+		},
+		Messages: map[string]string{
+			// src/Auth/Auth.php login. The plugin's password provider
+			// passes on WordPress's own messages, which tell an unknown
+			// username from a wrong password; this one message does not.
+			gqljwt.ErrInvalidCredentials.Message: "The user could not be logged in.",
 		},
 	}
+}
+
+// wpClaims are the plugin's claim data.user.id (src/Auth/TokenManager.php
+// prepare_token), which its clients decode to find the user.
+func wpClaims(_ context.Context, u *gqljwt.User) (map[string]any, error) {
+	id := any(u.ID)
+	if n, err := strconv.ParseInt(u.ID, 10, 64); err == nil {
+		id = n // WordPress user IDs are integers
+	}
+	return map[string]any{"data": map[string]any{"user": map[string]any{"id": id}}}, nil
 }
 
 func oauthResponse() Arg {

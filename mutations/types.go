@@ -207,7 +207,10 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 		})
 	case ResultSuccess:
 		return &graphql.Field{Type: graphql.Boolean, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return p.Source.(*outcome).success, nil
+			if o := p.Source.(*outcome); !o.noVerdict {
+				return o.success, nil
+			}
+			return nil, nil
 		}}
 	case ResultUserSecret:
 		return str(func(o *outcome) string { return o.userSecret })

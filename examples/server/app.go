@@ -124,6 +124,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, err
 		}
+		st.Identities = a.identities
 		providers[mutations.ProviderSiteToken] = st
 	}
 	if o.oauth2 != nil {
@@ -169,6 +170,7 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
+			Claims: ep.preset.Claims,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and
@@ -192,6 +194,10 @@ func newApp(o options) (*app, error) {
 			query["viewer"] = viewerField(user, a.users)
 			epRules = maps.Clone(rules) // the endpoints share rules
 			epRules["Query.viewer"] = directives.Public()
+			for name, f := range mutations.LoginClientFields(loginClients(o)...) {
+				query[name] = f
+				epRules["Query."+name] = directives.Public()
+			}
 		}
 		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
 		if err != nil {
@@ -200,9 +206,10 @@ func newApp(o options) (*app, error) {
 		if err := frag.MergeInto(query, mutation); err != nil {
 			return nil, err
 		}
+		epRules = renameRoots(epRules, ep.preset)
 		schema, err := graphql.NewSchema(graphql.SchemaConfig{
-			Query:      graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: query}),
-			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: mutation}),
+			Query:      graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.QueryTypeName, "Query"), Fields: query}),
+			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.MutationTypeName, "Mutation"), Fields: mutation}),
 			Directives: directives.Directives(),
 		})
 		if err != nil {
@@ -215,6 +222,7 @@ func newApp(o options) (*app, error) {
 		if ep.sliding {
 			h = middleware.SlidingRefresh(auth, slidingWindow, "Authorization")(h)
 		}
+		h = presetHeaders(auth, ep.preset)(h)
 		h = middleware.Verifier(auth, ep.extractors...)(h)
 		h = directives.Memoize(h)
 		// Limits look at the document before graphql-go does: some

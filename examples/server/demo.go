@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/directives"
+	"github.com/gqljwt/gqljwt/middleware"
+	"github.com/gqljwt/gqljwt/mutations"
 	"github.com/graphql-go/graphql"
 )
 
@@ -200,4 +204,60 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 			}
 			return users.UserByID(p.Context, id.Subject)
 		}}
+}
+
+// rootName is the preset's name of a root type, or def.
+func rootName(name, def string) string {
+	if name != "" {
+		return name
+	}
+	return def
+}
+
+// renameRoots moves the rules of the Query and Mutation types to the
+// preset's names of them (WPGraphQL's RootQuery and RootMutation).
+func renameRoots(rules map[string]directives.Rule, p mutations.Preset) map[string]directives.Rule {
+	if p.QueryTypeName == "" && p.MutationTypeName == "" {
+		return rules
+	}
+	out := make(map[string]directives.Rule, len(rules))
+	for key, rule := range rules {
+		typ, field, _ := strings.Cut(key, ".")
+		switch typ {
+		case "Query":
+			typ = rootName(p.QueryTypeName, typ)
+		case "Mutation":
+			typ = rootName(p.MutationTypeName, typ)
+		}
+		out[typ+"."+field] = rule
+	}
+	return out
+}
+
+// presetHeaders are the preset's HTTP-level behaviours, after the
+// verifier: the status of a refused token and the renewed token header.
+func presetHeaders(auth *gqljwt.Service, p mutations.Preset) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		if p.RenewHeader != "" {
+			h = middleware.RenewHeader(auth, p.RenewHeader)(h)
+		}
+		if p.RefusedTokenStatus != 0 {
+			h = middleware.RefusedTokenStatus(p.RefusedTokenStatus)(h)
+		}
+		return h
+	}
+}
+
+// loginClients are WPGraphQL's loginClients: the providers the demo has
+// enabled.
+func loginClients(o options) []mutations.LoginClient {
+	clients := []mutations.LoginClient{{Provider: mutations.ProviderPassword, Name: "Password"}}
+	if o.siteToken != nil {
+		clients = append(clients, mutations.LoginClient{Provider: mutations.ProviderSiteToken, Name: "Site Token", Order: 1})
+	}
+	if o.oauth2 != nil {
+		clients = append(clients, mutations.LoginClient{Provider: mutations.ProviderOAuth2, Name: "OAuth2 (Generic)", Order: 2,
+			ClientID: o.oauth2.ClientID, AuthorizationURL: "/oauth2/authorize"})
+	}
+	return clients
 }
