@@ -224,6 +224,10 @@ func CollectiveAccess() Preset {
 				Fields: []Field{{Name: "jwt", Result: ResultToken}}},
 		},
 		Body: Envelope,
+		// The seed's tokens carry the user's ID as the claim id.
+		Claims: func(_ context.Context, u *gqljwt.User) (map[string]any, error) {
+			return map[string]any{"id": u.ID}, nil
+		},
 	}
 }
 
@@ -362,11 +366,16 @@ func DE() Preset {
 		},
 		Errors: map[gqljwt.Code]ErrorShape{
 			gqljwt.CodeInvalidCredential: {Message: "Incorrect email or password", Code: gqljwt.CodeInternal},
-			gqljwt.CodeTokenInvalid:      {Message: "invalid signature", Code: gqljwt.CodeInternal},
+			// Its one documented refusal of a refresh token, whatever
+			// makes it unusable: unknown, forged, expired, revoked, or
+			// reused after its rotation (which revokes the session).
+			gqljwt.CodeTokenInvalid: deBadRefresh, gqljwt.CodeTokenExpired: deBadRefresh, gqljwt.CodeTokenRevoked: deBadRefresh,
 		},
 		Body: RequestErrors,
 	}
 }
+
+var deBadRefresh = ErrorShape{Message: "invalid signature", Code: gqljwt.CodeInternal}
 
 func deFields() []Field {
 	return []Field{{Name: "token", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "expiresIn", Result: ResultTokenExpiresIn}}
