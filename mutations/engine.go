@@ -430,6 +430,11 @@ func (e *engine) shape(err error) error {
 		// guards word it.
 		worded, reworded = e.preset.GuardMessages[ge.Reason]
 	}
+	if e.preset.Reword != nil {
+		if msg := e.preset.Reword(ge); msg != "" {
+			worded, reworded = msg, true
+		}
+	}
 	if !coded && !reworded {
 		return ge
 	}

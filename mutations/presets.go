@@ -2,11 +2,13 @@ package mutations
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
 // djangoShape is what tells apart the presets built on django-graphql-jwt's
@@ -159,7 +161,26 @@ func GrapheneWith(s GrapheneSettings) Preset {
 	}
 	// JWT_EXPIRATION_DELTA and JWT_REFRESH_EXPIRATION_DELTA's defaults.
 	return Preset{Name: name, Operations: djangoOperations(d), AccessTTL: 5 * time.Minute, RefreshTTL: 7 * 24 * time.Hour,
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages(), Reword: grapheneReword}
+}
+
+// grapheneReword tells apart what django-graphql-jwt's get_payload and
+// get_user_by_payload word apart (graphql_jwt/utils.py): a token whose
+// signature verified but whose claims did not (jwt.InvalidTokenError:
+// "Invalid token"; "Invalid payload" when a claim it needs is missing)
+// from one that did not decode ("Error decoding signature", from
+// Messages and GuardMessages).
+func grapheneReword(e *gqljwt.Error) string {
+	if e.Code != gqljwt.CodeTokenInvalid && e.Reason != gqljwt.CodeTokenInvalid {
+		return ""
+	}
+	switch {
+	case errors.Is(e, jwt.MissingRequiredClaimError()):
+		return "Invalid payload"
+	case errors.Is(e, jwt.ValidateError()):
+		return "Invalid token"
+	}
+	return ""
 }
 
 // Graphene is django-graphql-jwt (seed 000) in classic style: tokenAuth,

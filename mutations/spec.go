@@ -191,6 +191,13 @@ type Preset struct {
 	// GuardMessages words the refusals of guarded fields as the API does;
 	// pass it to directives.Apply with directives.Messages.
 	GuardMessages map[gqljwt.Code]string
+	// Reword, when set, words the refusals that neither a code nor a
+	// message tells apart, from their cause (django-graphql-jwt: a token
+	// whose signature verified but whose claims did not is "Invalid
+	// token", one that did not decode "Error decoding signature"); ""
+	// leaves the error to Messages and GuardMessages. It applies to the
+	// operations' errors and, through directives.Reword, to the guards'.
+	Reword func(e *gqljwt.Error) string
 	// Claims adds the API's own claims to every access token; set it as
 	// the gqljwt.Config.Claims of the endpoint serving the preset.
 	Claims func(ctx context.Context, u *gqljwt.User) (map[string]any, error)

@@ -215,7 +215,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages)); err != nil {
+		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages), directives.Reword(ep.preset.Reword)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
 		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/jwtauth/v5"
 	"github.com/gqljwt/gqljwt"
 )
 
@@ -181,4 +182,42 @@ func TestGrapheneCompatMessages(t *testing.T) {
 		want{"Invalid token", "UNAUTHENTICATED", "TOKEN_REVOKED"})
 	check("verifyToken, revoked token", s.post("/graphene", `mutation($t: String) { verifyToken(token: $t) { payload } }`, map[string]any{"t": fresh}),
 		want{"Invalid token", "TOKEN_REVOKED", ""})
+}
+
+// TestGrapheneCompatTokenClaims: graphql_jwt/utils.py get_payload words a
+// token whose signature verifies but whose claims do not (pyjwt's
+// InvalidTokenError, not DecodeError) "Invalid token", and
+// get_user_by_payload one without the claim naming the user "Invalid
+// payload"; a token that does not decode stays "Error decoding signature".
+func TestGrapheneCompatTokenClaims(t *testing.T) {
+	s := newServer(t, options{})
+	// Another endpoint's token: signed by the same key, for another
+	// audience.
+	other := s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	// Signed with the endpoint's key, for its audience, without sub.
+	now := time.Now().Unix()
+	_, noSubject, err := jwtauth.New("HS256", testSecret, nil).Encode(map[string]any{
+		"aud": demoAudience("/graphene"), "iat": now, "exp": now + 300, "jti": "j1", "typ": "access", "origIat": now,
+		"sid": "AAAAAAAAAAAAAAAAAAAAAA", "username": "bob"})
+	if err != nil || other == "" {
+		t.Fatal(err, other)
+	}
+	const verify = `mutation($t: String) { verifyToken(token: $t) { payload } }`
+	type want struct{ message, code, reason string }
+	for _, c := range []struct {
+		name string
+		r    *reply
+		want want
+	}{
+		{"verifyToken, another audience", s.post("/graphene", verify, map[string]any{"t": other}), want{"Invalid token", "TOKEN_INVALID", ""}},
+		{"protected field, another audience", s.post("/graphene", `{ me { id } }`, nil, "Authorization", "JWT "+other), want{"Invalid token", "UNAUTHENTICATED", "TOKEN_INVALID"}},
+		{"verifyToken, no sub", s.post("/graphene", verify, map[string]any{"t": noSubject}), want{"Invalid payload", "TOKEN_INVALID", ""}},
+		{"protected field, no sub", s.post("/graphene-relay", `{ me { id } }`, nil, "Authorization", "JWT "+noSubject), want{"Invalid payload", "UNAUTHENTICATED", "TOKEN_INVALID"}},
+		{"verifyToken, garbage", s.post("/graphene", verify, map[string]any{"t": "a.b.c"}), want{"Error decoding signature", "TOKEN_INVALID", ""}},
+	} {
+		r := c.r
+		if got := (want{r.str("errors", 0, "message"), r.str("errors", 0, "extensions", "code"), r.str("errors", 0, "extensions", "reason")}); got != c.want {
+			t.Errorf("%s: got %+v, want %+v (%s)", c.name, got, c.want, r.raw)
+		}
+	}
 }
