@@ -38,8 +38,8 @@ var (
 )
 
 // linkIdentity links the identity a provider vouches for to the caller's
-// own account, as the plugin does: only the user themself may, an
-// administrator included.
+// own account, as the plugin does: only the user themself may; an
+// administrator may not link one for somebody else.
 func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) error {
 	provider := in.get(ArgProvider)
 	if provider == ProviderPassword {

@@ -2,6 +2,7 @@ package mutations
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"sync"
 
@@ -18,8 +19,8 @@ import (
 // As the plugin does, authToken and refreshToken are a new session for
 // the user, handed out to that user only (on a login's user, the login's
 // session): for anybody else, an administrator included, and for an
-// anonymous caller, they, their expirations and userSecret are null. One selection of auth
-// makes one session, whatever it selects of it. linkedIdentities is null
+// anonymous caller, they, their expirations and userSecret are null. One
+// selection of auth makes one session, whatever it selects of it. linkedIdentities is null
 // when the user has none. isUserSecretRevoked is false: a revoked secret
 // here is a new one at once (revokeUserSecret moves the token version on).
 func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
@@ -115,7 +116,7 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 			id, _ := gqljwt.FromContext(p.Context)
 			d := &authData{user: u, self: id != nil && id.Subject == u.ID, ctx: p.Context}
 			d.start = func() (*gqljwt.Session, error) { return auth.StartSession(d.ctx, u) }
-			if sess, ok := started.Load(u); ok {
+			if sess, ok := started.Load(startedKey(p.Context, u)); ok {
 				// The user of a login of this request: their own, and
 				// the login's session is the one to show.
 				d.self = true
@@ -129,9 +130,20 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 // flight started to that session. The plugin makes the user it logs in the
 // current user, so login { user { auth { authToken userSecret } } } shows
 // them their own; the login's request has no identity of its own to tell.
-// Keys are the session's own *gqljwt.User, which no other request holds,
-// and entries go when their request ends.
+// Keys are the request and the session's *gqljwt.User, so that no other
+// request finds the entry even where a user store hands several requests
+// one pointer, and entries go when their request ends.
 var started sync.Map
+
+type startedAt struct {
+	r *http.Request
+	u *gqljwt.User
+}
+
+func startedKey(ctx context.Context, u *gqljwt.User) startedAt {
+	r, _ := gqljwt.RequestFromContext(ctx)
+	return startedAt{r, u}
+}
 
 // noteStarted records sess for the rest of the request of ctx; outside an
 // HTTP request, whose end nothing would signal, it records nothing.
@@ -140,8 +152,9 @@ func noteStarted(ctx context.Context, sess *gqljwt.Session) {
 	if sess == nil || sess.User == nil || !ok || r.Context().Done() == nil {
 		return
 	}
-	started.Store(sess.User, sess)
-	context.AfterFunc(r.Context(), func() { started.Delete(sess.User) })
+	key := startedAt{r, sess.User}
+	started.Store(key, sess)
+	context.AfterFunc(r.Context(), func() { started.Delete(key) })
 }
 
 // authData is one resolution of User.auth: the user, whether the caller
