@@ -221,3 +221,31 @@ func TestGrapheneCompatTokenClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestGrapheneCompatReuseRefreshTokens: tests/refresh_token/mixins.py
+// RefreshMixin.test_refresh_token and test_reuse_refresh_token: a refresh
+// gives a new refresh token, never the old one. We rotate always, as with
+// JWT_REUSE_REFRESH_TOKENS = True: the old token still works within the
+// reuse grace (concurrent tabs), and after it is refused as django-graphql-jwt
+// refuses a token it no longer knows, ending the session.
+func TestGrapheneCompatReuseRefreshTokens(t *testing.T) {
+	clock := newTestClock()
+	s := newServer(t, options{now: clock.Now})
+	const refresh = `mutation($r: String) { refreshToken(refreshToken: $r) { token refreshToken payload } }`
+	first := s.post("/graphene", `mutation { tokenAuth(username: "bob", password: "bob-password") { refreshToken } }`, nil).str("data", "tokenAuth", "refreshToken")
+	r := s.post("/graphene", refresh, map[string]any{"r": first})
+	second := r.str("data", "refreshToken", "refreshToken")
+	if second == "" || second == first || r.str("data", "refreshToken", "payload", "username") != "bob" {
+		t.Fatalf("refresh: %s", r.raw)
+	}
+	if r := s.post("/graphene", refresh, map[string]any{"r": first}); r.str("data", "refreshToken", "token") == "" {
+		t.Errorf("the old token within the grace: %s", r.raw)
+	}
+	clock.advance(time.Minute)
+	for name, tok := range map[string]string{"the old token after the grace": first, "its successor, the session ended": second} {
+		r := s.post("/graphene", refresh, map[string]any{"r": tok})
+		if r.str("errors", 0, "message") != "Invalid refresh token" || r.str("errors", 0, "extensions", "code") != "TOKEN_REVOKED" {
+			t.Errorf("%s: %s", name, r.raw)
+		}
+	}
+}
