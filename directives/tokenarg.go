@@ -13,7 +13,8 @@ import (
 // argument's user down the path. Their resolvers read that identity with
 // gqljwt.FromContext. A refused argument token is refused as a refused
 // request token is: the rule sees no identity, and the denial's reason
-// says why.
+// says why. So is one in an operation sent in the URL (GET ?query=…),
+// which servers and proxies log.
 //
 // The fields below find their parent's identity in the per-request store
 // of Memoize (or WithMemo); without one only the field itself is decided
@@ -44,8 +45,12 @@ func (t *tokenArgument) identity(p graphql.ResolveParams) (graphql.ResolveParams
 	store := memoStoreOf(p)
 	var found *argIdentity
 	if tok, ok := p.Args[t.name].(string); ok && tok != "" {
-		id, err := t.auth.Verify(p.Context, tok)
-		found = &argIdentity{id, err}
+		found = &argIdentity{why: gqljwt.ErrTokenInvalid}
+		// In the URL, the token is in every log on its way: refused as if
+		// it did not verify, so that nobody comes to rely on it.
+		if r, ok := gqljwt.RequestFromContext(p.Context); !ok || r.URL.Query().Get("query") == "" {
+			found.id, found.why = t.auth.Verify(p.Context, tok)
+		}
 		if store != nil && p.Info.Path != nil {
 			store.mu.Lock()
 			if store.byPath == nil {

@@ -97,14 +97,16 @@ func NativeRelay() Preset {
 // default False keeps every refresh token ever issued valid until it
 // expires; concurrent refreshes of one token within
 // gqljwt.Config.RefreshReuseGrace all succeed, which is what a client
-// relying on the default needs. JWT_ALLOW_ARGUMENT is
-// directives.TokenArgument, for the application's own fields.
+// relying on the default needs.
 type GrapheneSettings struct {
 	// Relay is graphql_jwt.relay: every mutation takes one input argument
 	// and echoes clientMutationId.
 	Relay bool
 	// Refresh is JWT_LONG_RUNNING_REFRESH_TOKEN.
 	Refresh GrapheneRefresh
+	// AllowArgument is JWT_ALLOW_ARGUMENT: the application's fields may
+	// take the token as their argument "token" (Preset.TokenArgument).
+	AllowArgument bool
 }
 
 // GrapheneRefresh is the refresh mode of a Graphene preset.
@@ -159,9 +161,13 @@ func GrapheneWith(s GrapheneSettings) Preset {
 	if s.Relay {
 		name = "graphene-relay"
 	}
+	tokenArg := ""
+	if s.AllowArgument {
+		tokenArg = "token" // JWT_ARGUMENT_NAME
+	}
 	// JWT_EXPIRATION_DELTA and JWT_REFRESH_EXPIRATION_DELTA's defaults.
 	return Preset{Name: name, Operations: djangoOperations(d), AccessTTL: 5 * time.Minute, RefreshTTL: 7 * 24 * time.Hour,
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages(), Reword: grapheneReword}
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages(), Reword: grapheneReword, TokenArgument: tokenArg}
 }
 
 // grapheneReword tells apart what django-graphql-jwt's get_payload and

@@ -212,6 +212,12 @@ type Preset struct {
 	// RenewHeader, when set, is the response header that hands a request
 	// with a valid token a renewed one (middleware.RenewHeader).
 	RenewHeader string
+	// TokenArgument, when set, is the name of the argument by which the
+	// application's fields may carry a token to be decided on instead of
+	// the request's (django-graphql-jwt's JWT_ALLOW_ARGUMENT and
+	// JWT_ARGUMENT_NAME); pass it to directives.Apply with
+	// directives.TokenArgument, and declare it on those fields.
+	TokenArgument string
 }
 
 // ErrorShape is how a preset reports one kind of error. Empty fields keep

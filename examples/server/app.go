@@ -79,7 +79,7 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{path: "/graphql", preset: mutations.Native(), about: "native shape (django-graphql-jwt vocabulary + logout), GraphiQL in a browser",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
-		{path: "/graphene", preset: mutations.Graphene(), about: "django-graphql-jwt classic (seed 000)",
+		{path: "/graphene", preset: mutations.GrapheneWith(mutations.GrapheneSettings{AllowArgument: true}), about: "django-graphql-jwt classic (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
 		{path: "/graphene-relay", preset: mutations.GrapheneRelay(), about: "django-graphql-jwt Relay (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
@@ -186,7 +186,7 @@ func newApp(o options) (*app, error) {
 			authField = mutations.UserAuthField(auth, a.identities)
 		}
 		user := userType(ep.userID, authField)
-		query, mutation := demoFields(posts, user, a.users)
+		query, mutation := demoFields(posts, user, a.users, ep.preset.TokenArgument)
 		epRules := rules
 		if ep.identities {
 			// WPGraphQL's own root field for the caller: null, not an
@@ -215,7 +215,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages), directives.Reword(ep.preset.Reword)); err != nil {
+		if err := directives.Apply(&schema, epRules, guardOptions(auth, ep.preset)...); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
 		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -247,5 +249,30 @@ func TestGrapheneCompatReuseRefreshTokens(t *testing.T) {
 		if r.str("errors", 0, "message") != "Invalid refresh token" || r.str("errors", 0, "extensions", "code") != "TOKEN_REVOKED" {
 			t.Errorf("%s: %s", name, r.raw)
 		}
+	}
+}
+
+// TestGrapheneCompatTokenArgument: JWT_ALLOW_ARGUMENT on /graphene,
+// tests/test_middleware.py AuthenticateByArgumentTests: me(token:) is
+// decided on its argument; a refused one is worded as get_payload words
+// it; one in the URL is refused.
+func TestGrapheneCompatTokenArgument(t *testing.T) {
+	s := newServer(t, options{})
+	bob := s.post("/graphene", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	const q = `query($t: String) { me(token: $t) { username } }`
+	if r := s.post("/graphene", q, map[string]any{"t": bob}); r.str("data", "me", "username") != "bob" {
+		t.Errorf("test_authenticate: %s", r.raw)
+	}
+	r := s.post("/graphene", q, map[string]any{"t": bob[:len(bob)-2] + "xx"})
+	if r.str("errors", 0, "message") != "Error decoding signature" || r.str("errors", 0, "extensions", "reason") != "TOKEN_INVALID" {
+		t.Errorf("refused argument: %s", r.raw)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/graphene?query="+url.QueryEscape(`{ me(token: "`+bob+`") { username } }`), nil)
+	if r := s.send(req); r.get("data", "me") != nil || r.str("errors", 0, "extensions", "reason") != "TOKEN_INVALID" {
+		t.Errorf("token argument in the URL: %s", r.raw)
+	}
+	// Endpoints without the setting have no such argument.
+	if r := s.post("/graphene-relay", q, map[string]any{"t": bob}); r.get("errors") == nil {
+		t.Errorf("/graphene-relay took a token argument: %s", r.raw)
 	}
 }

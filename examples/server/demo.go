@@ -143,7 +143,9 @@ func userField(get func(*gqljwt.User) any) graphql.FieldResolveFn {
 }
 
 // demoFields returns the demo schema's root fields, resolved against b.
-func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore) (query, mutation graphql.Fields) {
+// tokenArg, when set, is an argument of me carrying a token to decide on
+// instead of the request's (directives.TokenArgument).
+func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore, tokenArg string) (query, mutation graphql.Fields) {
 	query = graphql.Fields{
 		"posts": &graphql.Field{Type: graphql.NewList(postType), Description: "Published posts; public.",
 			Resolve: func(graphql.ResolveParams) (any, error) { return b.list(true), nil }},
@@ -159,6 +161,9 @@ func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore) (query, mu
 				}
 				return users.UserByID(p.Context, id.Subject)
 			}},
+	}
+	if tokenArg != "" {
+		query["me"].Args = graphql.FieldConfigArgument{tokenArg: &graphql.ArgumentConfig{Type: graphql.String}}
 	}
 	mutation = graphql.Fields{
 		"createPost": &graphql.Field{Type: postType, Description: "Publish a post; scope write:posts.",
@@ -260,4 +265,15 @@ func loginClients(o options) []mutations.LoginClient {
 			ClientID: o.oauth2.ClientID, AuthorizationURL: "/oauth2/authorize"})
 	}
 	return clients
+}
+
+// guardOptions are the preset's wording of refusals and, for a preset
+// with a token argument (django-graphql-jwt's JWT_ALLOW_ARGUMENT), the
+// guards' reading of it.
+func guardOptions(auth *gqljwt.Service, p mutations.Preset) []directives.Option {
+	opts := []directives.Option{directives.Messages(p.GuardMessages), directives.Reword(p.Reword)}
+	if p.TokenArgument != "" {
+		opts = append(opts, directives.TokenArgument(auth, p.TokenArgument))
+	}
+	return opts
 }
