@@ -21,6 +21,8 @@ type options struct {
 	// the token error's code.
 	reasons       map[gqljwt.Code]string
 	denyByDefault bool
+	tokenArg      *tokenArgument
+	reword        func(*gqljwt.Error) string
 }
 
 func newOptions(opts []Option) *options {
@@ -70,6 +72,14 @@ func Messages(m map[gqljwt.Code]string) Option {
 			}
 		}
 	}
+}
+
+// Reword words the refusal of a caller whose token was refused from the
+// refusal itself, its cause included, where its reason alone does not
+// tell the API's cases apart (mutations.Preset.Reword); "" leaves it to
+// Messages. Codes and reasons stay.
+func Reword(fn func(e *gqljwt.Error) string) Option {
+	return func(o *options) { o.reword = fn }
 }
 
 // Guard returns a resolver that checks rule before it calls resolve, and
@@ -131,7 +141,13 @@ func guard(rule Rule, resolve graphql.FieldResolveFn, o *options, schema graphql
 			pr.mark = m
 			return nil, nil
 		}
-		id, why := identity(p)
+		var id *gqljwt.Identity
+		var why error
+		if o.tokenArg != nil {
+			p, id, why = o.tokenArg.identity(p)
+		} else {
+			id, why = identity(p)
+		}
 		ok, err := rule.Check(p, id)
 		if ok && err == nil {
 			return resolve(p)
@@ -210,6 +226,11 @@ func (o *options) refusal(id *gqljwt.Identity, why, failure error) *gqljwt.Error
 		e.Message = o.unauthenticated
 		if msg, ok := o.reasons[e.Reason]; ok && e.Reason != "" {
 			e.Message = msg
+		}
+		if o.reword != nil {
+			if msg := o.reword(e); msg != "" {
+				e.Message = msg
+			}
 		}
 	}
 	return e

@@ -27,10 +27,7 @@ func Memo(rule Rule) Rule {
 type memo struct{ rule Rule }
 
 func (m *memo) Check(p graphql.ResolveParams, id *gqljwt.Identity) (bool, error) {
-	var store *memoStore
-	if p.Context != nil {
-		store, _ = p.Context.Value(memoKey{}).(*memoStore)
-	}
+	store := memoStoreOf(p)
 	if store == nil {
 		return m.rule.Check(p, id)
 	}
@@ -47,6 +44,17 @@ type memoKey struct{}
 type memoStore struct {
 	mu      sync.Mutex
 	entries map[memoEntryKey]*memoEntry
+	// byPath holds the identities of token arguments (TokenArgument) by
+	// the response path of the field that had one.
+	byPath map[*graphql.ResponsePath]*argIdentity
+}
+
+func memoStoreOf(p graphql.ResolveParams) *memoStore {
+	if p.Context == nil {
+		return nil
+	}
+	s, _ := p.Context.Value(memoKey{}).(*memoStore)
+	return s
 }
 
 type memoEntryKey struct {

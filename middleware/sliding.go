@@ -19,12 +19,25 @@ func SlidingRefresh(auth *gqljwt.Service, window time.Duration, header string) f
 	if header == "" {
 		header = "Authorization"
 	}
+	return renew(auth, window, header, "Bearer ")
+}
+
+// RenewHeader hands every request with a valid token a renewed one in the
+// response header, the bare token, exposed to browsers, as WPGraphQL
+// Headless Login's X-WPGraphQL-Login-Token does. It is SlidingRefresh with
+// a window as long as the token: the same session, ending RefreshTTL
+// after login. Put it after Verifier.
+func RenewHeader(auth *gqljwt.Service, header string) func(http.Handler) http.Handler {
+	return renew(auth, 1<<63-1, header, "")
+}
+
+func renew(auth *gqljwt.Service, window time.Duration, header, prefix string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, _ := gqljwt.FromContext(r.Context())
 			if id != nil && id.ExpiresAt.Sub(auth.Now()) < window {
 				if sess, err := auth.RenewToken(r.Context(), id.Token); err == nil {
-					w.Header().Set(header, "Bearer "+sess.Access.Value)
+					w.Header().Set(header, prefix+sess.Access.Value)
 					w.Header().Add("Access-Control-Expose-Headers", header)
 					w.Header().Set("Cache-Control", "no-store")
 					w.Header().Set("Pragma", "no-cache")

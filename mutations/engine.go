@@ -170,6 +170,8 @@ type outcome struct {
 	revokedUserSecret string
 	user              *gqljwt.User
 	clientMutationID  any
+	// noVerdict makes success null: nothing was there to decide on.
+	noVerdict bool
 }
 
 func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
@@ -186,11 +188,14 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(errSecretsInURL)
 		}
 		out, err := e.run(p.Context, op, in)
-		if err != nil && op.RefusalAsPayload && refusedToken(err) {
-			out, err = &outcome{}, nil
+		if err != nil && op.RefusalAsPayload && (refusedToken(err) || op.Kind == Logout && gqljwt.CodeOf(err) == gqljwt.CodeUnauthenticated) {
+			out, err = &outcome{noVerdict: op.Kind == Logout}, nil
 		}
 		if err != nil {
-			return nil, e.shape(err)
+			return nil, e.shape(opMessage(op, err))
+		}
+		if op.Kind == Login {
+			noteStarted(p.Context, out.session)
 		}
 		out.clientMutationID = in.clientMutationID
 		if out.carriesToken() {
@@ -243,6 +248,9 @@ func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, er
 	var err error
 	switch op.Kind {
 	case Login:
+		if id, _ := gqljwt.FromContext(ctx); id != nil && op.AnonymousOnly {
+			return nil, errAlreadyLoggedIn
+		}
 		out.session, err = e.login(ctx, in)
 	case Verify:
 		var id *gqljwt.Identity
@@ -252,6 +260,9 @@ func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, er
 	case Refresh:
 		out.session, err = e.refresh(ctx, op, in)
 	case Revoke:
+		if in.get(ArgRefreshToken) == "" {
+			return nil, errRefreshTokenRequired
+		}
 		if err = e.auth.RevokeRefreshToken(ctx, in.get(ArgRefreshToken)); err == nil {
 			out.revokedAt, out.success = now, true
 		}
@@ -313,6 +324,11 @@ func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.
 	if rt := in.get(ArgRefreshToken); rt != "" {
 		return e.auth.Refresh(ctx, rt, gqljwt.RefreshOptions{KeepRefreshToken: op.KeepRefreshToken})
 	}
+	if !hasRole(op.Args, ArgToken) {
+		// Long-running refresh only: the request's own token is no
+		// substitute for the refresh token it did not send.
+		return nil, errRefreshTokenRequired
+	}
 	token := in.get(ArgToken)
 	if token == "" {
 		id, err := gqljwt.FromContext(ctx)
@@ -326,6 +342,8 @@ func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.
 	}
 	return e.auth.RenewToken(ctx, token)
 }
+
+var errRefreshTokenRequired = gqljwt.ErrBadUserInput.WithMessage("A refresh token is required")
 
 // requireIdentity returns the request's identity or an UNAUTHENTICATED
 // error whose reason says why there is none.
@@ -361,7 +379,7 @@ func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity
 		return nil, err
 	}
 	if userID == "" {
-		return nil, gqljwt.ErrBadUserInput.WithMessage("userId is required")
+		return nil, errUserIDRequired
 	}
 	if id.Subject != userID && !id.HasRole(e.opts.AdminRole) {
 		return nil, gqljwt.ErrForbidden
@@ -407,6 +425,16 @@ func (e *engine) shape(err error) error {
 	ge := gqljwt.AsError(err)
 	s, coded := e.preset.Errors[ge.Code]
 	worded, reworded := e.preset.Messages[ge.Message]
+	if ge.Code == gqljwt.CodeUnauthenticated && ge.Reason != "" {
+		// The request's own token was refused: worded as the preset's
+		// guards word it.
+		worded, reworded = e.preset.GuardMessages[ge.Reason]
+	}
+	if e.preset.Reword != nil {
+		if msg := e.preset.Reword(ge); msg != "" {
+			worded, reworded = msg, true
+		}
+	}
 	if !coded && !reworded {
 		return ge
 	}

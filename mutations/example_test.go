@@ -78,3 +78,23 @@ func ExamplePreset() {
 	// Output:
 	// map[signIn:map[expiresIn:900]]
 }
+
+// django-graphql-jwt with JWT_LONG_RUNNING_REFRESH_TOKEN = True: its
+// mutations, their arguments and the lifetimes of its defaults.
+func ExampleGrapheneWith() {
+	p := mutations.GrapheneWith(mutations.GrapheneSettings{Refresh: mutations.LongRunningRefresh})
+	for _, op := range p.Operations {
+		var args []string
+		for _, a := range op.Args {
+			args = append(args, a.Name)
+		}
+		fmt.Println(op.Name, args)
+	}
+	fmt.Println(p.AccessTTL, p.RefreshTTL)
+	// Output:
+	// tokenAuth [username password]
+	// verifyToken [token]
+	// refreshToken [refreshToken]
+	// revokeToken [refreshToken]
+	// 5m0s 168h0m0s
+}

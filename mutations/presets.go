@@ -1,39 +1,63 @@
 package mutations
 
 import (
+	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
-// djangoOperations are django-graphql-jwt's four mutations: the shape of
-// the Graphene presets and the base of the native one. login are
-// tokenAuth's arguments, issued the fields of a payload with a new token.
-func djangoOperations(relay bool, login []Arg, issued []Field) []Operation {
-	return []Operation{
-		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: relay, Args: login,
-			Fields: append(issued[:len(issued):len(issued)], Field{"user", ResultUser})},
-		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: relay,
-			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{"payload", ResultPayload}}},
-		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}}, Fields: issued},
-		{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: relay,
-			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}}, Fields: []Field{{"revoked", ResultRevokedAt}}},
+// djangoShape is what tells apart the presets built on django-graphql-jwt's
+// mutations.
+type djangoShape struct {
+	relay bool
+	// login are tokenAuth's arguments, issued the fields of a payload
+	// with a new token, refresh refreshToken's arguments.
+	login, refresh []Arg
+	issued         []Field
+	// revoke is revokeToken's argument; nil leaves revokeToken out.
+	revoke *Arg
+	// required makes payload and revoked non-null, as django-graphql-jwt
+	// declares them.
+	required bool
+}
+
+// djangoOperations are django-graphql-jwt's mutations: the shape of the
+// Graphene presets and the base of the native one.
+func djangoOperations(d djangoShape) []Operation {
+	ops := []Operation{
+		{Kind: Login, Name: "tokenAuth", TypeName: "ObtainJSONWebToken", Relay: d.relay, Args: d.login,
+			Fields: append(d.issued[:len(d.issued):len(d.issued)], Field{Name: "user", Result: ResultUser})},
+		{Kind: Verify, Name: "verifyToken", TypeName: "Verify", Relay: d.relay,
+			Args: []Arg{{Name: "token", Role: ArgToken}}, Fields: []Field{{Name: "payload", Result: ResultPayload, Required: d.required}}},
+		{Kind: Refresh, Name: "refreshToken", TypeName: "Refresh", Relay: d.relay, Args: d.refresh, Fields: d.issued},
 	}
+	if d.revoke != nil {
+		ops = append(ops, Operation{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: d.relay,
+			Args: []Arg{*d.revoke}, Fields: []Field{{Name: "revoked", Result: ResultRevokedAt, Required: d.required}}})
+	}
+	return ops
 }
 
 // nativeOperations add email login, tokenExpiresIn, logout and logoutAll
 // to django-graphql-jwt's mutations. Expiry fields are Unix timestamps, as
 // django-graphql-jwt's refreshExpiresIn is.
 func nativeOperations(relay bool) []Operation {
-	login := []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}}
-	issued := []Field{
-		{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload},
-		{"tokenExpiresIn", ResultTokenExpiresAt}, {"refreshExpiresIn", ResultRefreshExpiresAt},
-	}
-	revoked := []Field{{"success", ResultSuccess}, {"revoked", ResultRevokedAt}}
-	return append(djangoOperations(relay, login, issued),
+	revoked := []Field{{Name: "success", Result: ResultSuccess}, {Name: "revoked", Result: ResultRevokedAt}}
+	return append(djangoOperations(djangoShape{
+		relay: relay,
+		login: []Arg{{Name: "username", Role: ArgUsername}, {Name: "email", Role: ArgEmail}, {Name: "password", Role: ArgPassword, Required: true}},
+		issued: []Field{
+			{Name: "token", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "payload", Result: ResultPayload},
+			{Name: "tokenExpiresIn", Result: ResultTokenExpiresAt}, {Name: "refreshExpiresIn", Result: ResultRefreshExpiresAt},
+		},
+		refresh: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}},
+		revoke:  &Arg{Name: "refreshToken", Role: ArgRefreshToken, Required: true},
+	}),
 		Operation{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: relay, Fields: revoked},
 		Operation{Kind: LogoutAll, Name: "logoutAll", TypeName: "LogoutAll", Relay: relay, Fields: revoked})
 }
@@ -63,32 +87,136 @@ func NativeRelay() Preset {
 	return Preset{Name: "native-relay", Operations: nativeOperations(true)}
 }
 
-func grapheneOperations(relay bool) []Operation {
-	login := []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}}
-	issued := []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"payload", ResultPayload}, {"refreshExpiresIn", ResultRefreshExpiresAt}}
-	return djangoOperations(relay, login, issued)
+// GrapheneSettings are the settings of django-graphql-jwt (GRAPHQL_JWT in
+// Django's settings) that change what its clients see. The zero value is
+// seed 000's endpoint, classic style with both refresh modes.
+//
+// Its other such settings are not options: JWT_VERIFY_EXPIRATION is
+// always on (off, an access token would never expire), and refresh tokens
+// are always single-use, as with JWT_REUSE_REFRESH_TOKENS = True, whose
+// default False keeps every refresh token ever issued valid until it
+// expires; concurrent refreshes of one token within
+// gqljwt.Config.RefreshReuseGrace all succeed, which is what a client
+// relying on the default needs.
+type GrapheneSettings struct {
+	// Relay is graphql_jwt.relay: every mutation takes one input argument
+	// and echoes clientMutationId.
+	Relay bool
+	// Refresh is JWT_LONG_RUNNING_REFRESH_TOKEN.
+	Refresh GrapheneRefresh
+	// AllowArgument is JWT_ALLOW_ARGUMENT: the application's fields may
+	// take the token as their argument "token" (Preset.TokenArgument).
+	AllowArgument bool
+}
+
+// GrapheneRefresh is the refresh mode of a Graphene preset.
+type GrapheneRefresh int
+
+const (
+	// BothRefreshModes serves the clients of either setting of
+	// JWT_LONG_RUNNING_REFRESH_TOKEN, as seed 000 documents both:
+	// refreshToken takes token or refreshToken, and the refreshToken
+	// fields are nullable, since renewing a token fills none.
+	BothRefreshModes GrapheneRefresh = iota
+	// SingleTokenRefresh is JWT_LONG_RUNNING_REFRESH_TOKEN = False,
+	// django-graphql-jwt's default: refreshToken(token: String) renews a
+	// still-valid token, there are no refresh tokens and no revokeToken.
+	// Serve it on a gqljwt.Service without Config.Refresh.
+	SingleTokenRefresh
+	// LongRunningRefresh is JWT_LONG_RUNNING_REFRESH_TOKEN = True:
+	// refreshToken(refreshToken: String) rotates a refresh token,
+	// tokenAuth and refreshToken return refreshToken: String!, and
+	// revokeToken(refreshToken: String) revokes one.
+	LongRunningRefresh
+)
+
+// GrapheneWith is django-graphql-jwt under settings s:
+//
+//	tokenAuth(username: String!, password: String!): ObtainJSONWebToken
+//	  { token: String! refreshToken payload: GenericScalar! refreshExpiresIn: Int! user }
+//	verifyToken(token: String): Verify { payload: GenericScalar! }
+//	refreshToken(token: String, refreshToken: String): Refresh
+//	  { token: String! refreshToken payload: GenericScalar! refreshExpiresIn: Int! }
+//	revokeToken(refreshToken: String): Revoke { revoked: Int! }
+//
+// as graphql_jwt/mixins.py and refresh_token/mixins.py declare them, with
+// tokenAuth customized to return user, and its messages (Preset.Messages,
+// Preset.GuardMessages).
+func GrapheneWith(s GrapheneSettings) Preset {
+	long, single := s.Refresh != SingleTokenRefresh, s.Refresh != LongRunningRefresh
+	d := djangoShape{relay: s.Relay, required: true,
+		login:  []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
+		issued: []Field{{Name: "token", Result: ResultToken, Required: true}}}
+	if long {
+		d.issued = append(d.issued, Field{Name: "refreshToken", Result: ResultRefreshToken, Required: !single})
+		d.refresh = append(d.refresh, Arg{Name: "refreshToken", Role: ArgRefreshToken})
+		d.revoke = &Arg{Name: "refreshToken", Role: ArgRefreshToken}
+	}
+	if single {
+		d.refresh = append(d.refresh, Arg{Name: "token", Role: ArgToken})
+	}
+	d.issued = append(d.issued, Field{Name: "payload", Result: ResultPayload, Required: true},
+		Field{Name: "refreshExpiresIn", Result: ResultRefreshExpiresAt, Required: true})
+	name := "graphene"
+	if s.Relay {
+		name = "graphene-relay"
+	}
+	tokenArg := ""
+	if s.AllowArgument {
+		tokenArg = "token" // JWT_ARGUMENT_NAME
+	}
+	// JWT_EXPIRATION_DELTA and JWT_REFRESH_EXPIRATION_DELTA's defaults.
+	return Preset{Name: name, Operations: djangoOperations(d), AccessTTL: 5 * time.Minute, RefreshTTL: 7 * 24 * time.Hour,
+		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages(), Reword: grapheneReword, TokenArgument: tokenArg}
+}
+
+// grapheneReword tells apart what django-graphql-jwt's get_payload and
+// get_user_by_payload word apart (graphql_jwt/utils.py): a token whose
+// signature verified but whose claims did not (jwt.InvalidTokenError:
+// "Invalid token"; "Invalid payload" when a claim it needs is missing)
+// from one that did not decode ("Error decoding signature", from
+// Messages and GuardMessages).
+func grapheneReword(e *gqljwt.Error) string {
+	if e.Code != gqljwt.CodeTokenInvalid && e.Reason != gqljwt.CodeTokenInvalid {
+		return ""
+	}
+	switch {
+	case errors.Is(e, jwt.MissingRequiredClaimError()):
+		return "Invalid payload"
+	case errors.Is(e, jwt.ValidateError()):
+		return "Invalid token"
+	}
+	return ""
 }
 
 // Graphene is django-graphql-jwt (seed 000) in classic style: tokenAuth,
 // verifyToken, refreshToken (single-token with token:, long-running with
 // refreshToken:) and revokeToken, tokenAuth customized to return user.
-func Graphene() Preset {
-	return Preset{Name: "graphene", Operations: grapheneOperations(false),
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
-}
+func Graphene() Preset { return GrapheneWith(GrapheneSettings{}) }
+
+// GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
+// mutations, each taking one input argument (seed 000 verbatim).
+func GrapheneRelay() Preset { return GrapheneWith(GrapheneSettings{Relay: true}) }
 
 // grapheneMessages are django-graphql-jwt's words for what gqljwt says
 // otherwise (graphql_jwt/exceptions.py, utils.py get_payload,
-// refresh_token/mixins.py and shortcuts.py). Its clients match on them:
-// public Apollo error links refresh on "Signature has expired".
+// decorators.py ensure_token, refresh_token/mixins.py, decorators.py and
+// shortcuts.py). Its clients match on them: public Apollo error links
+// refresh on "Signature has expired".
 func grapheneMessages() map[string]string {
 	return map[string]string{
 		gqljwt.ErrTokenExpired.Message: "Signature has expired",
 		gqljwt.ErrTokenInvalid.Message: "Error decoding signature",
+		// A revoked access token (logout, a user secret moved on): it has
+		// no word for it, and its clients treat it as a bad token.
+		gqljwt.ErrTokenRevoked.Message: "Invalid token",
 		"Refresh token has expired":    "Refresh token is expired",
 		// Its handler looks refresh tokens up among the unrevoked ones.
 		"Refresh token has been revoked":         "Invalid refresh token",
 		"A token or a refresh token is required": "Token is required",
+		errRefreshTokenRequired.Message:          "Refresh token is required",
+		// verifyToken without a token, nor one in the request.
+		gqljwt.ErrUnauthenticated.Message: "Token is required",
 	}
 }
 
@@ -105,13 +233,6 @@ func grapheneGuardMessages() map[gqljwt.Code]string {
 	}
 }
 
-// GrapheneRelay is django-graphql-jwt's graphql_jwt.relay: the same
-// mutations, each taking one input argument (seed 000 verbatim).
-func GrapheneRelay() Preset {
-	return Preset{Name: "graphene-relay", Operations: grapheneOperations(true),
-		Messages: grapheneMessages(), GuardMessages: grapheneGuardMessages()}
-}
-
 // CollectiveAccess is the CollectiveAccess GraphQL service endpoint Auth
 // (seed 001): login and refresh are queries, tokens are jwt and refresh,
 // and every response is wrapped as {"ok": true, "data": ...}. Clients also
@@ -124,12 +245,16 @@ func CollectiveAccess() Preset {
 		Operations: []Operation{
 			{Kind: Login, Name: "login", Query: true, TypeName: "AuthLoginResult",
 				Args:   []Arg{{Name: "username", Role: ArgUsername, Required: true}, {Name: "password", Role: ArgPassword, Required: true}},
-				Fields: []Field{{"jwt", ResultToken}, {"refresh", ResultRefreshToken}, {"user", ResultUser}}},
+				Fields: []Field{{Name: "jwt", Result: ResultToken}, {Name: "refresh", Result: ResultRefreshToken}, {Name: "user", Result: ResultUser}}},
 			{Kind: Refresh, Name: "refresh", Query: true, TypeName: "AuthRefreshResult", KeepRefreshToken: true,
 				Args:   []Arg{{Name: "token", Role: ArgRefreshToken, Required: true}},
-				Fields: []Field{{"jwt", ResultToken}}},
+				Fields: []Field{{Name: "jwt", Result: ResultToken}}},
 		},
 		Body: Envelope,
+		// The seed's tokens carry the user's ID as the claim id.
+		Claims: func(_ context.Context, u *gqljwt.User) (map[string]any, error) {
+			return map[string]any{"id": u.ID}, nil
+		},
 	}
 }
 
@@ -142,17 +267,33 @@ func Envelope(body map[string]any) {
 
 // WPGraphQL is WPGraphQL Headless Login (seed 002): login with a provider
 // (PASSWORD credentials, SITETOKEN identity, OAUTH2_GENERIC authorization
-// response), refreshToken, linkUserIdentity, revokeUserSecret and
-// refreshUserSecret, all Relay-style. SITETOKEN and OAUTH2_GENERIC are
-// enabled by Options.Providers; the user type gets its auth field from
-// LinkedIdentitiesField. refreshToken returns no new refresh token, so it
-// does not rotate.
+// response), refreshToken, linkUserIdentity, revokeUserSecret,
+// refreshUserSecret and logout, all Relay-style, worded as the plugin
+// words them (src/Mutation/*.php, src/Auth/Auth.php), under its root type
+// names, its lifetimes (300 s, 365 days) and its claim data.user.id.
+// SITETOKEN and OAUTH2_GENERIC are enabled by Options.Providers; the user
+// type gets its auth field from UserAuthField. refreshToken returns no new
+// refresh token, so it does not rotate.
 func WPGraphQL() Preset {
+	userSecret := func(verb string) map[string]string {
+		msg := "You are not allowed to " + verb + " the user secret."
+		return map[string]string{gqljwt.ErrForbidden.Message: msg, gqljwt.ErrUnauthenticated.Message: msg, errUserIDRequired.Message: msg}
+	}
+	success := Field{Name: "success", Result: ResultSuccess}
 	return Preset{
 		Name:             "wpgraphql",
 		UserGlobalIDType: "user",
+		// graphql_login_token_validity and
+		// graphql_login_refresh_token_validity (src/Auth/TokenManager.php).
+		AccessTTL: 300 * time.Second, RefreshTTL: 365 * 24 * time.Hour,
+		QueryTypeName: "RootQuery", MutationTypeName: "RootMutation",
+		Claims: wpClaims,
+		// src/Auth/TokenManager.php validate_token: a token that does not
+		// decode answers 403, and the request goes on anonymously.
+		RefusedTokenStatus: 403,
+		RenewHeader:        "X-WPGraphQL-Login-Token",
 		Operations: []Operation{
-			{Kind: Login, Name: "login", TypeName: "Login", Relay: true,
+			{Kind: Login, Name: "login", TypeName: "Login", Relay: true, AnonymousOnly: true,
 				Args: []Arg{
 					{Name: "provider", Role: ArgProvider, Required: true},
 					{Name: "credentials", Role: ArgGroup, TypeName: "LoginCredentialsInput", Fields: []Arg{
@@ -160,23 +301,43 @@ func WPGraphQL() Preset {
 					oauthResponse(),
 					{Name: "identity", Role: ArgIdentity},
 				},
-				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration},
-					{"refreshToken", ResultRefreshToken}, {"refreshTokenExpiration", ResultRefreshExpiration}, {"user", ResultUser}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration},
+					{Name: "refreshToken", Result: ResultRefreshToken}, {Name: "refreshTokenExpiration", Result: ResultRefreshExpiration}, {Name: "user", Result: ResultUser}}},
 			{Kind: Refresh, Name: "refreshToken", TypeName: "RefreshToken", Relay: true, KeepRefreshToken: true, RefusalAsPayload: true,
 				Args:   []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}},
-				Fields: []Field{{"authToken", ResultToken}, {"authTokenExpiration", ResultTokenExpiration}, {"success", ResultSuccess}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "authTokenExpiration", Result: ResultTokenExpiration}, success}},
 			{Kind: LinkIdentity, Name: "linkUserIdentity", TypeName: "LinkUserIdentity", Relay: true,
-				Args:   []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true}, oauthResponse()},
-				Fields: []Field{{"success", ResultSuccess}, {"user", ResultUser}}},
-			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true,
+				Args: []Arg{{Name: "provider", Role: ArgProvider, Required: true}, {Name: "userId", Role: ArgUserID, Required: true},
+					oauthResponse(), {Name: "identity", Role: ArgIdentity}},
+				Fields: []Field{success, {Name: "user", Result: ResultUser}}},
+			{Kind: RevokeUserSecret, Name: "revokeUserSecret", TypeName: "RevokeUserSecret", Relay: true, Messages: userSecret("revoke"),
 				Args:   []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-				Fields: []Field{{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
-			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true,
+				Fields: []Field{{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, success}},
+			{Kind: RefreshUserSecret, Name: "refreshUserSecret", TypeName: "RefreshUserSecret", Relay: true, Messages: userSecret("refresh"),
 				Args: []Arg{{Name: "userId", Role: ArgUserID, Required: true}},
-				Fields: []Field{{"authToken", ResultToken}, {"refreshToken", ResultRefreshToken}, {"userSecret", ResultUserSecret},
-					{"revokedUserSecret", ResultRevokedUserSecret}, {"success", ResultSuccess}}},
+				Fields: []Field{{Name: "authToken", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "userSecret", Result: ResultUserSecret},
+					{Name: "revokedUserSecret", Result: ResultRevokedUserSecret}, success}},
+			// src/Mutation/Logout.php: success is null for a caller who is
+			// not logged in.
+			{Kind: Logout, Name: "logout", TypeName: "Logout", Relay: true, RefusalAsPayload: true, Fields: []Field{success}},
+		},
+		Messages: map[string]string{
+			// src/Auth/Auth.php login. The plugin's password provider
+			// passes on WordPress's own messages, which tell an unknown
+			// username from a wrong password; this one message does not.
+			gqljwt.ErrInvalidCredentials.Message: "The user could not be logged in.",
 		},
 	}
+}
+
+// wpClaims are the plugin's claim data.user.id (src/Auth/TokenManager.php
+// prepare_token), which its clients decode to find the user.
+func wpClaims(_ context.Context, u *gqljwt.User) (map[string]any, error) {
+	id := any(u.ID)
+	if n, err := strconv.ParseInt(u.ID, 10, 64); err == nil {
+		id = n // WordPress user IDs are integers
+	}
+	return map[string]any{"data": map[string]any{"user": map[string]any{"id": id}}}, nil
 }
 
 func oauthResponse() Arg {
@@ -232,14 +393,19 @@ func DE() Preset {
 		},
 		Errors: map[gqljwt.Code]ErrorShape{
 			gqljwt.CodeInvalidCredential: {Message: "Incorrect email or password", Code: gqljwt.CodeInternal},
-			gqljwt.CodeTokenInvalid:      {Message: "invalid signature", Code: gqljwt.CodeInternal},
+			// Its one documented refusal of a refresh token, whatever
+			// makes it unusable: unknown, forged, expired, revoked, or
+			// reused after its rotation (which revokes the session).
+			gqljwt.CodeTokenInvalid: deBadRefresh, gqljwt.CodeTokenExpired: deBadRefresh, gqljwt.CodeTokenRevoked: deBadRefresh,
 		},
 		Body: RequestErrors,
 	}
 }
 
+var deBadRefresh = ErrorShape{Message: "invalid signature", Code: gqljwt.CodeInternal}
+
 func deFields() []Field {
-	return []Field{{"token", ResultToken}, {"refreshToken", ResultRefreshToken}, {"expiresIn", ResultTokenExpiresIn}}
+	return []Field{{Name: "token", Result: ResultToken}, {Name: "refreshToken", Result: ResultRefreshToken}, {Name: "expiresIn", Result: ResultTokenExpiresIn}}
 }
 
 // RequestErrors gives errors raised before execution the codes Apollo

@@ -28,17 +28,39 @@ type Identifier interface {
 	Identify(ctx context.Context, in ProviderInput) (gqljwt.LinkedIdentity, error)
 }
 
+// The words of the plugin's Auth::link_user_identity (src/Auth/Auth.php).
+var (
+	errLinkPassword    = gqljwt.ErrBadUserInput.WithMessage("You cannot link two identities from the same WordPress site. Please use a different `provider`.")
+	errLinkAnonymous   = gqljwt.ErrUnauthenticated.WithMessage("You must be logged in to link your identity.")
+	errLinkOtherUser   = gqljwt.ErrForbidden.WithMessage("You must be logged in as the user to link your identity.")
+	errLinkedToYou     = gqljwt.ErrBadUserInput.WithMessage("This identity is already linked to your account.")
+	errLinkedToAnother = gqljwt.ErrBadUserInput.WithMessage("This identity is already linked to another account.")
+)
+
+// linkIdentity links the identity a provider vouches for to the caller's
+// own account, as the plugin does: only the user themself may; an
+// administrator may not link one for somebody else.
 func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) error {
-	userID := e.userID(in)
-	if _, err := e.mayManage(ctx, userID); err != nil {
+	provider := in.get(ArgProvider)
+	if provider == ProviderPassword {
+		return errLinkPassword
+	}
+	id, err := requireIdentity(ctx)
+	if err != nil {
+		if gqljwt.CodeOf(err) == gqljwt.CodeUnauthenticated {
+			return errLinkAnonymous.WithCause(err)
+		}
 		return err
 	}
-	provider := in.get(ArgProvider)
+	userID := e.userID(in)
+	if userID == "" || id.Subject != userID {
+		return errLinkOtherUser
+	}
 	prov, ok := e.opts.Providers[provider].(Identifier)
 	if !ok {
 		return gqljwt.ErrBadUserInput.WithMessage("The provider " + provider + " cannot link identities")
 	}
-	ident, err := prov.Identify(ctx, ProviderInput{Code: in.get(ArgCode), State: in.get(ArgState)})
+	ident, err := prov.Identify(ctx, ProviderInput{Identity: in.get(ArgIdentity), Code: in.get(ArgCode), State: in.get(ArgState)})
 	if err != nil {
 		return err
 	}
@@ -46,11 +68,19 @@ func (e *engine) linkIdentity(ctx context.Context, in inputs, out *outcome) erro
 	if err != nil {
 		return err
 	}
+	switch owner, err := e.opts.Identities.UserFor(ctx, ident); {
+	case err == nil && owner == userID:
+		return errLinkedToYou
+	case err == nil:
+		return errLinkedToAnother
+	case !errors.Is(err, gqljwt.ErrNotFound):
+		return gqljwt.ErrUnavailable.WithCause(err)
+	}
 	// Link decides atomically: of two users linking one account at once,
 	// one wins and the other learns it here.
 	switch err := e.opts.Identities.Link(ctx, userID, ident); {
 	case errors.Is(err, gqljwt.ErrIdentityLinked):
-		return gqljwt.ErrBadUserInput.WithMessage("This account is linked to another user").WithCause(err)
+		return errLinkedToAnother.WithCause(err)
 	case err != nil:
 		return gqljwt.ErrUnavailable.WithCause(err)
 	}

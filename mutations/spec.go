@@ -1,6 +1,7 @@
 package mutations
 
 import (
+	"context"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -97,6 +98,11 @@ const (
 type Field struct {
 	Name   string
 	Result Result
+	// Required makes the field non-null in the schema, for APIs that
+	// declare it so (django-graphql-jwt's token: String!). Only results an
+	// operation always fills may be required: a null would fail the
+	// whole payload.
+	Required bool
 }
 
 // Operation is one auth operation as an API exposes it.
@@ -125,8 +131,29 @@ type Operation struct {
 	// revoked) with the payload, success false and no tokens, instead of
 	// a GraphQL error, as WPGraphQL Headless Login's refreshToken does.
 	// An outage (AUTH_UNAVAILABLE) stays an error: a client must not take
-	// it for a verdict on its token.
+	// it for a verdict on its token. On a Logout operation it answers a
+	// caller without a valid token with success null, as WPGraphQL
+	// Headless Login's logout does.
 	RefusalAsPayload bool
+	// AnonymousOnly makes a Login operation refuse a caller who already
+	// has a valid token: "You are already logged in." (WPGraphQL Headless
+	// Login), FORBIDDEN.
+	AnonymousOnly bool
+	// Messages rewords this operation's errors by gqljwt's exact message,
+	// before Preset.Messages, where the API words one refusal apart by
+	// operation (WPGraphQL: "You are not allowed to revoke the user
+	// secret."). Codes stay.
+	Messages map[string]string
+}
+
+// hasRole reports whether args, or the fields of their groups, carry role.
+func hasRole(args []Arg, role Role) bool {
+	for _, a := range args {
+		if a.Role == role || hasRole(a.Fields, role) {
+			return true
+		}
+	}
+	return false
 }
 
 // Preset is an auth API's vocabulary: its operations and how tokens travel.
@@ -164,6 +191,33 @@ type Preset struct {
 	// GuardMessages words the refusals of guarded fields as the API does;
 	// pass it to directives.Apply with directives.Messages.
 	GuardMessages map[gqljwt.Code]string
+	// Reword, when set, words the refusals that neither a code nor a
+	// message tells apart, from their cause (django-graphql-jwt: a token
+	// whose signature verified but whose claims did not is "Invalid
+	// token", one that did not decode "Error decoding signature"); ""
+	// leaves the error to Messages and GuardMessages. It applies to the
+	// operations' errors and, through directives.Reword, to the guards'.
+	Reword func(e *gqljwt.Error) string
+	// Claims adds the API's own claims to every access token; set it as
+	// the gqljwt.Config.Claims of the endpoint serving the preset.
+	Claims func(ctx context.Context, u *gqljwt.User) (map[string]any, error)
+	// QueryTypeName and MutationTypeName are the API's names of the root
+	// types, which graphql-go shows in its messages ("Cannot query field
+	// \"x\" on type \"RootMutation\"."); empty means Query and Mutation.
+	QueryTypeName, MutationTypeName string
+	// RefusedTokenStatus, when set, is the HTTP status of a response to a
+	// request whose token was refused (middleware.RefusedTokenStatus);
+	// the body is answered all the same, public data included.
+	RefusedTokenStatus int
+	// RenewHeader, when set, is the response header that hands a request
+	// with a valid token a renewed one (middleware.RenewHeader).
+	RenewHeader string
+	// TokenArgument, when set, is the name of the argument by which the
+	// application's fields may carry a token to be decided on instead of
+	// the request's (django-graphql-jwt's JWT_ALLOW_ARGUMENT and
+	// JWT_ARGUMENT_NAME); pass it to directives.Apply with
+	// directives.TokenArgument, and declare it on those fields.
+	TokenArgument string
 }
 
 // ErrorShape is how a preset reports one kind of error. Empty fields keep
@@ -172,3 +226,16 @@ type ErrorShape struct {
 	Message string
 	Code    gqljwt.Code
 }
+
+var errAlreadyLoggedIn = gqljwt.ErrForbidden.WithMessage("You are already logged in.")
+
+// opMessage rewords err by op.Messages, keeping its code.
+func opMessage(op Operation, err error) error {
+	ge := gqljwt.AsError(err)
+	if msg, ok := op.Messages[ge.Message]; ok {
+		return ge.WithMessage(msg)
+	}
+	return err
+}
+
+var errUserIDRequired = gqljwt.ErrBadUserInput.WithMessage("userId is required")

@@ -118,7 +118,11 @@ var kindDescriptions = map[Kind]string{
 func (e *engine) payloadType(op Operation) *graphql.Object {
 	fields := graphql.Fields{}
 	for _, pf := range op.Fields {
-		fields[pf.Name] = e.payloadField(pf.Result)
+		f := e.payloadField(pf.Result)
+		if pf.Required {
+			f.Type = graphql.NewNonNull(f.Type)
+		}
+		fields[pf.Name] = f
 	}
 	name := op.TypeName
 	if op.Relay {
@@ -203,7 +207,10 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 		})
 	case ResultSuccess:
 		return &graphql.Field{Type: graphql.Boolean, Resolve: func(p graphql.ResolveParams) (any, error) {
-			return p.Source.(*outcome).success, nil
+			if o := p.Source.(*outcome); !o.noVerdict {
+				return o.success, nil
+			}
+			return nil, nil
 		}}
 	case ResultUserSecret:
 		return str(func(o *outcome) string { return o.userSecret })

@@ -2,6 +2,7 @@ package mutations
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"sync"
 
@@ -16,9 +17,10 @@ import (
 // from (Options.ResolveUser nil).
 //
 // As the plugin does, authToken and refreshToken are a new session for
-// the user, handed out to that user only: for anybody else, and for an
-// anonymous caller, they and userSecret are null. One selection of auth
-// makes one session, whatever it selects of it. linkedIdentities is null
+// the user, handed out to that user only (on a login's user, the login's
+// session): for anybody else, an administrator included, and for an
+// anonymous caller, they, their expirations and userSecret are null. One
+// selection of auth makes one session, whatever it selects of it. linkedIdentities is null
 // when the user has none. isUserSecretRevoked is false: a revoked secret
 // here is a new one at once (revokeUserSecret moves the token version on).
 func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
@@ -114,8 +116,45 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 			id, _ := gqljwt.FromContext(p.Context)
 			d := &authData{user: u, self: id != nil && id.Subject == u.ID, ctx: p.Context}
 			d.start = func() (*gqljwt.Session, error) { return auth.StartSession(d.ctx, u) }
+			if sess, ok := started.Load(startedKey(p.Context, u)); ok {
+				// The user of a login of this request: their own, and
+				// the login's session is the one to show.
+				d.self = true
+				d.once.Do(func() { d.sess = sess.(*gqljwt.Session) })
+			}
 			return d, nil
 		}}
+}
+
+// started maps the user of a session that a login of a request still in
+// flight started to that session. The plugin makes the user it logs in the
+// current user, so login { user { auth { authToken userSecret } } } shows
+// them their own; the login's request has no identity of its own to tell.
+// Keys are the request and the session's *gqljwt.User, so that no other
+// request finds the entry even where a user store hands several requests
+// one pointer, and entries go when their request ends.
+var started sync.Map
+
+type startedAt struct {
+	r *http.Request
+	u *gqljwt.User
+}
+
+func startedKey(ctx context.Context, u *gqljwt.User) startedAt {
+	r, _ := gqljwt.RequestFromContext(ctx)
+	return startedAt{r, u}
+}
+
+// noteStarted records sess for the rest of the request of ctx; outside an
+// HTTP request, whose end nothing would signal, it records nothing.
+func noteStarted(ctx context.Context, sess *gqljwt.Session) {
+	r, ok := gqljwt.RequestFromContext(ctx)
+	if sess == nil || sess.User == nil || !ok || r.Context().Done() == nil {
+		return
+	}
+	key := startedAt{r, sess.User}
+	started.Store(key, sess)
+	context.AfterFunc(r.Context(), func() { started.Delete(key) })
 }
 
 // authData is one resolution of User.auth: the user, whether the caller

@@ -13,11 +13,14 @@ import (
 )
 
 // TestUserAuthFieldIsTheUsersOwn: User.auth hands tokens and the user
-// secret to that user only; another caller, even signed in, gets nulls.
+// secret to that user only; another caller, even signed in, even an
+// administrator, gets nulls, as the plugin's get_auth_token and
+// get_user_secret enforce the current user (src/Model/User.php,
+// src/Auth/TokenManager.php).
 func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 	ctx := context.Background()
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
-	for _, u := range []gqljwt.User{{ID: "1", Username: "alice", Active: true}, {ID: "2", Username: "bob", Active: true}} {
+	for _, u := range []gqljwt.User{{ID: "1", Username: "alice", Roles: []string{"ADMIN"}, Active: true}, {ID: "2", Username: "bob", Active: true}} {
 		if err := users.Add(u, "pw"); err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +46,13 @@ func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	asBob := auth.VerifiedContext(ctx, nil, nil, sess.Access.Value)
-	const q = `query($id: ID) { user(id: $id) { auth { authToken refreshToken userSecret } } }`
+	alice, _ := users.UserByID(ctx, "1")
+	adminSess, err := auth.StartSession(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asAdmin := auth.VerifiedContext(ctx, nil, nil, adminSess.Access.Value)
+	const q = `query($id: ID) { user(id: $id) { auth { authToken authTokenExpiration refreshToken refreshTokenExpiration userSecret } } }`
 	for _, c := range []struct {
 		name, id string
 		ctx      context.Context
@@ -51,6 +60,7 @@ func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 	}{
 		{"bob on bob", "2", asBob, true},
 		{"bob on alice", "1", asBob, false},
+		{"an administrator on bob", "2", asAdmin, false},
 		{"anonymous on bob", "2", gqljwt.NewContext(ctx, nil, nil, nil, gqljwt.ErrNoToken), false},
 	} {
 		r := graphql.Do(graphql.Params{Schema: schema, RequestString: q, VariableValues: map[string]any{"id": c.id}, Context: c.ctx})
@@ -58,7 +68,7 @@ func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, r.Errors)
 		}
 		a := r.Data.(map[string]any)["user"].(map[string]any)["auth"].(map[string]any)
-		for _, k := range []string{"authToken", "refreshToken", "userSecret"} {
+		for _, k := range []string{"authToken", "authTokenExpiration", "refreshToken", "refreshTokenExpiration", "userSecret"} {
 			if got := a[k] != nil; got != c.own {
 				t.Errorf("%s: %s = %v", c.name, k, a[k])
 			}

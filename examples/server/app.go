@@ -90,7 +90,7 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{path: "/graphql", preset: mutations.Native(), about: "native shape (django-graphql-jwt vocabulary + logout), GraphiQL in a browser",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
-		{path: "/graphene", preset: mutations.Graphene(), about: "django-graphql-jwt classic (seed 000)",
+		{path: "/graphene", preset: mutations.GrapheneWith(mutations.GrapheneSettings{AllowArgument: true}), about: "django-graphql-jwt classic (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
 		{path: "/graphene-relay", preset: mutations.GrapheneRelay(), about: "django-graphql-jwt Relay (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
@@ -135,6 +135,7 @@ func newApp(o options) (*app, error) {
 		if err != nil {
 			return nil, err
 		}
+		st.Identities = a.identities
 		providers[mutations.ProviderSiteToken] = st
 	}
 	if o.oauth2 != nil {
@@ -192,6 +193,7 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
+			Claims: ep.preset.Claims,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and
@@ -207,7 +209,7 @@ func newApp(o options) (*app, error) {
 			authField = mutations.UserAuthField(auth, a.identities)
 		}
 		user := userType(ep.userID, authField)
-		query, mutation := demoFields(posts, user, a.users)
+		query, mutation := demoFields(posts, user, a.users, ep.preset.TokenArgument)
 		epRules := rules
 		if ep.identities {
 			// WPGraphQL's own root field for the caller: null, not an
@@ -215,6 +217,10 @@ func newApp(o options) (*app, error) {
 			query["viewer"] = viewerField(user, a.users)
 			epRules = maps.Clone(rules) // the endpoints share rules
 			epRules["Query.viewer"] = directives.Public()
+			for name, f := range mutations.LoginClientFields(loginClients(o)...) {
+				query[name] = f
+				epRules["Query."+name] = directives.Public()
+			}
 		}
 		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
 		if err != nil {
@@ -223,21 +229,23 @@ func newApp(o options) (*app, error) {
 		if err := frag.MergeInto(query, mutation); err != nil {
 			return nil, err
 		}
+		epRules = renameRoots(epRules, ep.preset)
 		schema, err := graphql.NewSchema(graphql.SchemaConfig{
-			Query:      graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: query}),
-			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: mutation}),
+			Query:      graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.QueryTypeName, "Query"), Fields: query}),
+			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.MutationTypeName, "Mutation"), Fields: mutation}),
 			Directives: directives.Directives(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages)); err != nil {
+		if err := directives.Apply(&schema, epRules, guardOptions(auth, ep.preset)...); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
 		h := http.Handler(handler.New(&handler.Config{Schema: &schema}))
 		if ep.sliding {
 			h = middleware.SlidingRefresh(auth, slidingWindow, "Authorization")(h)
 		}
+		h = presetHeaders(auth, ep.preset)(h)
 		h = middleware.Verifier(auth, ep.extractors...)(h)
 		h = directives.Memoize(h)
 		// Limits look at the document before graphql-go does: some

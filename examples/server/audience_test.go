@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,19 +12,7 @@ import (
 // test looks at what the server wrote, whatever it would accept.
 func audienceOf(t *testing.T, token string) any {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", token)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(b, &claims); err != nil {
-		t.Fatal(err)
-	}
-	return claims["aud"]
+	return tokenClaims(t, token)["aud"]
 }
 
 // TestTokensStayWithTheirEndpoint: every endpoint writes its own audience

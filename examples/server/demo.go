@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/directives"
+	"github.com/gqljwt/gqljwt/middleware"
+	"github.com/gqljwt/gqljwt/mutations"
 	"github.com/graphql-go/graphql"
 )
 
@@ -139,7 +143,9 @@ func userField(get func(*gqljwt.User) any) graphql.FieldResolveFn {
 }
 
 // demoFields returns the demo schema's root fields, resolved against b.
-func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore) (query, mutation graphql.Fields) {
+// tokenArg, when set, is an argument of me carrying a token to decide on
+// instead of the request's (directives.TokenArgument).
+func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore, tokenArg string) (query, mutation graphql.Fields) {
 	query = graphql.Fields{
 		"posts": &graphql.Field{Type: graphql.NewList(postType), Description: "Published posts; public.",
 			Resolve: func(graphql.ResolveParams) (any, error) { return b.list(true), nil }},
@@ -155,6 +161,9 @@ func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore) (query, mu
 				}
 				return users.UserByID(p.Context, id.Subject)
 			}},
+	}
+	if tokenArg != "" {
+		query["me"].Args = graphql.FieldConfigArgument{tokenArg: &graphql.ArgumentConfig{Type: graphql.String}}
 	}
 	mutation = graphql.Fields{
 		"createPost": &graphql.Field{Type: postType, Description: "Publish a post; scope write:posts.",
@@ -200,4 +209,71 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 			}
 			return users.UserByID(p.Context, id.Subject)
 		}}
+}
+
+// rootName is the preset's name of a root type, or def.
+func rootName(name, def string) string {
+	if name != "" {
+		return name
+	}
+	return def
+}
+
+// renameRoots moves the rules of the Query and Mutation types to the
+// preset's names of them (WPGraphQL's RootQuery and RootMutation).
+func renameRoots(rules map[string]directives.Rule, p mutations.Preset) map[string]directives.Rule {
+	if p.QueryTypeName == "" && p.MutationTypeName == "" {
+		return rules
+	}
+	out := make(map[string]directives.Rule, len(rules))
+	for key, rule := range rules {
+		typ, field, _ := strings.Cut(key, ".")
+		switch typ {
+		case "Query":
+			typ = rootName(p.QueryTypeName, typ)
+		case "Mutation":
+			typ = rootName(p.MutationTypeName, typ)
+		}
+		out[typ+"."+field] = rule
+	}
+	return out
+}
+
+// presetHeaders are the preset's HTTP-level behaviours, after the
+// verifier: the status of a refused token and the renewed token header.
+func presetHeaders(auth *gqljwt.Service, p mutations.Preset) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		if p.RenewHeader != "" {
+			h = middleware.RenewHeader(auth, p.RenewHeader)(h)
+		}
+		if p.RefusedTokenStatus != 0 {
+			h = middleware.RefusedTokenStatus(p.RefusedTokenStatus)(h)
+		}
+		return h
+	}
+}
+
+// loginClients are WPGraphQL's loginClients: the providers the demo has
+// enabled.
+func loginClients(o options) []mutations.LoginClient {
+	clients := []mutations.LoginClient{{Provider: mutations.ProviderPassword, Name: "Password"}}
+	if o.siteToken != nil {
+		clients = append(clients, mutations.LoginClient{Provider: mutations.ProviderSiteToken, Name: "Site Token", Order: 1})
+	}
+	if o.oauth2 != nil {
+		clients = append(clients, mutations.LoginClient{Provider: mutations.ProviderOAuth2, Name: "OAuth2 (Generic)", Order: 2,
+			ClientID: o.oauth2.ClientID, AuthorizationURL: "/oauth2/authorize"})
+	}
+	return clients
+}
+
+// guardOptions are the preset's wording of refusals and, for a preset
+// with a token argument (django-graphql-jwt's JWT_ALLOW_ARGUMENT), the
+// guards' reading of it.
+func guardOptions(auth *gqljwt.Service, p mutations.Preset) []directives.Option {
+	opts := []directives.Option{directives.Messages(p.GuardMessages), directives.Reword(p.Reword)}
+	if p.TokenArgument != "" {
+		opts = append(opts, directives.TokenArgument(auth, p.TokenArgument))
+	}
+	return opts
 }

@@ -58,7 +58,7 @@ func passwordLogins() []loginCase {
 				op = strings.Replace(op, `"my_api_password"`, `"`+password+`"`, 1)
 				return s.post("/service/Auth", op, nil)
 			}},
-		{path: "/wpgraphql", code: invalid, message: message, send: byVars("/wpgraphql", "username",
+		{path: "/wpgraphql", code: invalid, message: "The user could not be logged in.", send: byVars("/wpgraphql", "username",
 			func(t *testing.T) string { return wpOperation(t, seed(t, "002"), "mutation loginWithPassword(") })},
 		{path: "/toggle", code: invalid, message: message, send: byVars("/toggle", "username",
 			func(t *testing.T) string { return operation(t, seed(t, "003"), "query($email:String", 0) })},

@@ -204,9 +204,13 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	if r.str("data", "login", "authToken") == "" || r.str("data", "login", "user", "id") != "3" {
 		t.Fatalf("loginAsIdentity: %s", r.raw)
 	}
-	for name, headers := range map[string][]string{"no header": nil, "wrong token": {"X-Site-Token", siteToken + "x"}} {
-		r = s.post(path, asIdentity, map[string]any{"identity": "carol"}, headers...)
-		if r.get("data", "login") != nil || r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" || r.str("errors", 0, "message") != "Invalid site token" {
+	for name, c := range map[string]struct {
+		headers []string
+		message string
+	}{
+		"no header": {nil, "Missing site token in custom header."}, "wrong token": {[]string{"X-Site-Token", siteToken + "x"}, "Invalid site token."}} {
+		r = s.post(path, asIdentity, map[string]any{"identity": "carol"}, c.headers...)
+		if r.get("data", "login") != nil || r.str("errors", 0, "extensions", "code") != "UNAUTHENTICATED" || r.str("errors", 0, "message") != c.message {
 			t.Errorf("loginAsIdentity, %s: %s", name, r.raw)
 		}
 	}
@@ -239,7 +243,7 @@ func TestSeed002WPGraphQL(t *testing.T) {
 	az = s.authorize(t, provider, "acct-42")
 	vars = map[string]any{"provider": "OAUTH2_GENERIC", "userId": "1", "code": az.code, "state": az.state}
 	r = s.post(path, link, vars, "Authorization", "Bearer "+aliceSession.Access.Value, "Cookie", az.cookie)
-	if r.str("errors", 0, "message") != "This account is linked to another user" || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+	if r.str("errors", 0, "message") != "This identity is already linked to another account." || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
 		t.Errorf("linking bob's account to alice: %s", r.raw)
 	}
 	// Not for somebody else's account, and not anonymously.

@@ -1,0 +1,131 @@
+package directives_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/directives"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/graphql-go/graphql"
+)
+
+// djangoEnv serves fields guarded by the Django decorator rules, deciding
+// on the accounts of users as they are at request time.
+func djangoEnv(t *testing.T) (*env, *memstore.Users) {
+	t.Helper()
+	users := memstore.NewUsers(memstore.BcryptCost(4))
+	for _, u := range []gqljwt.User{
+		{ID: "u1", Username: "plain", Active: true},
+		{ID: "u2", Username: "staff", Active: true, Roles: []string{directives.DjangoStaffRole}},
+		{ID: "u3", Username: "root", Active: true, Roles: []string{directives.DjangoSuperuserRole}},
+		{ID: "u4", Username: "adder", Active: true, Scopes: []string{"auth.add_user"}},
+		{ID: "u5", Username: "both", Active: true, Scopes: []string{"auth.add_user", "auth.change_user"}},
+		{ID: "u6", Username: "gone", Active: false, Roles: []string{directives.DjangoStaffRole}},
+	} {
+		if err := users.Add(u, "password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := func(v string) *graphql.Field {
+		return &graphql.Field{Type: graphql.String, Resolve: func(graphql.ResolveParams) (any, error) { return v, nil }}
+	}
+	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
+		"login": str("in"), "staff": str("staff"), "superuser": str("super"), "add": str("add"), "addChange": str("add+change"), "even": str("even"),
+	}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := directives.Apply(&schema, map[string]directives.Rule{
+		"Query.login":     directives.LoginRequired(),
+		"Query.staff":     directives.StaffMemberRequired(users),
+		"Query.superuser": directives.SuperuserRequired(users),
+		"Query.add":       directives.PermissionRequired(users, "auth.add_user"),
+		"Query.addChange": directives.PermissionRequired(users, "auth.add_user", "auth.change_user"),
+		"Query.even": directives.UserPassesTest("even id", users, func(u *gqljwt.User) bool {
+			return (u.ID[len(u.ID)-1]-'0')%2 == 0
+		}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, &schema, nil)
+	for _, name := range []string{"plain", "staff", "root", "adder", "both", "gone"} {
+		u, err := users.UserByUsername(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[name] = e.issue(e.auth, u)
+	}
+	e.tokens["deleted"] = e.issue(e.auth, &gqljwt.User{ID: "u9"})
+	return e, users
+}
+
+// TestDjangoDecoratorRules: the rules of django-graphql-jwt's decorators
+// (graphql_jwt/decorators.py), cases from its tests/test_decorators.py,
+// over HTTP with the accounts read from the user store at request time.
+func TestDjangoDecoratorRules(t *testing.T) {
+	e, users := djangoEnv(t)
+	const denied = "You do not have permission to perform this action"
+	tests := []struct {
+		name, caller, field string
+		allowed             bool
+		code                string
+	}{
+		// LoginRequiredTests
+		{"login_required", "plain", "login", true, ""},
+		{"login_required, anonymous", "anonymous", "login", false, "UNAUTHENTICATED"},
+		// StaffMemberRequiredTests
+		{"staff_member_required", "staff", "staff", true, ""},
+		{"staff_member_required, not staff", "plain", "staff", false, "FORBIDDEN"},
+		{"staff_member_required, disabled staff", "gone", "staff", false, "FORBIDDEN"},
+		{"staff_member_required, unknown account", "deleted", "staff", false, "FORBIDDEN"},
+		{"staff_member_required, anonymous", "anonymous", "staff", false, "UNAUTHENTICATED"},
+		// SuperuserRequiredTests
+		{"superuser_required", "root", "superuser", true, ""},
+		{"superuser_required, staff only", "staff", "superuser", false, "FORBIDDEN"},
+		// PermissionRequiredTests
+		{"permission_required", "adder", "add", true, ""},
+		{"permission_required, list, one missing", "adder", "addChange", false, "FORBIDDEN"},
+		{"permission_required, list, all held", "both", "addChange", true, ""},
+		{"permission_required, superuser holds all", "root", "addChange", true, ""},
+		{"permission_required, none", "plain", "add", false, "FORBIDDEN"},
+		// UserPassesTests
+		{"user_passes_test", "staff", "even", true, ""},
+		{"user_passes_test, fails", "plain", "even", false, "FORBIDDEN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := sprintf(`{"data": {%q: %q}}`, tt.field, map[string]string{"login": "in", "staff": "staff", "superuser": "super", "add": "add", "addChange": "add+change", "even": "even"}[tt.field])
+			if !tt.allowed {
+				msg := denied
+				if tt.code == "UNAUTHENTICATED" {
+					msg = "Unauthorized" // worded by the preset's GuardMessages, see examples/server
+				}
+				want = sprintf(`{"data": {%q: null}, "errors": [{"message": %q, "locations": [{"line": 1, "column": 3}], "path": [%q], "extensions": {"code": %q}}]}`,
+					tt.field, msg, tt.field, tt.code)
+			}
+			assertJSON(t, e.do(tt.caller, "{ "+tt.field+" }"), want)
+		})
+	}
+
+	// The store decides, not the token: an account disabled after its
+	// token was issued is denied at once.
+	if err := users.SetActive("u4", false); err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, e.do("adder", "{ add }"), `{"data": {"add": null}, "errors": [{"message": "`+denied+`", "locations": [{"line": 1, "column": 3}], "path": ["add"], "extensions": {"code": "FORBIDDEN"}}]}`)
+}
+
+func TestPermissionRequiredRefusesMalformedPermissions(t *testing.T) {
+	users := memstore.NewUsers()
+	for _, perm := range []string{"add_user", ".add_user", "auth.", "auth. add_user"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("PermissionRequired(%q) did not panic", perm)
+				}
+			}()
+			directives.PermissionRequired(users, perm)
+		}()
+	}
+}

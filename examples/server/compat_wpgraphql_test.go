@@ -1,0 +1,256 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const wpPath = "/wpgraphql"
+
+// wpServer is the demo with the SITETOKEN provider enabled.
+func wpServer(t *testing.T, o options) *server {
+	o.siteToken, o.siteTokenHeader = []byte(siteToken), "X-Site-Token"
+	return newServer(t, o)
+}
+
+const wpSiteTokenLogin = `mutation LoginWithSiteToken($input: LoginInput!) {
+  login(input: $input) {
+    authToken authTokenExpiration refreshToken refreshTokenExpiration
+    user { auth { isUserSecretRevoked linkedIdentities { id provider } userSecret } databaseId: id email username }
+  }
+}`
+
+func wpPasswordLogin(t *testing.T, s *server, user string) (auth, refresh string) {
+	t.Helper()
+	r := s.post(wpPath, `mutation($u: String!, $p: String!) { login(input: {provider: PASSWORD, credentials: {username: $u, password: $p}}) { authToken refreshToken } }`,
+		map[string]any{"u": user, "p": user + "-password"})
+	auth, refresh = r.str("data", "login", "authToken"), r.str("data", "login", "refreshToken")
+	if auth == "" || refresh == "" {
+		t.Fatalf("login %s: %s", user, r.raw)
+	}
+	return auth, refresh
+}
+
+type wpWant struct{ message, code string }
+
+func wpError(r *reply) wpWant {
+	return wpWant{r.str("errors", 0, "message"), r.str("errors", 0, "extensions", "code")}
+}
+
+// TestWPGraphQLCompatSiteToken: tests/wpunit/ProviderMutationsSiteTokenTest.php
+// testLoginWithNoProvisioning and testLinkUserIdentity, over HTTP.
+func TestWPGraphQLCompatSiteToken(t *testing.T) {
+	s := wpServer(t, options{})
+	login := func(input map[string]any, headers ...string) *reply {
+		input["provider"] = "SITETOKEN"
+		return s.post(wpPath, wpSiteTokenLogin, map[string]any{"input": input}, headers...)
+	}
+	header := []string{"X-Site-Token", siteToken}
+	for _, c := range []struct {
+		name    string
+		input   map[string]any
+		headers []string
+		want    wpWant
+	}{
+		{"no header", map[string]any{"identity": "carol"}, nil, wpWant{"Missing site token in custom header.", "UNAUTHENTICATED"}},
+		{"wrong token", map[string]any{"identity": "carol"}, []string{"X-Site-Token", "nope"}, wpWant{"Invalid site token.", "UNAUTHENTICATED"}},
+		{"no identity", map[string]any{}, header, wpWant{"The SITE_TOKEN provider requires the use of the `identity` input arg.", "BAD_USER_INPUT"}},
+		{"bad identity", map[string]any{"identity": "bad_user"}, header, wpWant{"The user could not be logged in.", "INVALID_CREDENTIALS"}},
+	} {
+		if got := wpError(login(c.input, c.headers...)); got != c.want {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	// Logged out: tokens, and the login's user is the current user, who
+	// sees their own auth data; the identity is linked for future logins.
+	r := login(map[string]any{"identity": "carol"}, header...)
+	if r.get("errors") != nil || r.str("data", "login", "authToken") == "" || r.str("data", "login", "refreshTokenExpiration") == "" ||
+		r.str("data", "login", "user", "databaseId") != "3" || r.str("data", "login", "user", "auth", "userSecret") == "" ||
+		r.get("data", "login", "user", "auth", "isUserSecretRevoked") != false ||
+		!jsonEqual(t, mustJSON(t, r.get("data", "login", "user", "auth", "linkedIdentities")), `[{"id": "carol", "provider": "SITETOKEN"}]`) {
+		t.Fatalf("SITETOKEN login: %s", r.raw)
+	}
+	carol := r.str("data", "login", "authToken")
+	// Already logged in, as that user or another.
+	if got := wpError(login(map[string]any{"identity": "carol"}, append(header, "Authorization", "Bearer "+carol)...)); got != (wpWant{"You are already logged in.", "FORBIDDEN"}) {
+		t.Errorf("logged in: %+v", got)
+	}
+
+	// linkUserIdentity with the identity input.
+	const link = `mutation LinkUser($input: LinkUserIdentityInput!) { linkUserIdentity(input: $input) { success user { auth { linkedIdentities { id provider } } databaseId: id } } }`
+	linkAs := func(userID, identity string, headers ...string) *reply {
+		return s.post(wpPath, link, map[string]any{"input": map[string]any{"provider": "SITETOKEN", "userId": userID, "identity": identity}}, headers...)
+	}
+	bob, _ := wpPasswordLogin(t, s, "bob")
+	asBob := []string{"Authorization", "Bearer " + bob}
+	for _, c := range []struct {
+		name string
+		r    *reply
+		want wpWant
+	}{
+		{"anonymous", linkAs("2", "12345", header...), wpWant{"You must be logged in to link your identity.", "UNAUTHENTICATED"}},
+		{"as another user", linkAs("3", "12345", append(header, asBob...)...), wpWant{"You must be logged in as the user to link your identity.", "FORBIDDEN"}},
+		{"no identity", linkAs("2", "", append(header, asBob...)...), wpWant{"The SITE_TOKEN provider requires the use of the `identity` input arg.", "BAD_USER_INPUT"}},
+		{"no header", linkAs("2", "12345", asBob...), wpWant{"Missing site token in custom header.", "UNAUTHENTICATED"}},
+		{"wrong token", linkAs("2", "12345", "Authorization", "Bearer "+bob, "X-Site-Token", "nope"), wpWant{"Invalid site token.", "UNAUTHENTICATED"}},
+		// testLinkUserIdentityWithConflictingIdentity
+		{"linked to another account", linkAs("2", "carol", append(header, asBob...)...), wpWant{"This identity is already linked to another account.", "BAD_USER_INPUT"}},
+		// tests/wpunit/ProviderMutationsPasswordTest.php testLinkUserIdentity
+		{"PASSWORD", s.post(wpPath, link, map[string]any{"input": map[string]any{"provider": "PASSWORD", "userId": "2"}}, asBob...),
+			wpWant{"You cannot link two identities from the same WordPress site. Please use a different `provider`.", "BAD_USER_INPUT"}},
+	} {
+		if got := wpError(c.r); got != c.want {
+			t.Errorf("link, %s: got %+v, want %+v (%s)", c.name, got, c.want, c.r.raw)
+		}
+	}
+	r = linkAs("dXNlcjoy", "12345", append(header, asBob...)...)
+	if r.get("data", "linkUserIdentity", "success") != true ||
+		!jsonEqual(t, mustJSON(t, r.get("data", "linkUserIdentity", "user", "auth", "linkedIdentities")), `[{"id": "12345", "provider": "SITETOKEN"}]`) {
+		t.Fatalf("link: %s", r.raw)
+	}
+	if got := wpError(linkAs("2", "12345", append(header, asBob...)...)); got != (wpWant{"This identity is already linked to your account.", "BAD_USER_INPUT"}) {
+		t.Errorf("link again: %+v", got)
+	}
+	// The linked identity logs bob in.
+	if r := login(map[string]any{"identity": "12345"}, header...); r.str("data", "login", "user", "databaseId") != "2" {
+		t.Errorf("login by the linked identity: %s", r.raw)
+	}
+}
+
+// TestWPGraphQLCompatRefreshToken: tests/wpunit/RefreshTokenMutationTest.php:
+// a bad, an access or a revoked token answers success false with null
+// tokens and no error; a valid one a token expiring 300 s on.
+func TestWPGraphQLCompatRefreshToken(t *testing.T) {
+	clock := newTestClock()
+	s := wpServer(t, options{now: clock.Now})
+	const q = `mutation($t: String!) { refreshToken(input: {refreshToken: $t}) { authToken authTokenExpiration success } }`
+	auth, refresh := wpPasswordLogin(t, s, "bob")
+	refused := `{"data": {"refreshToken": {"authToken": null, "authTokenExpiration": null, "success": false}}}`
+	for name, tok := range map[string]string{"testWithBadToken": "not-a-token", "testWithAuthToken": auth} {
+		if r := s.post(wpPath, q, map[string]any{"t": tok}); !jsonEqual(t, r.raw, refused) {
+			t.Errorf("%s: %s", name, r.raw)
+		}
+	}
+	// testWithValidRefreshToken
+	r := s.post(wpPath, q, map[string]any{"t": refresh})
+	if r.get("errors") != nil || r.get("data", "refreshToken", "success") != true || r.str("data", "refreshToken", "authToken") == "" ||
+		r.str("data", "refreshToken", "authTokenExpiration") != strconv.FormatInt(clock.Now().Add(300*time.Second).Unix(), 10) {
+		t.Fatalf("testWithValidRefreshToken: %s", r.raw)
+	}
+	// testWithSecretRevoked
+	if r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success } }`, nil, "Authorization", "Bearer "+auth); r.get("data", "revokeUserSecret", "success") != true {
+		t.Fatalf("revokeUserSecret: %s", r.raw)
+	}
+	if r := s.post(wpPath, q, map[string]any{"t": refresh}); !jsonEqual(t, r.raw, refused) {
+		t.Errorf("testWithSecretRevoked: %s", r.raw)
+	}
+}
+
+// TestWPGraphQLCompatUserSecretAndLogout: tests/wpunit/
+// RevokeUserSecretMutationTest.php and RefreshUserSecretMutationTest.php
+// testWithBadPermissions and testWithBadId; LogoutMutationTest.php
+// testWithMutationEnabled.
+func TestWPGraphQLCompatUserSecretAndLogout(t *testing.T) {
+	s := wpServer(t, options{})
+	carol, _ := wpPasswordLogin(t, s, "carol")
+	for _, verb := range []string{"revoke", "refresh"} {
+		q := `mutation($id: ID!) { ` + verb + `UserSecret(input: {userId: $id}) { success } }`
+		want := wpWant{"You are not allowed to " + verb + " the user secret.", ""}
+		for name, c := range map[string]struct {
+			id      string
+			headers []string
+			code    string
+		}{
+			"testWithBadPermissions": {"2", []string{"Authorization", "Bearer " + carol}, "FORBIDDEN"},
+			"anonymous":              {"2", nil, "UNAUTHENTICATED"},
+			"testWithBadId":          {"", []string{"Authorization", "Bearer " + carol}, "BAD_USER_INPUT"},
+		} {
+			want.code = c.code
+			if got := wpError(s.post(wpPath, q, map[string]any{"id": c.id}, c.headers...)); got != want {
+				t.Errorf("%sUserSecret, %s: got %+v, want %+v", verb, name, got, want)
+			}
+		}
+	}
+	const logout = `mutation { logout(input: {}) { success } }`
+	if r := s.post(wpPath, logout, nil); r.raw != `{"data":{"logout":{"success":null}}}` {
+		t.Errorf("logout, anonymous: %s", r.raw)
+	}
+	if r := s.post(wpPath, logout, nil, "Authorization", "Bearer "+carol); r.raw != `{"data":{"logout":{"success":true}}}` {
+		t.Errorf("logout: %s", r.raw)
+	}
+	// Stronger than the plugin, whose logout leaves the token valid: the
+	// token is revoked, so the caller is anonymous after it.
+	if r := s.post(wpPath, `{ viewer { id } }`, nil, "Authorization", "Bearer "+carol); r.get("data", "viewer") != nil {
+		t.Errorf("viewer after logout: %s", r.raw)
+	}
+	// The root mutation type's name shows in graphql-go's messages, as in
+	// LogoutMutationTest.php testWithMutationDisabled.
+	if r := s.post(wpPath, `mutation { nope { success } }`, nil); !strings.HasPrefix(r.str("errors", 0, "message"), `Cannot query field "nope" on type "RootMutation".`) {
+		t.Errorf("root mutation type: %s", r.raw)
+	}
+}
+
+// TestWPGraphQLCompatRequests: tests/functional/AuthenticatedQueryCest.php:
+// an invalid bearer token answers 403 with public data and viewer null and
+// no token headers; no token, 200 and no headers; a valid token, the
+// X-WPGraphQL-Login-Token header with a working token. The token claims
+// carry data.user.id (src/Auth/TokenManager.php prepare_token), and live
+// 300 s and 365 days.
+func TestWPGraphQLCompatRequests(t *testing.T) {
+	clock := newTestClock()
+	s := wpServer(t, options{now: clock.Now})
+	const q = `{ viewer { id } posts { id title } }`
+	for name, headers := range map[string][]string{"invalid token": {"Authorization", "Bearer not.a.token"}, "no token": nil} {
+		r := s.post(wpPath, q, nil, headers...)
+		want := http.StatusOK
+		if headers != nil {
+			want = http.StatusForbidden
+		}
+		if r.status != want || r.get("errors") != nil || r.get("data", "viewer") != nil || r.str("data", "posts", 0, "title") == "" ||
+			r.header.Get("X-WPGraphQL-Login-Token") != "" {
+			t.Errorf("%s: %d %v %s", name, r.status, r.header, r.raw)
+		}
+	}
+	r := s.post(wpPath, `mutation { login(input: {provider: PASSWORD, credentials: {username: "bob", password: "bob-password"}}) { authToken authTokenExpiration refreshTokenExpiration } }`, nil)
+	token := r.str("data", "login", "authToken")
+	if r.str("data", "login", "authTokenExpiration") != strconv.FormatInt(clock.Now().Add(300*time.Second).Unix(), 10) ||
+		r.str("data", "login", "refreshTokenExpiration") != strconv.FormatInt(clock.Now().Add(365*24*time.Hour).Unix(), 10) {
+		t.Errorf("lifetimes: %s", r.raw)
+	}
+	if data, _ := tokenClaims(t, token)["data"].(map[string]any); mustJSON(t, data) != `{"user":{"id":2}}` {
+		t.Errorf("claims: data %v", data)
+	}
+	clock.advance(time.Minute)
+	r = s.post(wpPath, q, nil, "Authorization", "Bearer "+token)
+	renewed := r.header.Get("X-WPGraphQL-Login-Token")
+	if r.status != http.StatusOK || r.str("data", "viewer", "id") != "2" || renewed == "" || renewed == token ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "X-WPGraphQL-Login-Token") || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("valid token: %d %v %s", r.status, r.header, r.raw)
+	}
+	// The renewed token works, and expires 300 s after it was issued.
+	clock.advance(280 * time.Second)
+	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+renewed); r.str("data", "viewer", "id") != "2" {
+		t.Errorf("renewed token: %s", r.raw)
+	}
+	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+token); r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
+		t.Errorf("the first token, expired: %d %s", r.status, r.raw)
+	}
+}
+
+// TestWPGraphQLCompatLoginClients: tests/wpunit/LoginClientQueriesTest.php
+// testClientsQuery and testClientQuery: the enabled providers, and a
+// disabled one answered with isEnabled false.
+func TestWPGraphQLCompatLoginClients(t *testing.T) {
+	s := wpServer(t, options{})
+	r := s.post(wpPath, `{ loginClients { name provider isEnabled order clientId authorizationUrl } loginClient(provider: OAUTH2_GENERIC) { provider isEnabled } }`, nil)
+	want := `{"data": {"loginClients": [
+  {"name": "Password", "provider": "PASSWORD", "isEnabled": true, "order": 0, "clientId": null, "authorizationUrl": null},
+  {"name": "Site Token", "provider": "SITETOKEN", "isEnabled": true, "order": 1, "clientId": null, "authorizationUrl": null}],
+ "loginClient": {"provider": "OAUTH2_GENERIC", "isEnabled": false}}}`
+	if !jsonEqual(t, r.raw, want) {
+		t.Errorf("loginClients: %s", r.raw)
+	}
+}
