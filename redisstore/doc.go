@@ -18,10 +18,10 @@
 //
 // Key layout, after the prefix (Prefix, default DefaultPrefix):
 //
-//	{f:<family>}           hash: a refresh family's state (its revoked flag)
+//	{f:<family>}           hash: a refresh family's state (its revoked flag, its deadline)
 //	{f:<family>}r:<hash>   hash: one refresh record, in its family's slot
 //	{h:<hash>}             string: "<family>\x00<subject>", finds a record by hash
-//	{s:<subject>}          set: the subject's refresh families
+//	{s:<subject>}          sorted set: the subject's refresh families, by deadline (unix µs)
 //	{r:<key>}              string: a revocation's deadline (unix µs)
 //	{v:<subject>}          hash: a user's token version and deleted flag
 //	{a:<key>}              hash: an attempt count and its deadline (unix µs)

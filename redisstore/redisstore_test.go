@@ -450,3 +450,52 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("IsRevoked on a stuck Redis took %s, want about the 100 ms timeout", took)
 	}
 }
+
+// TestSubjectIndexSheds: a subject's index of refresh families keeps only
+// the families whose records are still kept, by the store's clock, so it
+// does not grow with every login the user ever made.
+func TestSubjectIndexSheds(t *testing.T) {
+	c := startRedis(t).client(t)
+	now := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	s := redisstore.NewRefreshTokens(c, redisstore.Prefix("shed:"), slow, redisstore.Clock(func() time.Time { return now }))
+	login := func(hash, family string) {
+		t.Helper()
+		rec := gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: "u1", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.Create(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := func() []string {
+		t.Helper()
+		got, err := c.Do(ctx, c.B().Zrange().Key("shed:{s:u1}").Min("0").Max("-1").Build()).AsStrSlice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	login("a1", "fa")
+	login("b1", "fb")
+	if got := index(); !slices.Equal(got, []string{"fa", "fb"}) {
+		t.Fatalf("index = %v, want [fa fb]", got)
+	}
+	// fa's record is kept a day past its hour; fb is rotated into a
+	// successor that lives two days.
+	next := gqljwt.RefreshRecord{Hash: "b2", IssuedAt: now, ExpiresAt: now.Add(48 * time.Hour)}
+	if err := s.Rotate(ctx, "b1", next, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(25*time.Hour + time.Second)
+	login("c1", "fc")
+	if got := index(); !slices.Equal(got, []string{"fb", "fc"}) {
+		t.Errorf("index after fa's records expired = %v, want [fb fc]", got)
+	}
+	if err := s.RevokeSubject(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"b2", "c1"} {
+		if rec, err := s.Get(ctx, h); err != nil || !rec.Revoked {
+			t.Errorf("Get(%s) after RevokeSubject = %+v, %v; want revoked", h, rec, err)
+		}
+	}
+}
