@@ -1,7 +1,8 @@
 // Package redisstore keeps gqljwt's shared state in Redis, through
 // github.com/redis/rueidis, so that several instances of a service share
 // one truth: refresh tokens, revocations, token versions, login-attempt
-// counts and OAuth2 states. The core package never imports it.
+// counts, OAuth2 states and linked identities. The core package never
+// imports it.
 //
 // The stores pass the storetest conformance suites against a real
 // redis-server. What must be atomic is decided inside Redis, by a Lua
@@ -26,6 +27,8 @@
 //	{v:<subject>}          hash: a user's token version and deleted flag
 //	{a:<key>}              hash: an attempt count and its deadline (unix µs)
 //	{st:<state>}           string: an OAuth2 state's data
+//	{i:<identity>}         string: the user a linked identity belongs to
+//	{iu:<user>}            set: the user's linked identities
 //
 // The prefix must not contain '{' or '}': Redis takes the first braces of
 // a key as its hash tag, and the scripts need it to be theirs.

@@ -89,6 +89,9 @@ func TestConformance(t *testing.T) {
 			return redisstore.NewAttemptCounter(c, prefix(), slow)
 		})
 	})
+	t.Run("IdentityStore", func(t *testing.T) {
+		storetest.IdentityStore(t, func(*testing.T) gqljwt.IdentityStore { return redisstore.NewIdentities(c, prefix(), slow) })
+	})
 }
 
 // TestVersionsAddRemove: beyond the contract, what Add and Remove promise.
@@ -497,5 +500,29 @@ func TestSubjectIndexSheds(t *testing.T) {
 		if rec, err := s.Get(ctx, h); err != nil || !rec.Revoked {
 			t.Errorf("Get(%s) after RevokeSubject = %+v, %v; want revoked", h, rec, err)
 		}
+	}
+}
+
+// TestIdentitiesAnyID: a provider's account IDs are the provider's to
+// choose; braces, dots and NULs come back as they went in and keep apart.
+func TestIdentitiesAnyID(t *testing.T) {
+	s := redisstore.NewIdentities(startRedis(t).client(t), prefix(), slow)
+	ids := []gqljwt.LinkedIdentity{
+		{Provider: "A.B", ID: "}x{"},
+		{Provider: "A", ID: "B.}x{"},
+		{Provider: "A", ID: "\x00{tag}"},
+	}
+	for _, id := range ids {
+		if err := s.Link(ctx, "u{1}", id); err != nil {
+			t.Fatalf("Link(%q): %v", id, err)
+		}
+		if owner, err := s.UserFor(ctx, id); owner != "u{1}" || err != nil {
+			t.Errorf("UserFor(%q) = %q, %v; want u{1}", id, owner, err)
+		}
+	}
+	got, err := s.Identities(ctx, "u{1}")
+	want := []gqljwt.LinkedIdentity{ids[2], ids[1], ids[0]}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("Identities = %q, %v; want %q", got, err, want)
 	}
 }

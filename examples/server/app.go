@@ -67,7 +67,7 @@ type endpoint struct {
 type app struct {
 	router     chi.Router
 	users      *memstore.Users
-	identities *memstore.Identities
+	identities gqljwt.IdentityStore
 	oauth      *mutations.OAuth2
 	endpoints  []endpoint
 	services   map[string]*gqljwt.Service
@@ -105,14 +105,18 @@ func newApp(o options) (*app, error) {
 		o.bcryptCost = bcrypt.DefaultCost
 	}
 	a := &app{
-		users:      memstore.NewUsers(memstore.BcryptCost(o.bcryptCost)),
-		identities: memstore.NewIdentities(),
-		endpoints:  endpoints(),
-		services:   map[string]*gqljwt.Service{},
+		users:     memstore.NewUsers(memstore.BcryptCost(o.bcryptCost)),
+		endpoints: endpoints(),
+		services:  map[string]*gqljwt.Service{},
 	}
 	if o.users == nil {
 		o.users = demoUsers
 	}
+	shared, err := newSharedState(o, o.users)
+	if err != nil {
+		return nil, err
+	}
+	a.close, a.identities = shared.close, shared.identities
 	for _, du := range o.users {
 		if err := a.users.Add(du.user, du.password); err != nil {
 			return nil, err
@@ -138,11 +142,6 @@ func newApp(o options) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	shared, err := newSharedState(o, o.users)
-	if err != nil {
-		return nil, err
-	}
-	a.close = shared.close
 	if a.oauth != nil {
 		a.oauth.States = shared.states
 	}

@@ -9,22 +9,26 @@ import (
 	"github.com/gqljwt/gqljwt/internal/redistest"
 )
 
+// onRedis is one instance of the demo, with o, on the Redis at addr.
+func onRedis(t *testing.T, addr string, o options) *server {
+	t.Helper()
+	o.secret, o.bcryptCost, o.redis = testSecret, bcrypt.MinCost, addr
+	a, err := newApp(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	srv := httptest.NewServer(a.router)
+	t.Cleanup(srv.Close)
+	return &server{t: t, app: a, url: srv.URL}
+}
+
 // TestTwoInstancesOnRedis: two demo servers sharing one Redis serve as
 // one: a session started on A refreshes on B, a logout on A is honoured
 // by B at once, and a refresh token reused across them ends the session.
 func TestTwoInstancesOnRedis(t *testing.T) {
 	redis := redistest.Start(t)
-	instance := func() *server {
-		a, err := newApp(options{secret: testSecret, bcryptCost: bcrypt.MinCost, redis: redis.Addr})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(a.close)
-		srv := httptest.NewServer(a.router)
-		t.Cleanup(srv.Close)
-		return &server{t: t, app: a, url: srv.URL}
-	}
-	a, b := instance(), instance()
+	a, b := onRedis(t, redis.Addr, options{}), onRedis(t, redis.Addr, options{})
 	const path = "/graphql"
 	login := a.post(path, `mutation { tokenAuth(username: "bob", password: "bob-password") { token refreshToken } }`, nil)
 	token, refresh := login.str("data", "tokenAuth", "token"), login.str("data", "tokenAuth", "refreshToken")
@@ -63,5 +67,38 @@ func TestTwoInstancesOnRedis(t *testing.T) {
 	}
 	if r := b.post(path, `mutation { tokenAuth(username: "carol", password: "wrong") { token } }`, nil); r.str("errors", 0, "extensions", "code") != "TOO_MANY_ATTEMPTS" {
 		t.Errorf("the sixth failure across instances: %s", r.raw)
+	}
+}
+
+// TestOAuth2AcrossInstancesOnRedis: an OAUTH2_GENERIC flow started on A
+// finishes on B, whose OAuth2 states and linked identities are A's: a
+// link made through B logs in through A, and a state is spent on both.
+func TestOAuth2AcrossInstancesOnRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	provider := newOAuthServer(t)
+	o := options{oauth2: provider.config(), userInfoURL: provider.URL + "/userinfo"}
+	a, b := onRedis(t, redis.Addr, o), onRedis(t, redis.Addr, o)
+	const path = "/wpgraphql"
+	doc := seed(t, "002")
+	login := a.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "bob", "password": "bob-password"})
+	auth := login.str("data", "login", "authToken")
+	if auth == "" {
+		t.Fatalf("login on A: %s", login.raw)
+	}
+	link := `mutation L($code: String!, $state: String!) { linkUserIdentity(input: {provider: OAUTH2_GENERIC, userId: "2", oauthResponse: {code: $code, state: $state}}) { success } }`
+	az := a.authorize(t, provider, "acct-7")
+	r := b.post(path, link, map[string]any{"code": az.code, "state": az.state}, "Authorization", "Bearer "+auth, "Cookie", az.cookie)
+	if r.get("data", "linkUserIdentity", "success") != true {
+		t.Fatalf("link started on A, finished on B: %s", r.raw)
+	}
+	oauthLogin := wpOperation(t, doc, "mutation login(")
+	az = b.authorize(t, provider, "acct-7")
+	vars := map[string]any{"provider": "OAUTH2_GENERIC", "code": az.code, "state": az.state}
+	if r = a.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("data", "login", "user", "id") != "2" || r.str("data", "login", "authToken") == "" {
+		t.Fatalf("OAuth2 login started on B, finished on A, with the link made on B: %s", r.raw)
+	}
+	vars["code"] = provider.authorize(t, "acct-7", "")
+	if r = b.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
+		t.Errorf("a state spent on A, replayed on B: %s", r.raw)
 	}
 }

@@ -16,15 +16,16 @@ const redisPrefix = "gqljwt-demo:"
 
 // sharedState is what the demo's endpoints, and with Redis its instances,
 // share: revocations, token versions, login-attempt counts, OAuth2 states,
-// and one refresh store per endpoint.
+// linked identities, and one refresh store per endpoint.
 type sharedState struct {
 	revocations gqljwt.RevocationStore
 	// versions is nil in process: the user store keeps them.
-	versions gqljwt.VersionStore
-	throttle *gqljwt.LoginThrottle
-	states   gqljwt.StateStore
-	refresh  func(path string) gqljwt.RefreshStore
-	close    func()
+	versions   gqljwt.VersionStore
+	throttle   *gqljwt.LoginThrottle
+	states     gqljwt.StateStore
+	identities gqljwt.IdentityStore
+	refresh    func(path string) gqljwt.RefreshStore
+	close      func()
 }
 
 // newSharedState keeps the shared state in this process, or in the Redis
@@ -35,6 +36,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 			revocations: gqljwt.NewMemoryRevocations(),
 			throttle:    gqljwt.NewLoginThrottle(0),
 			states:      gqljwt.NewMemoryStates(),
+			identities:  memstore.NewIdentities(),
 			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens(memstore.Clock(o.now)) },
 			close:       func() {},
 		}, nil
@@ -63,6 +65,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 		versions:    versions,
 		throttle:    gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(client, opts...), 0),
 		states:      redisstore.NewStates(client, opts...),
+		identities:  redisstore.NewIdentities(client, opts...),
 		refresh: func(path string) gqljwt.RefreshStore {
 			return redisstore.NewRefreshTokens(client, append(opts, redisstore.Prefix(redisPrefix+"refresh"+path+":"))...)
 		},
