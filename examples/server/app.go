@@ -46,8 +46,8 @@ type options struct {
 	events *slog.Logger
 	// users replaces the seeded demo users.
 	users []demoUser
-	// redis, when set, is the address of the Redis that keeps the shared
-	// state, so that several instances serve as one.
+	// redis, when set, names the Redis that keeps the shared state (the
+	// -redis flag: a URL or seed addresses, see redisOption)	// state, so that several instances serve as one.
 	redis string
 }
 
@@ -73,6 +73,8 @@ type app struct {
 	services   map[string]*gqljwt.Service
 	// close releases the shared state's connections.
 	close func()
+	// backend says where the shared state lives.
+	backend string
 }
 
 func endpoints() []endpoint {
@@ -116,7 +118,7 @@ func newApp(o options) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.close, a.identities = shared.close, shared.identities
+	a.close, a.identities, a.backend = shared.close, shared.identities, shared.backend
 	for _, du := range o.users {
 		if err := a.users.Add(du.user, du.password); err != nil {
 			return nil, err

@@ -2,7 +2,11 @@ package main
 
 import (
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/redis/rueidis"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -100,5 +104,70 @@ func TestOAuth2AcrossInstancesOnRedis(t *testing.T) {
 	vars["code"] = provider.authorize(t, "acct-7", "")
 	if r = b.post(path, oauthLogin, vars, "Cookie", az.cookie); r.str("errors", 0, "message") != "Invalid or expired OAuth2 state" {
 		t.Errorf("a state spent on A, replayed on B: %s", r.raw)
+	}
+}
+
+// TestRedisOption: what -redis accepts, read by rueidis.ParseURL where it
+// is a URL.
+func TestRedisOption(t *testing.T) {
+	for _, tc := range []struct {
+		spec        string
+		addrs       []string
+		tls         bool
+		db          int
+		user, pass  string
+		description string
+	}{
+		{spec: "127.0.0.1:6379", addrs: []string{"127.0.0.1:6379"}, description: "Redis at 127.0.0.1:6379"},
+		{spec: "10.0.0.1:7000, 10.0.0.2:7000,10.0.0.3:7000", addrs: []string{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"},
+			description: "Redis at 10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000"},
+		{spec: "redis://127.0.0.1:6379/0", addrs: []string{"127.0.0.1:6379"}, description: "Redis at 127.0.0.1:6379"},
+		{spec: "redis://localhost/3", addrs: []string{"localhost:6379"}, db: 3, description: "Redis at localhost:6379, database 3"},
+		{spec: "rediss://app:s3cret@cache.example:6380/1", addrs: []string{"cache.example:6380"}, tls: true, db: 1, user: "app", pass: "s3cret",
+			description: "Redis at cache.example:6380, TLS, database 1, with credentials"},
+		{spec: "redis://:pw@h1:7000,h2:7001,h3:7002", addrs: []string{"h1:7000", "h2:7001", "h3:7002"}, pass: "pw",
+			description: "Redis at h1:7000,h2:7001,h3:7002, with credentials"},
+		{spec: "redis://h1:7000,h2:7001/0?dial_timeout=2s", addrs: []string{"h1:7000", "h2:7001"}, description: "Redis at h1:7000,h2:7001"},
+		{spec: "redis://h1:7000?addr=h2:7001", addrs: []string{"h1:7000", "h2:7001"}, description: "Redis at h1:7000,h2:7001"},
+	} {
+		opt, err := redisOption(tc.spec)
+		if err != nil {
+			t.Errorf("%q: %v", tc.spec, err)
+			continue
+		}
+		if !slices.Equal(opt.InitAddress, tc.addrs) || (opt.TLSConfig != nil) != tc.tls || opt.SelectDB != tc.db ||
+			opt.Username != tc.user || opt.Password != tc.pass {
+			t.Errorf("%q: addresses %q, TLS %v, db %d, user %q, password %q", tc.spec, opt.InitAddress, opt.TLSConfig != nil, opt.SelectDB, opt.Username, opt.Password)
+		}
+		if d := describeRedis(rueidis.ClientModeStandalone, opt); d != tc.description || (tc.pass != "" && strings.Contains(d, tc.pass)) {
+			t.Errorf("%q described as %q, want %q", tc.spec, d, tc.description)
+		}
+	}
+	for spec, want := range map[string]string{
+		"":                                   "-redis: no address",
+		" , ":                                "-redis: no address",
+		"http://127.0.0.1:6379":              "-redis: redis: invalid URL scheme: http",
+		"redis://u:hunter2@127.0.0.1:6379/x": `-redis: redis: invalid database number: "x"`,
+		"redis://u:hunter2@[::1:6379/0":      "-redis: missing ']' in host",
+	} {
+		if _, err := redisOption(spec); err == nil || err.Error() != want || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: error %v, want %q", spec, err, want)
+		}
+	}
+}
+
+// TestRedisURLBackend: the demo on a redis:// URL says, for its banner,
+// which backend it uses; without -redis, that it keeps state in process.
+func TestRedisURLBackend(t *testing.T) {
+	redis := redistest.Start(t)
+	s := onRedis(t, "redis://"+redis.Addr+"/0", options{})
+	if want := "Redis at " + redis.Addr; s.app.backend != want {
+		t.Errorf("backend %q, want %q", s.app.backend, want)
+	}
+	if r := s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil); r.str("data", "tokenAuth", "token") == "" {
+		t.Errorf("login on the redis:// URL: %s", r.raw)
+	}
+	if s := newServer(t, options{}); !strings.HasPrefix(s.app.backend, "in this process's memory") {
+		t.Errorf("backend without -redis: %q", s.app.backend)
 	}
 }

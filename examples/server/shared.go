@@ -8,7 +8,6 @@ import (
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/redisstore"
-	"github.com/redis/rueidis"
 )
 
 // redisPrefix is the demo's key space in Redis.
@@ -26,10 +25,12 @@ type sharedState struct {
 	identities gqljwt.IdentityStore
 	refresh    func(path string) gqljwt.RefreshStore
 	close      func()
+	// backend says where the state lives, for the banner.
+	backend string
 }
 
 // newSharedState keeps the shared state in this process, or in the Redis
-// at o.redis, where several instances of the demo share it.
+// -redis names (o.redis), where several instances of the demo share it.
 func newSharedState(o options, users []demoUser) (*sharedState, error) {
 	if o.redis == "" {
 		return &sharedState{
@@ -39,11 +40,12 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 			identities:  memstore.NewIdentities(),
 			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens(memstore.Clock(o.now)) },
 			close:       func() {},
+			backend:     "in this process's memory (run one instance only; -redis shares it between instances)",
 		}, nil
 	}
-	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{o.redis}})
+	client, backend, err := newRedisClient(o.redis)
 	if err != nil {
-		return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+		return nil, err
 	}
 	opts := []redisstore.Option{redisstore.Prefix(redisPrefix)}
 	if o.now != nil {
@@ -57,7 +59,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 		// starting later keep the versions the first one wrote.
 		if _, err := versions.Add(ctx, du.user.ID); err != nil {
 			client.Close()
-			return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+			return nil, fmt.Errorf("%s: %w", backend, err)
 		}
 	}
 	return &sharedState{
@@ -69,6 +71,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 		refresh: func(path string) gqljwt.RefreshStore {
 			return redisstore.NewRefreshTokens(client, append(opts, redisstore.Prefix(redisPrefix+"refresh"+path+":"))...)
 		},
-		close: client.Close,
+		close:   client.Close,
+		backend: backend,
 	}, nil
 }
