@@ -29,9 +29,32 @@ func startRedis(t *testing.T) *server { return &server{redistest.Start(t)} }
 func (s *server) stop() { s.Stop() }
 
 // client returns a client of s, closed when the test ends.
-func (s *server) client(t *testing.T) rueidis.Client {
+func (s *server) client(t *testing.T) rueidis.Client { return newClient(t, s.Addr) }
+
+// cluster is a Redis Cluster of a test's own, three masters (see
+// redistest.StartCluster).
+type cluster struct{ *redistest.Cluster }
+
+func startCluster(t *testing.T) *cluster { return &cluster{redistest.StartCluster(t, 3)} }
+
+// client returns a cluster client of c, seeded with every master.
+func (c *cluster) client(t *testing.T) rueidis.Client {
 	t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
+	cl := newClient(t, c.Addrs...)
+	if cl.Mode() != rueidis.ClientModeCluster {
+		t.Fatalf("client of the cluster in mode %s", cl.Mode())
+	}
+	return cl
+}
+
+// backend is a single node or a cluster.
+type backend interface {
+	client(t *testing.T) rueidis.Client
+}
+
+func newClient(t *testing.T, addrs ...string) rueidis.Client {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: addrs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +74,29 @@ func prefix() redisstore.Option {
 // -race must not turn a slow answer into a failed check.
 var slow = redisstore.Timeout(5 * time.Second)
 
-func TestConformance(t *testing.T) {
-	s := startRedis(t)
-	c := s.client(t)
+func TestConformance(t *testing.T) { conformance(t, startRedis(t).client(t)) }
+
+// TestCluster: on a 3-master Redis Cluster of the test's own, every
+// storetest suite (every key a script touches must share its slot, or
+// Redis refuses the script with CROSSSLOT), and two Services sharing it.
+// One cluster for all: each takes seconds to create.
+func TestCluster(t *testing.T) {
+	cl := startCluster(t)
+	t.Run("Conformance", func(t *testing.T) { conformance(t, cl.client(t)) })
+	t.Run("Service", func(t *testing.T) { testService(t, cl) })
+	// The cluster spreads the stores' keys over its masters: the scripts
+	// above ran on several nodes, not all on one.
+	t.Run("KeysSpread", func(t *testing.T) {
+		for _, addr := range cl.Addrs {
+			if n, err := redistest.Do(addr, "DBSIZE"); err != nil || n == "0" {
+				t.Errorf("master %s holds %s keys (%v), want some", addr, n, err)
+			}
+		}
+	})
+}
+
+// conformance runs every storetest suite on c.
+func conformance(t *testing.T, c rueidis.Client) {
 	t.Run("RefreshStore", func(t *testing.T) {
 		storetest.RefreshStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RefreshStore {
 			return redisstore.NewRefreshTokens(c, prefix(), slow, redisstore.Clock(clock))
@@ -142,13 +185,13 @@ var secret = []byte("0123456789abcdef0123456789abcdef-redisstore")
 
 // instance is one application instance: a Service with its own client of
 // the shared Redis.
-func instance(t *testing.T, s *server, users *memstore.Users, opts ...redisstore.Option) *gqljwt.Service {
+func instance(t *testing.T, s backend, users *memstore.Users, opts ...redisstore.Option) *gqljwt.Service {
 	t.Helper()
 	return instanceWith(t, s, users, gqljwt.Config{}, opts...)
 }
 
 // instanceWith is instance with the settings of cfg besides the stores.
-func instanceWith(t *testing.T, s *server, users *memstore.Users, cfg gqljwt.Config, opts ...redisstore.Option) *gqljwt.Service {
+func instanceWith(t *testing.T, s backend, users *memstore.Users, cfg gqljwt.Config, opts ...redisstore.Option) *gqljwt.Service {
 	t.Helper()
 	c := s.client(t)
 	svc, err := gqljwt.New(gqljwt.Config{
@@ -172,6 +215,13 @@ func instanceWith(t *testing.T, s *server, users *memstore.Users, cfg gqljwt.Con
 func setUp(t *testing.T, extra ...redisstore.Option) (*server, *memstore.Users, []redisstore.Option) {
 	t.Helper()
 	s := startRedis(t)
+	users, opts := setUpOn(t, s, extra...)
+	return s, users, opts
+}
+
+// setUpOn is setUp on a backend of the caller's.
+func setUpOn(t *testing.T, s backend, extra ...redisstore.Option) (*memstore.Users, []redisstore.Option) {
+	t.Helper()
 	opts := append([]redisstore.Option{prefix()}, extra...)
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
 	if err := users.Add(gqljwt.User{ID: "u1", Username: "alice", Active: true}, "alice-password"); err != nil {
@@ -180,7 +230,7 @@ func setUp(t *testing.T, extra ...redisstore.Option) (*server, *memstore.Users, 
 	if _, err := redisstore.NewVersions(s.client(t), append(slices.Clone(opts), slow)...).Add(ctx, "u1"); err != nil {
 		t.Fatal(err)
 	}
-	return s, users, opts
+	return users, opts
 }
 
 var alice = gqljwt.Credentials{Username: "alice", Password: "alice-password"}
@@ -194,8 +244,10 @@ func code(err error) gqljwt.Code {
 }
 
 // TestService: two instances sharing one Redis, through the Service.
-func TestService(t *testing.T) {
-	s, users, opts := setUp(t, slow)
+func TestService(t *testing.T) { testService(t, startRedis(t)) }
+
+func testService(t *testing.T, s backend) {
+	users, opts := setUpOn(t, s, slow)
 	a, b := instance(t, s, users, opts...), instance(t, s, users, opts...)
 	sess, err := a.Login(ctx, alice)
 	if err != nil {

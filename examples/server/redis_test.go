@@ -171,3 +171,34 @@ func TestRedisURLBackend(t *testing.T) {
 		t.Errorf("backend without -redis: %q", s.app.backend)
 	}
 }
+
+// TestTwoInstancesOnRedisCluster: two demo servers given a 3-master
+// Redis Cluster as a list of seeds say so, and share sessions over it: a
+// login on A refreshes on B, and a logout on B is refused on A.
+func TestTwoInstancesOnRedisCluster(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	seeds := strings.Join(cl.Addrs, ",")
+	a, b := onRedis(t, seeds, options{}), onRedis(t, "redis://"+seeds+"/0", options{})
+	for _, s := range []*server{a, b} {
+		if want := "Redis Cluster at " + seeds; s.app.backend != want {
+			t.Errorf("backend %q, want %q", s.app.backend, want)
+		}
+	}
+	const path = "/graphql"
+	login := a.post(path, `mutation { tokenAuth(username: "bob", password: "bob-password") { token refreshToken } }`, nil)
+	refresh := login.str("data", "tokenAuth", "refreshToken")
+	if refresh == "" {
+		t.Fatalf("login on A: %s", login.raw)
+	}
+	r := b.post(path, `mutation R($t: String) { refreshToken(refreshToken: $t) { token } }`, map[string]any{"t": refresh})
+	token := r.str("data", "refreshToken", "token")
+	if token == "" {
+		t.Fatalf("refresh on B: %s", r.raw)
+	}
+	if r := b.post(path, `mutation { logout { success } }`, nil, "Authorization", "Bearer "+token); r.get("data", "logout", "success") != true {
+		t.Fatalf("logout on B: %s", r.raw)
+	}
+	if r := a.post(path, `{ me { username } }`, nil, "Authorization", "Bearer "+token); r.str("errors", 0, "extensions", "reason") != "TOKEN_REVOKED" {
+		t.Errorf("a token logged out on B, on A: %s", r.raw)
+	}
+}
