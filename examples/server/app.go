@@ -49,6 +49,13 @@ type options struct {
 	// redis, when set, names the Redis that keeps the shared state (the
 	// -redis flag: a URL or seed addresses, see redisOption)	// state, so that several instances serve as one.
 	redis string
+	// reuseGrace is Config.RefreshReuseGrace (zero: the default; negative:
+	// off); revocationCacheTTL the Redis revocation cache's bound (zero:
+	// defaultRevocationCacheTTL) and redisTimeout each Redis operation's
+	// (zero: redisstore.DefaultTimeout): tests set them.
+	reuseGrace         time.Duration
+	revocationCacheTTL time.Duration
+	redisTimeout       time.Duration
 }
 
 // endpoint is one API shape the demo serves.
@@ -170,6 +177,7 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
+			RefreshReuseGrace: o.reuseGrace,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and

@@ -13,6 +13,11 @@ import (
 // redisPrefix is the demo's key space in Redis.
 const redisPrefix = "gqljwt-demo:"
 
+// defaultRevocationCacheTTL bounds how long an instance may answer a
+// revocation check from its client-side cache should Redis's
+// invalidation push be lost (see redisstore.CacheTTL).
+const defaultRevocationCacheTTL = time.Second
+
 // sharedState is what the demo's endpoints, and with Redis its instances,
 // share: revocations, token versions, login-attempt counts, OAuth2 states,
 // linked identities, and one refresh store per endpoint.
@@ -47,7 +52,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []redisstore.Option{redisstore.Prefix(redisPrefix)}
+	opts := []redisstore.Option{redisstore.Prefix(redisPrefix), redisstore.Timeout(o.redisTimeout)}
 	if o.now != nil {
 		opts = append(opts, redisstore.Clock(o.now))
 	}
@@ -62,8 +67,12 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 			return nil, fmt.Errorf("%s: %w", backend, err)
 		}
 	}
+	cacheTTL := o.revocationCacheTTL
+	if cacheTTL <= 0 {
+		cacheTTL = defaultRevocationCacheTTL
+	}
 	return &sharedState{
-		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(time.Second))...),
+		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(cacheTTL))...),
 		versions:    versions,
 		throttle:    gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(client, opts...), 0),
 		states:      redisstore.NewStates(client, opts...),
