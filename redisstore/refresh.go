@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/patrickmn/go-cache"
 	"github.com/redis/rueidis"
 )
 
@@ -133,12 +134,21 @@ return 1
 type RefreshTokens struct {
 	c rueidis.Client
 	o options
+	// found remembers, briefly, the family and subject of the hashes
+	// looked up: the Service's Get and the Rotate that follows it look up
+	// the same hash, and a hash's index never changes once written (a
+	// record gone since is found gone by the script).
+	found *cache.Cache
 }
+
+// lookupMemory is how long a hash's family is remembered: long enough
+// for the Rotate after a Get, short enough to hold little.
+const lookupMemory = 10 * time.Second
 
 // NewRefreshTokens returns a RefreshStore on c. It reads the Prefix,
 // Timeout and Clock options.
 func NewRefreshTokens(c rueidis.Client, opts ...Option) *RefreshTokens {
-	return &RefreshTokens{c: c, o: newOptions(opts)}
+	return &RefreshTokens{c: c, o: newOptions(opts), found: cache.New(lookupMemory, time.Minute)}
 }
 
 var _ gqljwt.RefreshStore = (*RefreshTokens)(nil)
@@ -210,6 +220,10 @@ func (s *RefreshTokens) claimHash(ctx context.Context, hash, value string, px in
 // lookup finds the family and subject of hash; ErrNotFound for an
 // unknown hash.
 func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subject string, err error) {
+	if x, ok := s.found.Get(hash); ok {
+		v := x.([2]string)
+		return v[0], v[1], nil
+	}
 	v, err := s.c.Do(ctx, s.c.B().Get().Key(s.hashKey(hash)).Build()).ToString()
 	switch {
 	case rueidis.IsRedisNil(err):
@@ -221,6 +235,7 @@ func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subjec
 	if !ok {
 		return "", "", fmt.Errorf("redisstore: malformed refresh token index %q", v)
 	}
+	s.found.SetDefault(hash, [2]string{family, subject})
 	return family, subject, nil
 }
 
@@ -293,13 +308,22 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 	keep := next.ExpiresAt.Add(refreshRetention)
 	life := s.o.lifetime(keep)
 	px, dl := ms(life), ms(micros(keep))
-	if err := s.claimHash(ctx, next.Hash, indexValue(family, subject), life); err != nil {
-		return err
-	}
-	// The family's place in the subject's index must last as long as the
-	// successor.
-	if err := s.index(ctx, subject, family, dl, px); err != nil {
-		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", err))
+	// The successor's index, and the family's place in the subject's
+	// index for as long as the successor lives: sent together, one round
+	// trip (rueidis pipelines concurrent calls on one connection).
+	var indexErr error
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		indexErr = s.index(ctx, subject, family, dl, px)
+	}()
+	claimErr := s.claimHash(ctx, next.Hash, indexValue(family, subject), life)
+	<-indexed
+	switch {
+	case claimErr != nil:
+		return claimErr
+	case indexErr != nil:
+		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", indexErr))
 	}
 	status, err := rotateScript.Exec(ctx, s.c,
 		[]string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)},
