@@ -70,6 +70,16 @@ func rbBackends(b *testing.B, c rueidis.Client, users *memstore.Users) []rbBacke
 	}
 }
 
+// rbEach starts a Redis and runs bench once per backend, as the
+// sub-benchmark label=<backend>.
+func rbEach(b *testing.B, label string, bench func(b *testing.B, s *redistest.Server, users *memstore.Users, be rbBackend)) {
+	s, c := rbRedis(b)
+	users := rbUsers(b)
+	for _, be := range rbBackends(b, c, users) {
+		b.Run(label+"="+be.name, func(b *testing.B) { bench(b, s, users, be) })
+	}
+}
+
 func rbUsers(b *testing.B) *memstore.Users {
 	b.Helper()
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
@@ -99,28 +109,24 @@ func rbService(b *testing.B, users *memstore.Users, be rbBackend, throttle bool)
 // version from the Service's version cache: no round trip. Target: redis
 // ≤ 2 × memstore.
 func BenchmarkRedisWarmToken(b *testing.B) {
-	_, c := rbRedis(b)
-	users := rbUsers(b)
-	for _, be := range rbBackends(b, c, users) {
-		b.Run("backend="+be.name, func(b *testing.B) {
-			svc := rbService(b, users, be, false)
-			u, _ := users.UserByID(context.Background(), "1")
-			tok, err := svc.IssueAccessToken(context.Background(), u)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := middleware.Verifier(svc)(vbIdentityHandler(b))
-			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
-			req.Header.Set("Authorization", "Bearer "+tok.Value)
-			w := vbWriter{h: http.Header{}}
-			h.ServeHTTP(w, req) // seen, and cached
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				h.ServeHTTP(w, req)
-			}
-		})
-	}
+	rbEach(b, "backend", func(b *testing.B, _ *redistest.Server, users *memstore.Users, be rbBackend) {
+		svc := rbService(b, users, be, false)
+		u, _ := users.UserByID(context.Background(), "1")
+		tok, err := svc.IssueAccessToken(context.Background(), u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := middleware.Verifier(svc)(vbIdentityHandler(b))
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Value)
+		w := vbWriter{h: http.Header{}}
+		h.ServeHTTP(w, req) // seen, and cached
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			h.ServeHTTP(w, req)
+		}
+	})
 }
 
 // rbClients is how many clients the concurrent benchmarks run at once.
@@ -138,34 +144,30 @@ func parallel16(b *testing.B, body func(*testing.PB)) {
 // user, rotate atomically, sign a new access token), on each backend.
 // Target: redis ≥ 10 000 rotations/s on one local node.
 func BenchmarkRedisRefreshRotation(b *testing.B) {
-	_, c := rbRedis(b)
-	users := rbUsers(b)
-	for _, be := range rbBackends(b, c, users) {
-		b.Run("backend="+be.name, func(b *testing.B) {
-			svc := rbService(b, users, be, false)
-			u, _ := users.UserByID(context.Background(), "1")
-			b.ReportAllocs()
-			b.ResetTimer()
-			parallel16(b, func(pb *testing.PB) {
-				ctx := context.Background()
-				sess, err := svc.StartSession(ctx, u)
+	rbEach(b, "backend", func(b *testing.B, _ *redistest.Server, users *memstore.Users, be rbBackend) {
+		svc := rbService(b, users, be, false)
+		u, _ := users.UserByID(context.Background(), "1")
+		b.ReportAllocs()
+		b.ResetTimer()
+		parallel16(b, func(pb *testing.PB) {
+			ctx := context.Background()
+			sess, err := svc.StartSession(ctx, u)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			token := sess.RefreshToken
+			for pb.Next() {
+				next, err := svc.Refresh(ctx, token, gqljwt.RefreshOptions{})
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				token := sess.RefreshToken
-				for pb.Next() {
-					next, err := svc.Refresh(ctx, token, gqljwt.RefreshOptions{})
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					token = next.RefreshToken
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rotations/s")
+				token = next.RefreshToken
+			}
 		})
-	}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rotations/s")
+	})
 }
 
 // rbCommands counts the commands redis-server ran as the client sent
@@ -202,26 +204,22 @@ func rbCommands(b *testing.B, addr string) int {
 // the throttle's alone: round-trips/op is what a login-attempt check
 // costs. Target: ≤ 1.
 func BenchmarkRedisLoginThrottle(b *testing.B) {
-	s, c := rbRedis(b)
-	users := rbUsers(b)
-	for _, be := range rbBackends(b, c, users) {
-		b.Run("counter="+be.name, func(b *testing.B) {
-			local := rbBackend{versions: users, revoked: gqljwt.NewMemoryRevocations(), refresh: memstore.NewRefreshTokens(), counter: be.counter}
-			svc := rbService(b, users, local, true)
-			ctx := context.Background()
-			creds := gqljwt.Credentials{Username: "alice", Password: "pw"}
-			before := rbCommands(b, s.Addr)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := svc.Login(ctx, creds); err != nil {
-					b.Fatal(err)
-				}
+	rbEach(b, "counter", func(b *testing.B, s *redistest.Server, users *memstore.Users, be rbBackend) {
+		local := rbBackend{versions: users, revoked: gqljwt.NewMemoryRevocations(), refresh: memstore.NewRefreshTokens(), counter: be.counter}
+		svc := rbService(b, users, local, true)
+		ctx := context.Background()
+		creds := gqljwt.Credentials{Username: "alice", Password: "pw"}
+		before := rbCommands(b, s.Addr)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := svc.Login(ctx, creds); err != nil {
+				b.Fatal(err)
 			}
-			b.StopTimer()
-			b.ReportMetric(float64(rbCommands(b, s.Addr)-before)/float64(b.N), "round-trips/op")
-		})
-	}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(rbCommands(b, s.Addr)-before)/float64(b.N), "round-trips/op")
+	})
 }
 
 // rbRotateScript has the shape of redisstore's rotation script (read a
