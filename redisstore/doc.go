@@ -1,7 +1,8 @@
 // Package redisstore keeps gqljwt's shared state in Redis, through
 // github.com/redis/rueidis, so that several instances of a service share
 // one truth: refresh tokens, revocations, token versions, login-attempt
-// counts and OAuth2 states. The core package never imports it.
+// counts, OAuth2 states and linked identities. The core package never
+// imports it.
 //
 // The stores pass the storetest conformance suites against a real
 // redis-server. What must be atomic is decided inside Redis, by a Lua
@@ -18,14 +19,16 @@
 //
 // Key layout, after the prefix (Prefix, default DefaultPrefix):
 //
-//	{f:<family>}           hash: a refresh family's state (its revoked flag)
+//	{f:<family>}           hash: a refresh family's state (its revoked flag, its deadline)
 //	{f:<family>}r:<hash>   hash: one refresh record, in its family's slot
 //	{h:<hash>}             string: "<family>\x00<subject>", finds a record by hash
-//	{s:<subject>}          set: the subject's refresh families
+//	{s:<subject>}          sorted set: the subject's refresh families, by deadline (unix µs)
 //	{r:<key>}              string: a revocation's deadline (unix µs)
 //	{v:<subject>}          hash: a user's token version and deleted flag
 //	{a:<key>}              hash: an attempt count and its deadline (unix µs)
 //	{st:<state>}           string: an OAuth2 state's data
+//	{i:<identity>}         string: the user a linked identity belongs to
+//	{iu:<user>}            set: the user's linked identities
 //
 // The prefix must not contain '{' or '}': Redis takes the first braces of
 // a key as its hash tag, and the scripts need it to be theirs.

@@ -29,9 +29,32 @@ func startRedis(t *testing.T) *server { return &server{redistest.Start(t)} }
 func (s *server) stop() { s.Stop() }
 
 // client returns a client of s, closed when the test ends.
-func (s *server) client(t *testing.T) rueidis.Client {
+func (s *server) client(t *testing.T) rueidis.Client { return newClient(t, s.Addr) }
+
+// cluster is a Redis Cluster of a test's own, three masters (see
+// redistest.StartCluster).
+type cluster struct{ *redistest.Cluster }
+
+func startCluster(t *testing.T) *cluster { return &cluster{redistest.StartCluster(t, 3)} }
+
+// client returns a cluster client of c, seeded with every master.
+func (c *cluster) client(t *testing.T) rueidis.Client {
 	t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
+	cl := newClient(t, c.Addrs...)
+	if cl.Mode() != rueidis.ClientModeCluster {
+		t.Fatalf("client of the cluster in mode %s", cl.Mode())
+	}
+	return cl
+}
+
+// backend is a single node or a cluster.
+type backend interface {
+	client(t *testing.T) rueidis.Client
+}
+
+func newClient(t *testing.T, addrs ...string) rueidis.Client {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: addrs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +74,29 @@ func prefix() redisstore.Option {
 // -race must not turn a slow answer into a failed check.
 var slow = redisstore.Timeout(5 * time.Second)
 
-func TestConformance(t *testing.T) {
-	s := startRedis(t)
-	c := s.client(t)
+func TestConformance(t *testing.T) { conformance(t, startRedis(t).client(t)) }
+
+// TestCluster: on a 3-master Redis Cluster of the test's own, every
+// storetest suite (every key a script touches must share its slot, or
+// Redis refuses the script with CROSSSLOT), and two Services sharing it.
+// One cluster for all: each takes seconds to create.
+func TestCluster(t *testing.T) {
+	cl := startCluster(t)
+	t.Run("Conformance", func(t *testing.T) { conformance(t, cl.client(t)) })
+	t.Run("Service", func(t *testing.T) { testService(t, cl) })
+	// The cluster spreads the stores' keys over its masters: the scripts
+	// above ran on several nodes, not all on one.
+	t.Run("KeysSpread", func(t *testing.T) {
+		for _, addr := range cl.Addrs {
+			if n, err := redistest.Do(addr, "DBSIZE"); err != nil || n == "0" {
+				t.Errorf("master %s holds %s keys (%v), want some", addr, n, err)
+			}
+		}
+	})
+}
+
+// conformance runs every storetest suite on c.
+func conformance(t *testing.T, c rueidis.Client) {
 	t.Run("RefreshStore", func(t *testing.T) {
 		storetest.RefreshStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RefreshStore {
 			return redisstore.NewRefreshTokens(c, prefix(), slow, redisstore.Clock(clock))
@@ -88,6 +131,9 @@ func TestConformance(t *testing.T) {
 		storetest.AttemptCounter(t, func(*testing.T, func() time.Time) gqljwt.AttemptCounter {
 			return redisstore.NewAttemptCounter(c, prefix(), slow)
 		})
+	})
+	t.Run("IdentityStore", func(t *testing.T) {
+		storetest.IdentityStore(t, func(*testing.T) gqljwt.IdentityStore { return redisstore.NewIdentities(c, prefix(), slow) })
 	})
 }
 
@@ -139,13 +185,13 @@ var secret = []byte("0123456789abcdef0123456789abcdef-redisstore")
 
 // instance is one application instance: a Service with its own client of
 // the shared Redis.
-func instance(t *testing.T, s *server, users *memstore.Users, opts ...redisstore.Option) *gqljwt.Service {
+func instance(t *testing.T, s backend, users *memstore.Users, opts ...redisstore.Option) *gqljwt.Service {
 	t.Helper()
 	return instanceWith(t, s, users, gqljwt.Config{}, opts...)
 }
 
 // instanceWith is instance with the settings of cfg besides the stores.
-func instanceWith(t *testing.T, s *server, users *memstore.Users, cfg gqljwt.Config, opts ...redisstore.Option) *gqljwt.Service {
+func instanceWith(t *testing.T, s backend, users *memstore.Users, cfg gqljwt.Config, opts ...redisstore.Option) *gqljwt.Service {
 	t.Helper()
 	c := s.client(t)
 	svc, err := gqljwt.New(gqljwt.Config{
@@ -169,6 +215,13 @@ func instanceWith(t *testing.T, s *server, users *memstore.Users, cfg gqljwt.Con
 func setUp(t *testing.T, extra ...redisstore.Option) (*server, *memstore.Users, []redisstore.Option) {
 	t.Helper()
 	s := startRedis(t)
+	users, opts := setUpOn(t, s, extra...)
+	return s, users, opts
+}
+
+// setUpOn is setUp on a backend of the caller's.
+func setUpOn(t *testing.T, s backend, extra ...redisstore.Option) (*memstore.Users, []redisstore.Option) {
+	t.Helper()
 	opts := append([]redisstore.Option{prefix()}, extra...)
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
 	if err := users.Add(gqljwt.User{ID: "u1", Username: "alice", Active: true}, "alice-password"); err != nil {
@@ -177,7 +230,7 @@ func setUp(t *testing.T, extra ...redisstore.Option) (*server, *memstore.Users, 
 	if _, err := redisstore.NewVersions(s.client(t), append(slices.Clone(opts), slow)...).Add(ctx, "u1"); err != nil {
 		t.Fatal(err)
 	}
-	return s, users, opts
+	return users, opts
 }
 
 var alice = gqljwt.Credentials{Username: "alice", Password: "alice-password"}
@@ -191,8 +244,10 @@ func code(err error) gqljwt.Code {
 }
 
 // TestService: two instances sharing one Redis, through the Service.
-func TestService(t *testing.T) {
-	s, users, opts := setUp(t, slow)
+func TestService(t *testing.T) { testService(t, startRedis(t)) }
+
+func testService(t *testing.T, s backend) {
+	users, opts := setUpOn(t, s, slow)
 	a, b := instance(t, s, users, opts...), instance(t, s, users, opts...)
 	sess, err := a.Login(ctx, alice)
 	if err != nil {
@@ -448,5 +503,78 @@ func TestTimeout(t *testing.T) {
 	}
 	if took < 90*time.Millisecond || took > 600*time.Millisecond {
 		t.Errorf("IsRevoked on a stuck Redis took %s, want about the 100 ms timeout", took)
+	}
+}
+
+// TestSubjectIndexSheds: a subject's index of refresh families keeps only
+// the families whose records are still kept, by the store's clock, so it
+// does not grow with every login the user ever made.
+func TestSubjectIndexSheds(t *testing.T) {
+	c := startRedis(t).client(t)
+	now := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	s := redisstore.NewRefreshTokens(c, redisstore.Prefix("shed:"), slow, redisstore.Clock(func() time.Time { return now }))
+	login := func(hash, family string) {
+		t.Helper()
+		rec := gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: "u1", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.Create(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := func() []string {
+		t.Helper()
+		got, err := c.Do(ctx, c.B().Zrange().Key("shed:{s:u1}").Min("0").Max("-1").Build()).AsStrSlice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	login("a1", "fa")
+	login("b1", "fb")
+	if got := index(); !slices.Equal(got, []string{"fa", "fb"}) {
+		t.Fatalf("index = %v, want [fa fb]", got)
+	}
+	// fa's record is kept a day past its hour; fb is rotated into a
+	// successor that lives two days.
+	next := gqljwt.RefreshRecord{Hash: "b2", IssuedAt: now, ExpiresAt: now.Add(48 * time.Hour)}
+	if err := s.Rotate(ctx, "b1", next, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(25*time.Hour + time.Second)
+	login("c1", "fc")
+	if got := index(); !slices.Equal(got, []string{"fb", "fc"}) {
+		t.Errorf("index after fa's records expired = %v, want [fb fc]", got)
+	}
+	if err := s.RevokeSubject(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"b2", "c1"} {
+		if rec, err := s.Get(ctx, h); err != nil || !rec.Revoked {
+			t.Errorf("Get(%s) after RevokeSubject = %+v, %v; want revoked", h, rec, err)
+		}
+	}
+}
+
+// TestIdentitiesAnyID: a provider's account IDs are the provider's to
+// choose; braces, dots and NULs come back as they went in and keep apart.
+func TestIdentitiesAnyID(t *testing.T) {
+	s := redisstore.NewIdentities(startRedis(t).client(t), prefix(), slow)
+	ids := []gqljwt.LinkedIdentity{
+		{Provider: "A.B", ID: "}x{"},
+		{Provider: "A", ID: "B.}x{"},
+		{Provider: "A", ID: "\x00{tag}"},
+	}
+	for _, id := range ids {
+		if err := s.Link(ctx, "u{1}", id); err != nil {
+			t.Fatalf("Link(%q): %v", id, err)
+		}
+		if owner, err := s.UserFor(ctx, id); owner != "u{1}" || err != nil {
+			t.Errorf("UserFor(%q) = %q, %v; want u{1}", id, owner, err)
+		}
+	}
+	got, err := s.Identities(ctx, "u{1}")
+	want := []gqljwt.LinkedIdentity{ids[2], ids[1], ids[0]}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("Identities = %q, %v; want %q", got, err, want)
 	}
 }

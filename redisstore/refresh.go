@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/patrickmn/go-cache"
 	"github.com/redis/rueidis"
 )
 
@@ -16,49 +17,65 @@ import (
 // that it is unknown.
 const refreshRetention = 24 * time.Hour
 
-// extendLua is shared by the scripts: it lengthens a key's lifetime to px
-// and never shortens it, so that a family's state and a subject's index
-// outlive the longest record they cover.
+// extendLua is shared by the scripts. extend lengthens a key's lifetime
+// to px and never shortens it, so that a family's state and a subject's
+// index outlive the longest record they cover. A family's state also
+// keeps that deadline by the store's clock (dl, unix µs): familyRevoked
+// judges a family whose deadline has passed as gone, so that the store's
+// clock, not only Redis's, decides that a family outlives its records.
 const extendLua = `
 local function extend(k, px)
   local t = redis.call('PTTL', k)
   if t < tonumber(px) then redis.call('PEXPIRE', k, px) end
 end
+local function extendFamily(k, dl, px)
+  local d = redis.call('HGET', k, 'dl')
+  if not d or tonumber(d) < tonumber(dl) then redis.call('HSET', k, 'dl', dl) end
+  extend(k, px)
+end
+local function familyRevoked(k, now)
+  local f = redis.call('HMGET', k, 'rev', 'dl')
+  return not f[1] or f[1] == '1' or not f[2] or tonumber(f[2]) <= tonumber(now)
+end
 `
 
-// subjectScript adds a family to its subject's index. KEYS: the index.
-// ARGV: family, lifetime in ms.
+// subjectScript adds a family to its subject's index, a sorted set
+// scored by each family's deadline (unix µs, by the store's clock), and
+// drops the families whose deadline has passed: the index holds no more
+// than the subject's live families. KEYS: the index. ARGV: family,
+// deadline, now (unix µs), lifetime in ms.
 var subjectScript = rueidis.NewLuaScript(extendLua + `
-redis.call('SADD', KEYS[1], ARGV[1])
-extend(KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+extend(KEYS[1], ARGV[4])
 return 1
 `)
 
 // createScript stores a login's record in its family. KEYS: family state,
-// record. ARGV: subject, version, iat, exp (unix ns), lifetime in ms.
+// record. ARGV: subject, version, iat, exp (unix ns), lifetime in ms,
+// deadline (unix µs).
 var createScript = rueidis.NewLuaScript(extendLua + `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   -- The state's existence is what counts: a family without one reads as
   -- revoked. Its records hold the subject and version.
   redis.call('HSET', KEYS[1], 'rev', '0')
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
 redis.call('HSET', KEYS[2], 'iat', ARGV[3], 'exp', ARGV[4], 'sub', ARGV[1], 'ver', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-extend(KEYS[1], ARGV[5])
+extendFamily(KEYS[1], ARGV[6], ARGV[5])
 return 'ok'
 `)
 
 // getScript reads a record and its family's revocation together. A family
-// whose state is gone reads as revoked: losing state must fail closed.
-// KEYS: family state, record.
-var getScript = rueidis.NewLuaScript(`
+// whose state is gone, or past its deadline, reads as revoked: losing
+// state must fail closed. KEYS: family state, record. ARGV: now (unix µs).
+var getScript = rueidis.NewLuaScript(extendLua + `
 local r = redis.call('HMGET', KEYS[2], 'iat', 'exp', 'sub', 'ver', 'rot', 'ras', 'ran')
 if not r[1] then return false end
 for i = 1, 7 do if not r[i] then r[i] = '' end end
 r[8] = '0'
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'rev') == '1' then r[8] = '1' end
+if familyRevoked(KEYS[1], ARGV[1]) then r[8] = '1' end
 return r
 `)
 
@@ -70,11 +87,11 @@ return r
 // now < RotatedAt+0 would let it through as a second winner.
 // KEYS: family state, old record, next record. ARGV: now (s), now (ns
 // within the second), grace (ns), next's iat, exp (unix ns), next's
-// lifetime in ms.
+// lifetime in ms, next's deadline, now (unix µs).
 var rotateScript = rueidis.NewLuaScript(extendLua + `
 local r = redis.call('HMGET', KEYS[2], 'sub', 'ver', 'rot', 'ras', 'ran')
 if not r[1] then return 'notfound' end
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'rev') == '1' then return 'revoked' end
+if familyRevoked(KEYS[1], ARGV[8]) then return 'revoked' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
 if r[3] then
   local grace = tonumber(ARGV[3])
@@ -88,7 +105,7 @@ else
 end
 redis.call('HSET', KEYS[3], 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[1], 'ver', r[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
-extend(KEYS[1], ARGV[6])
+extendFamily(KEYS[1], ARGV[7], ARGV[6])
 return 'ok'
 `)
 
@@ -106,21 +123,32 @@ return 1
 // that each decision (create, rotate, revoke) is one script on one slot.
 // Two indexes live elsewhere, since their callers know no family: the
 // record's hash finds its family ({h:<hash>}), and a subject finds its
-// families ({s:<subject>}). They are written before the family's script
+// families ({s:<subject>}, scored by their deadlines, so that it sheds
+// the families that have expired). They are written before the family's script
 // and so never miss a record: a crash in between leaves at most an index
 // entry pointing at a record that does not exist, which reads as unknown.
 //
 // Records are kept a day past their ExpiresAt, by the store's clock; a
-// family's state and a subject's index as long as their longest record.
+// family's state and its place in the subject's index as long as its
+// longest record.
 type RefreshTokens struct {
 	c rueidis.Client
 	o options
+	// found remembers, briefly, the family and subject of the hashes
+	// looked up: the Service's Get and the Rotate that follows it look up
+	// the same hash, and a hash's index never changes once written (a
+	// record gone since is found gone by the script).
+	found *cache.Cache
 }
+
+// lookupMemory is how long a hash's family is remembered: long enough
+// for the Rotate after a Get, short enough to hold little.
+const lookupMemory = 10 * time.Second
 
 // NewRefreshTokens returns a RefreshStore on c. It reads the Prefix,
 // Timeout and Clock options.
 func NewRefreshTokens(c rueidis.Client, opts ...Option) *RefreshTokens {
-	return &RefreshTokens{c: c, o: newOptions(opts)}
+	return &RefreshTokens{c: c, o: newOptions(opts), found: cache.New(lookupMemory, time.Minute)}
 }
 
 var _ gqljwt.RefreshStore = (*RefreshTokens)(nil)
@@ -144,11 +172,12 @@ func nanos(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
 func (s *RefreshTokens) Create(ctx context.Context, rec gqljwt.RefreshRecord) error {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
-	life := s.o.lifetime(rec.ExpiresAt.Add(refreshRetention))
-	px := ms(life)
+	keep := rec.ExpiresAt.Add(refreshRetention)
+	life := s.o.lifetime(keep)
+	px, dl := ms(life), ms(micros(keep))
 	// The subject's index first: RevokeSubject must find every family
 	// that has a record.
-	if err := subjectScript.Exec(ctx, s.c, []string{s.subjectKey(rec.Subject)}, []string{rec.Family, px}).Error(); err != nil {
+	if err := s.index(ctx, rec.Subject, rec.Family, dl, px); err != nil {
 		return fmt.Errorf("redisstore: create refresh token: %w", err)
 	}
 	if err := s.claimHash(ctx, rec.Hash, indexValue(rec.Family, rec.Subject), life); err != nil {
@@ -156,7 +185,7 @@ func (s *RefreshTokens) Create(ctx context.Context, rec gqljwt.RefreshRecord) er
 	}
 	status, err := createScript.Exec(ctx, s.c,
 		[]string{s.familyKey(rec.Family), s.recordKey(rec.Family, rec.Hash)},
-		[]string{rec.Subject, strconv.FormatUint(rec.TokenVersion, 10), nanos(rec.IssuedAt), nanos(rec.ExpiresAt), px}).ToString()
+		[]string{rec.Subject, strconv.FormatUint(rec.TokenVersion, 10), nanos(rec.IssuedAt), nanos(rec.ExpiresAt), px, dl}).ToString()
 	if err != nil {
 		return fmt.Errorf("redisstore: create refresh token: %w", err)
 	}
@@ -165,6 +194,15 @@ func (s *RefreshTokens) Create(ctx context.Context, rec gqljwt.RefreshRecord) er
 	}
 	return nil
 }
+
+// index puts family in subject's index until dl (unix µs), and sheds the
+// families expired by the store's clock.
+func (s *RefreshTokens) index(ctx context.Context, subject, family, dl, px string) error {
+	return subjectScript.Exec(ctx, s.c, []string{s.subjectKey(subject)}, []string{family, dl, s.nowMicros(), px}).Error()
+}
+
+// nowMicros is the store's now in unix µs, as the scripts compare it.
+func (s *RefreshTokens) nowMicros() string { return ms(s.o.now().UnixMicro()) }
 
 // claimHash writes a record's hash index, refusing a hash already in use:
 // a duplicate is a bug, and must not overwrite anything.
@@ -182,6 +220,10 @@ func (s *RefreshTokens) claimHash(ctx context.Context, hash, value string, px in
 // lookup finds the family and subject of hash; ErrNotFound for an
 // unknown hash.
 func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subject string, err error) {
+	if x, ok := s.found.Get(hash); ok {
+		v := x.([2]string)
+		return v[0], v[1], nil
+	}
 	v, err := s.c.Do(ctx, s.c.B().Get().Key(s.hashKey(hash)).Build()).ToString()
 	switch {
 	case rueidis.IsRedisNil(err):
@@ -193,6 +235,7 @@ func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subjec
 	if !ok {
 		return "", "", fmt.Errorf("redisstore: malformed refresh token index %q", v)
 	}
+	s.found.SetDefault(hash, [2]string{family, subject})
 	return family, subject, nil
 }
 
@@ -204,7 +247,7 @@ func (s *RefreshTokens) Get(ctx context.Context, hash string) (gqljwt.RefreshRec
 	if err != nil {
 		return gqljwt.RefreshRecord{}, err
 	}
-	f, err := getScript.Exec(ctx, s.c, []string{s.familyKey(family), s.recordKey(family, hash)}, nil).AsStrSlice()
+	f, err := getScript.Exec(ctx, s.c, []string{s.familyKey(family), s.recordKey(family, hash)}, []string{s.nowMicros()}).AsStrSlice()
 	switch {
 	case rueidis.IsRedisNil(err):
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
@@ -262,20 +305,31 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 	if err != nil {
 		return err
 	}
-	life := s.o.lifetime(next.ExpiresAt.Add(refreshRetention))
-	px := ms(life)
-	if err := s.claimHash(ctx, next.Hash, indexValue(family, subject), life); err != nil {
-		return err
-	}
-	// The subject's index must live as long as the successor.
-	if err := subjectScript.Exec(ctx, s.c, []string{s.subjectKey(subject)}, []string{family, px}).Error(); err != nil {
-		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", err))
+	keep := next.ExpiresAt.Add(refreshRetention)
+	life := s.o.lifetime(keep)
+	px, dl := ms(life), ms(micros(keep))
+	// The successor's index, and the family's place in the subject's
+	// index for as long as the successor lives: sent together, one round
+	// trip (rueidis pipelines concurrent calls on one connection).
+	var indexErr error
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		indexErr = s.index(ctx, subject, family, dl, px)
+	}()
+	claimErr := s.claimHash(ctx, next.Hash, indexValue(family, subject), life)
+	<-indexed
+	switch {
+	case claimErr != nil:
+		return claimErr
+	case indexErr != nil:
+		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", indexErr))
 	}
 	status, err := rotateScript.Exec(ctx, s.c,
 		[]string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)},
 		[]string{
 			strconv.FormatInt(now.Unix(), 10), strconv.Itoa(now.Nanosecond()), strconv.FormatInt(int64(grace), 10),
-			nanos(next.IssuedAt), nanos(next.ExpiresAt), px,
+			nanos(next.IssuedAt), nanos(next.ExpiresAt), px, dl, s.nowMicros(),
 		}).ToString()
 	if err != nil {
 		// The script may have run: the index stays, and reads as the
@@ -314,13 +368,14 @@ func (s *RefreshTokens) RevokeFamily(ctx context.Context, family string) error {
 	return nil
 }
 
-// RevokeSubject implements gqljwt.RefreshStore: it revokes each family of
-// the subject's index, pipelined. A family created after the index was
-// read is a login that came after the revocation.
+// RevokeSubject implements gqljwt.RefreshStore: it revokes each live
+// family of the subject's index, pipelined. A family created after the
+// index was read is a login that came after the revocation.
 func (s *RefreshTokens) RevokeSubject(ctx context.Context, subject string) error {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
-	families, err := s.c.Do(ctx, s.c.B().Smembers().Key(s.subjectKey(subject)).Build()).AsStrSlice()
+	cmd := s.c.B().Zrange().Key(s.subjectKey(subject)).Min("(" + s.nowMicros()).Max("+inf").Byscore().Build()
+	families, err := s.c.Do(ctx, cmd).AsStrSlice()
 	if err != nil {
 		return fmt.Errorf("redisstore: revoke subject: %w", err)
 	}

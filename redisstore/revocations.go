@@ -31,10 +31,11 @@ return 1
 // that IsRevoked judges it by the store's clock.
 //
 // IsRevoked sends the GETs of the token's and the session's entries
-// together (DoMulti, or DoMultiCache with CacheTTL): one pipelined round
-// trip on a single node. The two keys hash to different slots on purpose,
-// so that revocations spread over a Cluster; there the two GETs go to
-// their nodes in parallel.
+// together (DoMulti): one pipelined round trip on a single node. With
+// CacheTTL it reads each through rueidis's client-side cache instead, the
+// session's first: on the warm path both are hits and no round trip is
+// made. The two keys hash to different slots on purpose, so that
+// revocations spread over a Cluster.
 type Revocations struct {
 	c rueidis.Client
 	o options
@@ -139,11 +140,16 @@ func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string)
 		if s.revokedHere(at, keys...) {
 			return true, nil
 		}
-		cmds := make([]rueidis.CacheableTTL, len(keys))
-		for i, k := range keys {
-			cmds[i] = rueidis.CT(s.c.B().Get().Key(k).Cache(), s.o.cacheTTL)
+		// One key at a time, the session's first: it is shared by all the
+		// session's tokens and nearly always cached. A hit costs a map
+		// lookup; DoMultiCache would spread the keys over the client's
+		// connections with a goroutine each, hit or miss, which on the
+		// warm path costs more than the lookups it makes (a miss costs a
+		// round trip either way).
+		results = make([]rueidis.RedisResult, len(keys))
+		for i := len(keys) - 1; i >= 0; i-- {
+			results[i] = s.c.DoCache(ctx, s.c.B().Get().Key(keys[i]).Cache(), s.o.cacheTTL)
 		}
-		results = s.c.DoMultiCache(ctx, cmds...)
 	} else {
 		cmds := make(rueidis.Commands, len(keys))
 		for i, k := range keys {

@@ -96,6 +96,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("RevokeFamily", refreshRevokeFamily)
 	run("RevokeSubject", refreshRevokeSubject)
 	run("ExpiryByClock", refreshExpiry)
+	run("FamilyOutlivesFirstRecord", refreshFamilyOutlivesFirstRecord)
 	run("OneWinner", refreshOneWinner)
 	run("AllWithinGrace", refreshAllWithinGrace)
 	run("RevokeDuringRotate", refreshRevokeDuringRotate)
@@ -265,21 +266,36 @@ func refreshExpiry(f *refreshFixture) {
 	if err := f.rotate("h1", "h3", 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
 		f.t.Errorf("reuse just before expiry = %v, want ErrRefreshReused", err)
 	}
+}
 
+// refreshFamilyOutlivesFirstRecord: a family's state lives as long as its
+// longest-lived record, not its first. A store that kept it only as long
+// as the login's record would, once that record is gone, read the
+// successor as revoked (a live session ended) or, worse, forget the
+// family's revocation.
+func refreshFamilyOutlivesFirstRecord(f *refreshFixture) {
 	f.create(f.record("k1", "fk", "u1")) // expires in an hour
-	f.clock.advance(50 * time.Minute)
-	f.mustRotate("k1", "k2", 0) // k2 expires 1 h 50 min after k1's start
+	f.clock.advance(59 * time.Minute)
+	long := f.record("k2", "caller-family", "caller-subject")
+	long.ExpiresAt = f.clock.now().Add(48 * time.Hour)
+	if err := f.s.Rotate(f.ctx, "k1", long, f.clock.now(), 0); err != nil {
+		f.t.Fatalf("Rotate(k1 -> k2): %v", err)
+	}
+	// k1 expired 46 h ago, longer than any store keeps an expired record
+	// (memstore a day); k2 lives another hour.
+	f.clock.advance(47 * time.Hour)
+	f.revoked(false, "k2")
+	f.mustRotate("k2", "k3", grace)
 	if err := f.s.RevokeFamily(f.ctx, "fk"); err != nil {
 		f.t.Fatal(err)
 	}
-	f.clock.advance(50 * time.Minute)
-	// k1 has expired; k2 has not and must still read as revoked: the
-	// family's revocation lives as long as its longest-lived record.
-	if rec, err := f.s.Get(f.ctx, "k2"); err != nil || !rec.Revoked {
-		f.t.Errorf("Get(k2) after its family's first record expired = %+v, %v; want it revoked", rec, err)
-	}
-	if err := f.rotate("k2", "k3", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
-		f.t.Errorf("rotation in the revoked family = %v, want ErrRefreshRevoked", err)
+	f.clock.advance(30 * time.Minute)
+	f.revoked(true, "k2", "k3")
+	for _, old := range []string{"k2", "k3"} {
+		if err := f.rotate(old, old+"-next", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+			f.t.Errorf("Rotate(%s) in the revoked family = %v, want ErrRefreshRevoked", old, err)
+		}
+		f.absent(old + "-next")
 	}
 }
 

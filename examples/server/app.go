@@ -51,8 +51,8 @@ type options struct {
 	events *slog.Logger
 	// users replaces the seeded demo users.
 	users []demoUser
-	// redis, when set, is the address of the Redis that keeps the shared
-	// state, so that several instances serve as one.
+	// redis, when set, names the Redis that keeps the shared state (the
+	// -redis flag: a URL or seed addresses, see redisOption)
 	redis string
 	// corsOrigins are the origins whose scripts may call every endpoint;
 	// none: no CORS headers, browsers allow same-origin calls only.
@@ -60,6 +60,13 @@ type options struct {
 	// accessTTL and refreshTTL, when set, replace every preset's token
 	// lifetimes (-access-ttl, -refresh-ttl).
 	accessTTL, refreshTTL time.Duration
+	// reuseGrace is Config.RefreshReuseGrace (zero: the default; negative:
+	// off); revocationCacheTTL the Redis revocation cache's bound (zero:
+	// defaultRevocationCacheTTL) and redisTimeout each Redis operation's
+	// (zero: redisstore.DefaultTimeout): tests set them.
+	reuseGrace         time.Duration
+	revocationCacheTTL time.Duration
+	redisTimeout       time.Duration
 }
 
 // endpoint is one API shape the demo serves.
@@ -78,12 +85,14 @@ type endpoint struct {
 type app struct {
 	router     chi.Router
 	users      *memstore.Users
-	identities *memstore.Identities
+	identities gqljwt.IdentityStore
 	oauth      *mutations.OAuth2
 	endpoints  []endpoint
 	services   map[string]*gqljwt.Service
 	// close releases the shared state's connections.
 	close func()
+	// backend says where the shared state lives.
+	backend string
 }
 
 func endpoints() []endpoint {
@@ -116,14 +125,18 @@ func newApp(o options) (*app, error) {
 		o.bcryptCost = bcrypt.DefaultCost
 	}
 	a := &app{
-		users:      memstore.NewUsers(memstore.BcryptCost(o.bcryptCost)),
-		identities: memstore.NewIdentities(),
-		endpoints:  endpoints(),
-		services:   map[string]*gqljwt.Service{},
+		users:     memstore.NewUsers(memstore.BcryptCost(o.bcryptCost)),
+		endpoints: endpoints(),
+		services:  map[string]*gqljwt.Service{},
 	}
 	if o.users == nil {
 		o.users = demoUsers
 	}
+	shared, err := newSharedState(o, o.users)
+	if err != nil {
+		return nil, err
+	}
+	a.close, a.identities, a.backend = shared.close, shared.identities, shared.backend
 	for _, du := range o.users {
 		if err := a.users.Add(du.user, du.password); err != nil {
 			return nil, err
@@ -150,11 +163,6 @@ func newApp(o options) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	shared, err := newSharedState(o, o.users)
-	if err != nil {
-		return nil, err
-	}
-	a.close = shared.close
 	if a.oauth != nil {
 		a.oauth.States = shared.states
 	}
@@ -193,7 +201,8 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
-			Claims: ep.preset.Claims,
+			Claims:            ep.preset.Claims,
+			RefreshReuseGrace: o.reuseGrace,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
 			// turn a 900 s token of /service/Auth into a 60-minute one, and

@@ -5,7 +5,7 @@
 //	go run ./examples/server            # listens on :8080
 //	go run ./examples/server -addr :9000
 //	go run ./examples/server -alg RS256 -key private.pem
-//	GQLJWT_SECRET=... go run ./examples/server -redis 127.0.0.1:6379 -addr :8081
+//	GQLJWT_SECRET=... go run ./examples/server -redis redis://127.0.0.1:6379/0 -addr :8081
 //
 // Tokens are signed with HS256 (-alg, or env GQLJWT_ALG: HS256, RS256,
 // ES256 or EdDSA). The HS256 secret comes from GQLJWT_SECRET (at least 32
@@ -23,6 +23,11 @@
 // happen:
 //
 //	go run ./examples/server -access-ttl 30s -refresh-ttl 5m
+//
+// -redis (env REDIS_URL, or GQLJWT_REDIS) keeps the shared state in Redis:
+// redis://[user:password@]host:port/db, rediss://... for TLS, a Cluster as
+// redis://host1:port1,host2:port2 or as seed addresses host1:port1,host2:port2.
+// The banner says which backend the instance uses.
 package main
 
 import (
@@ -44,10 +49,10 @@ func main() {
 	addr := flag.String("addr", envOr("ADDR", ":8080"), "listen address (env ADDR)")
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
-	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
 	corsOrigins := flag.String("cors-origins", envOr("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"), "comma-separated `ORIGINS` whose scripts may call the API with credentials (env CORS_ORIGINS); empty: same origin only")
 	accessTTL := durationFlag("access-ttl", "ACCESS_TTL", "access token lifetime of every endpoint, e.g. 30s (env ACCESS_TTL); each preset's own when unset")
 	refreshTTL := durationFlag("refresh-ttl", "REFRESH_TTL", "refresh token lifetime of every endpoint, e.g. 10m (env REFRESH_TTL); each preset's own when unset")
+	redis := flag.String("redis", envOr("REDIS_URL", os.Getenv("GQLJWT_REDIS")), "Redis `URL` keeping sessions, revocations, login counts, OAuth2 states and linked identities, so that several instances serve as one: redis://host:port/db, rediss://... (TLS), redis://h1:p1,h2:p2 or h1:p1,h2:p2 for a Cluster's seeds (env REDIS_URL or GQLJWT_REDIS); in process when unset")
 	flag.Parse()
 	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis,
 		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL}
@@ -138,6 +143,7 @@ func printBanner(a *app, addr string) {
 			fmt.Printf("  http://%s%s the %s public key (JWKS)\n", host, jwksPath, alg)
 		}
 	}
+	fmt.Printf("\nShared state: %s\n", a.backend)
 	fmt.Println("\nDemo users (username / password, roles, scopes):")
 	for _, du := range demoUsers {
 		role := "-"

@@ -8,42 +8,51 @@ import (
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/redisstore"
-	"github.com/redis/rueidis"
 )
 
 // redisPrefix is the demo's key space in Redis.
 const redisPrefix = "gqljwt-demo:"
 
+// defaultRevocationCacheTTL bounds how long an instance may answer a
+// revocation check from its client-side cache should Redis's
+// invalidation push be lost (see redisstore.CacheTTL).
+const defaultRevocationCacheTTL = time.Second
+
 // sharedState is what the demo's endpoints, and with Redis its instances,
 // share: revocations, token versions, login-attempt counts, OAuth2 states,
-// and one refresh store per endpoint.
+// linked identities, and one refresh store per endpoint.
 type sharedState struct {
 	revocations gqljwt.RevocationStore
 	// versions is nil in process: the user store keeps them.
-	versions gqljwt.VersionStore
-	throttle *gqljwt.LoginThrottle
-	states   gqljwt.StateStore
-	refresh  func(path string) gqljwt.RefreshStore
-	close    func()
+	versions   gqljwt.VersionStore
+	throttle   *gqljwt.LoginThrottle
+	states     gqljwt.StateStore
+	identities gqljwt.IdentityStore
+	refresh    func(path string) gqljwt.RefreshStore
+	close      func()
+	// backend says where the state lives, for the banner.
+	backend string
 }
 
 // newSharedState keeps the shared state in this process, or in the Redis
-// at o.redis, where several instances of the demo share it.
+// -redis names (o.redis), where several instances of the demo share it.
 func newSharedState(o options, users []demoUser) (*sharedState, error) {
 	if o.redis == "" {
 		return &sharedState{
 			revocations: gqljwt.NewMemoryRevocations(),
 			throttle:    gqljwt.NewLoginThrottle(0),
 			states:      gqljwt.NewMemoryStates(),
+			identities:  memstore.NewIdentities(),
 			refresh:     func(string) gqljwt.RefreshStore { return memstore.NewRefreshTokens(memstore.Clock(o.now)) },
 			close:       func() {},
+			backend:     "in this process's memory (run one instance only; -redis shares it between instances)",
 		}, nil
 	}
-	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{o.redis}})
+	client, backend, err := newRedisClient(o.redis)
 	if err != nil {
-		return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+		return nil, err
 	}
-	opts := []redisstore.Option{redisstore.Prefix(redisPrefix)}
+	opts := []redisstore.Option{redisstore.Prefix(redisPrefix), redisstore.Timeout(o.redisTimeout)}
 	if o.now != nil {
 		opts = append(opts, redisstore.Clock(o.now))
 	}
@@ -55,17 +64,23 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 		// starting later keep the versions the first one wrote.
 		if _, err := versions.Add(ctx, du.user.ID); err != nil {
 			client.Close()
-			return nil, fmt.Errorf("redis %s: %w", o.redis, err)
+			return nil, fmt.Errorf("%s: %w", backend, err)
 		}
 	}
+	cacheTTL := o.revocationCacheTTL
+	if cacheTTL <= 0 {
+		cacheTTL = defaultRevocationCacheTTL
+	}
 	return &sharedState{
-		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(time.Second))...),
+		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(cacheTTL))...),
 		versions:    versions,
 		throttle:    gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(client, opts...), 0),
 		states:      redisstore.NewStates(client, opts...),
+		identities:  redisstore.NewIdentities(client, opts...),
 		refresh: func(path string) gqljwt.RefreshStore {
 			return redisstore.NewRefreshTokens(client, append(opts, redisstore.Prefix(redisPrefix+"refresh"+path+":"))...)
 		},
-		close: client.Close,
+		close:   client.Close,
+		backend: backend,
 	}, nil
 }
