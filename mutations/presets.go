@@ -20,6 +20,7 @@ func djangoOperations(relay bool, login []Arg, issued []Field) []Operation {
 			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken}, {Name: "token", Role: ArgToken}}, Fields: issued},
 		{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: relay,
 			Args: []Arg{{Name: "refreshToken", Role: ArgRefreshToken, Required: true}}, Fields: []Field{{"revoked", ResultRevokedAt}}},
+		deleteTokenCookie(relay), deleteRefreshTokenCookie(relay),
 	}
 }
 

@@ -118,7 +118,9 @@ var kindDescriptions = map[Kind]string{
 func (e *engine) payloadType(op Operation) *graphql.Object {
 	fields := graphql.Fields{}
 	for _, pf := range op.Fields {
-		fields[pf.Name] = e.payloadField(pf.Result)
+		if !e.hidden(pf.Result) {
+			fields[pf.Name] = e.payloadField(pf.Result)
+		}
 	}
 	name := op.TypeName
 	if op.Relay {
@@ -205,6 +207,10 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 		return &graphql.Field{Type: graphql.Boolean, Resolve: func(p graphql.ResolveParams) (any, error) {
 			return p.Source.(*outcome).success, nil
 		}}
+	case ResultDeleted:
+		return &graphql.Field{Type: graphql.NewNonNull(graphql.Boolean), Resolve: func(p graphql.ResolveParams) (any, error) {
+			return p.Source.(*outcome).deleted, nil
+		}}
 	case ResultUserSecret:
 		return str(func(o *outcome) string { return o.userSecret })
 	case ResultRevokedUserSecret:
@@ -224,6 +230,7 @@ var knownResults = map[Result]bool{
 	ResultTokenExpiresAt: true, ResultRefreshExpiresAt: true, ResultTokenExpiresIn: true,
 	ResultTokenExpiration: true, ResultRefreshExpiration: true, ResultUser: true,
 	ResultRevokedAt: true, ResultSuccess: true, ResultUserSecret: true, ResultRevokedUserSecret: true,
+	ResultDeleted: true,
 }
 
 // access returns the access token of an outcome, or an empty token.
@@ -253,7 +260,7 @@ func (e *engine) argType(a Arg) graphql.Input {
 	default:
 		t = graphql.String
 	}
-	if a.Required {
+	if a.Required && !e.nullable(a) {
 		return graphql.NewNonNull(t)
 	}
 	return t

@@ -49,6 +49,12 @@ type options struct {
 	// redis, when set, is the address of the Redis that keeps the shared
 	// state, so that several instances serve as one.
 	redis string
+	// insecureCookies leaves Secure out of the session cookies, for
+	// browsers on plain HTTP other than localhost; csrfOrigins (default
+	// defaultCSRFOrigins) may use the cookie sessions besides the demo's
+	// own pages.
+	insecureCookies bool
+	csrfOrigins     []string
 }
 
 // endpoint is one API shape the demo serves.
@@ -60,6 +66,8 @@ type endpoint struct {
 	extractors []middleware.Extractor
 	sliding    bool
 	identities bool
+	// cookies serves the preset in cookie mode (see cookieMode).
+	cookies bool
 }
 
 // app is the demo server: every endpoint serves the demo schema plus one
@@ -83,6 +91,8 @@ func endpoints() []endpoint {
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
 		{path: "/graphene-relay", preset: mutations.GrapheneRelay(), about: "django-graphql-jwt Relay (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
+		{path: "/graphene-cookies", preset: mutations.Graphene(), about: "django-graphql-jwt classic in cookie mode (jwt_cookie): JWT and JWT-refresh-token cookies, CSRF-checked",
+			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}, cookies: true},
 		{path: "/service/Auth", preset: mutations.CollectiveAccess(), about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
 			userID: graphql.Int, extractors: []middleware.Extractor{middleware.FromHeader(), middleware.FromQuery("jwt")}},
 		{path: "/wpgraphql", preset: mutations.WPGraphQL(), about: "WPGraphQL Headless Login (seed 002)",
@@ -162,6 +172,10 @@ func newApp(o options) (*app, error) {
 	}
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
+		csrf, err := cookieMode(&ep, o)
+		if err != nil {
+			return nil, err
+		}
 		// Each endpoint keeps its own refresh tokens: some presets rotate
 		// them and some do not, and a token issued where refresh rotates
 		// must not be refreshed, unrotated, somewhere else.
@@ -224,7 +238,7 @@ func newApp(o options) (*app, error) {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}
 		h = middleware.Batch(0)(h)
-		r.Handle(ep.path, h)
+		r.Handle(ep.path, csrf(h))
 	}
 	if a.oauth != nil {
 		// The start of an OAUTH2_GENERIC login: send the browser to the

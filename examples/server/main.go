@@ -36,8 +36,12 @@ func main() {
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
 	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
+	insecureCookies := flag.Bool("insecure-cookies", os.Getenv("GQLJWT_INSECURE_COOKIES") == "1", "development only: session cookies without Secure, for browsers on plain HTTP other than localhost (env GQLJWT_INSECURE_COOKIES=1)")
 	flag.Parse()
-	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis}
+	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis, insecureCookies: *insecureCookies}
+	if *insecureCookies {
+		log.Print("WARNING: -insecure-cookies: session cookies travel without Secure, in clear text over plain HTTP")
+	}
 	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
 		log.Fatal(err)

@@ -1,0 +1,218 @@
+package mutations_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/memstore"
+	"github.com/gqljwt/gqljwt/middleware"
+	"github.com/gqljwt/gqljwt/mutations"
+	"github.com/graphql-go/graphql"
+)
+
+// cookieAPI serves preset in cookie mode over TLS, behind middleware.CSRF
+// unless bare, with the access cookie read after the header, and a client
+// with a cookie jar.
+func cookieAPI(t *testing.T, preset mutations.Preset, bare bool) (*httptest.Server, *http.Client) {
+	t.Helper()
+	ec := envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}, preset: preset, tls: true,
+		extractors: []middleware.Extractor{middleware.FromAccessCookie(preset.Cookies)}}
+	if !bare {
+		csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: preset.Cookies})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec.wrap = csrf
+	}
+	e := newEnv(t, ec)
+	jar, _ := cookiejar.New(nil)
+	c := *e.srv.Client()
+	c.Jar = jar
+	return e.srv, &c
+}
+
+func cookiePost(t *testing.T, srv *httptest.Server, c *http.Client, query string) (*response, []string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest("POST", srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", srv.URL)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &response{Header: resp.Header, Raw: string(raw)}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response %q: %v", raw, err)
+	}
+	return out, resp.Header.Values("Set-Cookie")
+}
+
+func withCookies(p mutations.Preset, c gqljwt.CookieConfig) mutations.Preset {
+	p.Cookies = &c
+	return p
+}
+
+// TestHideTokensLeavesTheFieldsOut: with HideTokens the token fields are
+// not in the schema, as django-graphql-jwt's JWT_HIDE_TOKEN_FIELDS
+// removes them (mixins.py JSONWebTokenMixin.Field): selecting one is a
+// validation error, and the tokens travel in the cookies alone.
+func TestHideTokensLeavesTheFieldsOut(t *testing.T) {
+	c := mutations.DjangoCookies()
+	c.HideTokens = true
+	srv, client := cookieAPI(t, withCookies(mutations.Graphene(), c), false)
+	r, _ := cookiePost(t, srv, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`)
+	if len(r.Errors) != 1 || r.Errors[0]["message"] != `Cannot query field "token" on type "ObtainJSONWebToken".` {
+		t.Errorf("token selected: %s", r.Raw)
+	}
+	r, set := cookiePost(t, srv, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { payload refreshExpiresIn } }`)
+	if len(r.Errors) != 0 || len(set) != 2 || !strings.HasPrefix(set[0], "JWT=ey") || !strings.HasPrefix(set[1], "JWT-refresh-token=") {
+		t.Fatalf("login: %s %q", r.Raw, set)
+	}
+	for _, s := range set {
+		value, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s, "JWT="), "JWT-refresh-token="), ";")
+		if strings.Contains(r.Raw, value) {
+			t.Errorf("the body holds the cookie's token: %s", r.Raw)
+		}
+	}
+	if r, _ := cookiePost(t, srv, client, `mutation { refreshToken { refreshToken } }`); len(r.Errors) != 1 ||
+		r.Errors[0]["message"] != `Cannot query field "refreshToken" on type "Refresh". Did you mean "refreshExpiresIn"?` {
+		t.Errorf("refreshToken selected: %s", r.Raw)
+	}
+	if r, _ := cookiePost(t, srv, client, `mutation { refreshToken { payload } }`); r.str("refreshToken", "payload", "username") != "bob" {
+		t.Errorf("refresh by cookie: %s", r.Raw)
+	}
+	if r, _ := cookiePost(t, srv, client, `{ me }`); r.str("me") != "bob" {
+		t.Errorf("me by cookie: %s", r.Raw)
+	}
+}
+
+// TestCookieModeRelayShapes: graphql_jwt.relay's cookie mutations take
+// input: {} and echo clientMutationId (tests/test_relay.py
+// DeleteCookieTests).
+func TestCookieModeRelayShapes(t *testing.T) {
+	srv, client := cookieAPI(t, withCookies(mutations.GrapheneRelay(), mutations.DjangoCookies()), false)
+	if r, _ := cookiePost(t, srv, client, `mutation { tokenAuth(input: {username: "bob", password: "bob-password"}) { token } }`); r.str("tokenAuth", "token") == "" {
+		t.Fatalf("login: %s", r.Raw)
+	}
+	r, set := cookiePost(t, srv, client, `mutation { deleteTokenCookie(input: {clientMutationId: "x"}) { deleted clientMutationId } }`)
+	if r.Raw != `{"data":{"deleteTokenCookie":{"clientMutationId":"x","deleted":true}}}` || len(set) != 1 || set[0] != "JWT=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax" {
+		t.Errorf("deleteTokenCookie: %s %q", r.Raw, set)
+	}
+	r, _ = cookiePost(t, srv, client, `mutation { refreshToken(input: {}) { token refreshToken } }`)
+	if r.str("refreshToken", "token") == "" {
+		t.Errorf("refresh by cookie: %s", r.Raw)
+	}
+	r, _ = cookiePost(t, srv, client, `mutation { deleteRefreshTokenCookie(input: {}) { deleted } }`)
+	if r.Raw != `{"data":{"deleteRefreshTokenCookie":{"deleted":true}}}` {
+		t.Errorf("deleteRefreshTokenCookie: %s", r.Raw)
+	}
+}
+
+// TestCookieModeWithoutCSRF: an endpoint in cookie mode that forgot
+// middleware.CSRF neither sets cookies nor lets them authenticate: login
+// is refused before it runs and the access cookie is ignored.
+func TestCookieModeWithoutCSRF(t *testing.T) {
+	p := withCookies(mutations.Native(), gqljwt.CookieConfig{AccessName: "access"})
+	srv, client := cookieAPI(t, p, true)
+	r, set := cookiePost(t, srv, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`)
+	if r.code(t) != "CSRF_REFUSED" || len(set) != 0 || r.field("tokenAuth") != nil {
+		t.Errorf("login without CSRF: %s %q", r.Raw, set)
+	}
+	guarded, _ := cookieAPI(t, p, false)
+	_, set = cookiePost(t, guarded, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`)
+	if len(set) != 2 {
+		t.Fatalf("login with CSRF: %q", set)
+	}
+	// The same browser, its cookie valid, on the bare endpoint.
+	u := srv.URL + "/graphql"
+	req, _ := http.NewRequest("POST", u, strings.NewReader(`{"query":"{ me }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	v, _, _ := strings.Cut(strings.TrimPrefix(set[0], "access="), ";")
+	req.AddCookie(&http.Cookie{Name: "access", Value: v})
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"code":"UNAUTHENTICATED"`) {
+		t.Errorf("access cookie without CSRF: %s", raw)
+	}
+}
+
+// TestCookieModeArguments: the token arguments the cookies stand in for
+// are optional in cookie mode only; the seeds' documents, which declare
+// them String!, keep working in both.
+func TestCookieModeArguments(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		cookies *gqljwt.CookieConfig
+		want    string
+	}{
+		{"bearer mode", nil, "NON_NULL"},
+		{"cookie mode", &gqljwt.CookieConfig{}, "SCALAR"},
+	} {
+		p := mutations.Graphene()
+		p.Cookies = c.cookies
+		auth, err := gqljwt.New(gqljwt.Config{Secret: secret, Users: memstore.NewUsers(), Refresh: memstore.NewRefreshTokens()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frag, err := mutations.New(auth, p, mutations.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arg := frag.Mutation["revokeToken"].Args["refreshToken"]
+		kind := "SCALAR"
+		if _, ok := arg.Type.(*graphql.NonNull); ok {
+			kind = "NON_NULL"
+		}
+		_, hasDelete := frag.Mutation["deleteTokenCookie"]
+		if kind != c.want || hasDelete != (c.cookies != nil) {
+			t.Errorf("%s: revokeToken(refreshToken: %s), deleteTokenCookie %v", c.name, kind, hasDelete)
+		}
+	}
+}
+
+// TestCookieConfigRefused: New refuses a cookie mode that browsers would
+// not honour or that hides every field of a payload.
+func TestCookieConfigRefused(t *testing.T) {
+	auth, err := gqljwt.New(gqljwt.Config{Secret: secret, Users: memstore.NewUsers(), Refresh: memstore.NewRefreshTokens()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		preset  mutations.Preset
+		cookies gqljwt.CookieConfig
+		want    string
+	}{
+		{mutations.Native(), gqljwt.CookieConfig{Insecure: true, SameSite: http.SameSiteNoneMode},
+			"mutations: preset native: gqljwt: Cookies: SameSite=None needs the Secure attribute, which Insecure leaves out"},
+		{mutations.Native(), gqljwt.CookieConfig{AccessName: "__Host-jwt", Path: "/api"},
+			`mutations: preset native: gqljwt: Cookies: "__Host-jwt" needs Path "/" and no Domain`},
+		{mutations.Native(), gqljwt.CookieConfig{RefreshName: "__Secure-r", Insecure: true},
+			`mutations: preset native: gqljwt: Cookies: "__Secure-r" needs the Secure attribute, which Insecure leaves out`},
+		{mutations.Native(), gqljwt.CookieConfig{AccessName: "a", RefreshName: "a"},
+			`mutations: preset native: gqljwt: Cookies: the access and refresh cookies are both named "a"`},
+		{mutations.Native(), gqljwt.CookieConfig{AccessName: "a b"},
+			`mutations: preset native: gqljwt: Cookies: http: invalid Cookie.Name`},
+		{mutations.CollectiveAccess(), gqljwt.CookieConfig{AccessName: "jwt", HideTokens: true},
+			"mutations: preset collectiveaccess, refresh: Cookies.HideTokens leaves its payload without a field"},
+	} {
+		p := c.preset
+		p.Cookies = &c.cookies
+		if _, err := mutations.New(auth, p, mutations.Options{}); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: %v, want %s", c.cookies, err, c.want)
+		}
+	}
+}
