@@ -95,11 +95,12 @@ func (c *CookieConfig) Names() []string {
 }
 
 // Cookie returns the cookie name holding value until expires, with c's
-// attributes; Max-Age counts from now, at least one second.
+// attributes. Max-Age counts from now in whole seconds, rounded up (token
+// times are whole seconds, now is not), and is at least one.
 func (c *CookieConfig) Cookie(name, value string, expires, now time.Time) *http.Cookie {
 	ck := c.base(name)
 	ck.Value = value
-	ck.MaxAge = max(int(expires.Sub(now)/time.Second), 1)
+	ck.MaxAge = max(int((expires.Sub(now)+time.Second-1)/time.Second), 1)
 	return ck
 }
 

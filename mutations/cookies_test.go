@@ -216,3 +216,37 @@ func TestCookieConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCookieModeLogoutDeletesWithTheSameAttributes: a configured Path,
+// Domain and SameSite are on every cookie login sets and on every
+// deletion logout sends (a deletion with another Path or Domain would
+// leave the browser's cookie in place), and logout ends the session the
+// refresh cookie held.
+func TestCookieModeLogoutDeletesWithTheSameAttributes(t *testing.T) {
+	p := withCookies(mutations.Native(), gqljwt.CookieConfig{AccessName: "at", RefreshName: "rt", Path: "/graphql", Domain: "127.0.0.1", SameSite: http.SameSiteStrictMode})
+	srv, client := cookieAPI(t, p, false)
+	r, set := cookiePost(t, srv, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { token refreshToken } }`)
+	token, refresh := r.str("tokenAuth", "token"), r.str("tokenAuth", "refreshToken")
+	want := []string{
+		"at=" + token + "; Path=/graphql; Domain=127.0.0.1; Max-Age=900; HttpOnly; Secure; SameSite=Strict",
+		"rt=" + refresh + "; Path=/graphql; Domain=127.0.0.1; Max-Age=604800; HttpOnly; Secure; SameSite=Strict",
+	}
+	if strings.Join(set, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("login Set-Cookie:\n%s\nwant\n%s", strings.Join(set, "\n"), strings.Join(want, "\n"))
+	}
+	r, set = cookiePost(t, srv, client, `mutation { logout { success } }`)
+	want = []string{
+		"at=; Path=/graphql; Domain=127.0.0.1; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+		"rt=; Path=/graphql; Domain=127.0.0.1; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+	}
+	if r.Raw != `{"data":{"logout":{"success":true}}}` || strings.Join(set, "\n") != strings.Join(want, "\n") {
+		t.Errorf("logout: %s\n%s\nwant\n%s", r.Raw, strings.Join(set, "\n"), strings.Join(want, "\n"))
+	}
+	if r, _ := cookiePost(t, srv, client, `{ me }`); r.code(t) != "UNAUTHENTICATED" {
+		t.Errorf("me after logout: %s", r.Raw)
+	}
+	r, _ = cookiePost(t, srv, client, `mutation { refreshToken(refreshToken: "`+refresh+`") { token } }`)
+	if r.code(t) != "TOKEN_REVOKED" {
+		t.Errorf("the logged-out refresh token: %s", r.Raw)
+	}
+}
