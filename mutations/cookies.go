@@ -58,10 +58,16 @@ func (e *engine) cookieInputs(ctx context.Context, op Operation, in *inputs) err
 	case Refresh, Revoke, DeleteRefreshTokenCookie:
 		if v, ok := e.cookie(ctx, e.cookies.RefreshName); ok {
 			in.values[ArgRefreshToken], in.refreshFromCookie = v, true
+		} else if op.Kind == Revoke {
+			return errRefreshRequired
 		}
 	}
 	return nil
 }
+
+// errRefreshRequired is django-graphql-jwt's answer (ensure_refresh_token)
+// to a revocation with neither the argument nor the cookie.
+var errRefreshRequired = gqljwt.ErrBadUserInput.WithMessage("Refresh token is required")
 
 // cookie returns the request's cookie name, on a request CSRF allowed.
 func (e *engine) cookie(ctx context.Context, name string) (string, bool) {

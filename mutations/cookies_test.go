@@ -250,3 +250,22 @@ func TestCookieModeLogoutDeletesWithTheSameAttributes(t *testing.T) {
 		t.Errorf("the logged-out refresh token: %s", r.Raw)
 	}
 }
+
+// TestCookieModeRevokeReadsTheCookie: revokeToken without its argument
+// revokes the refresh cookie's token, as django-graphql-jwt's Revoke does
+// through ensure_refresh_token, and deletes the now useless cookie.
+func TestCookieModeRevokeReadsTheCookie(t *testing.T) {
+	srv, client := cookieAPI(t, withCookies(mutations.Native(), gqljwt.CookieConfig{}), false)
+	r, _ := cookiePost(t, srv, client, `mutation { tokenAuth(username: "bob", password: "bob-password") { refreshToken } }`)
+	refresh := r.str("tokenAuth", "refreshToken")
+	r, set := cookiePost(t, srv, client, `mutation { revokeToken { revoked } }`)
+	if r.field("revokeToken", "revoked") == nil || strings.Join(set, "\n") != "gqljwt-refresh=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax" {
+		t.Errorf("revokeToken by cookie: %s %q", r.Raw, set)
+	}
+	if r, _ := cookiePost(t, srv, client, `mutation { refreshToken(refreshToken: "`+refresh+`") { token } }`); r.code(t) != "TOKEN_REVOKED" {
+		t.Errorf("the revoked cookie's token: %s", r.Raw)
+	}
+	if r, _ := cookiePost(t, srv, client, `mutation { revokeToken { revoked } }`); r.code(t) != "BAD_USER_INPUT" || r.Errors[0]["message"] != "Refresh token is required" {
+		t.Errorf("revokeToken without a cookie: %s", r.Raw)
+	}
+}
