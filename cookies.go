@@ -2,6 +2,8 @@ package gqljwt
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +14,14 @@ import (
 // DefaultRefreshCookieName is the refresh-token cookie of a CookieConfig
 // that names none.
 const DefaultRefreshCookieName = "gqljwt-refresh"
+
+// DefaultCSRFHeader is the header a CookieConfig with a CSRFCookie and no
+// CSRFHeader reads the double-submit token from.
+const DefaultCSRFHeader = "X-CSRF-Token"
+
+// csrfTokenLabel separates CSRF tokens from every other hash of a token
+// (refresh tokens are stored under their plain SHA-256).
+const csrfTokenLabel = "gqljwt csrf token v1\x00"
 
 // CookieConfig turns on cookie mode: the refresh token, and with
 // AccessName the access token too, travel in HttpOnly cookies that the
@@ -46,6 +56,18 @@ type CookieConfig struct {
 	// schema's payload types, as django-graphql-jwt's
 	// JWT_HIDE_TOKEN_FIELDS does: script never sees them.
 	HideTokens bool
+	// CSRFCookie, when set, adds the double-submit token: a cookie that
+	// script can read (not HttpOnly), set with the session cookies,
+	// whose value requests carrying the session cookies must send back in
+	// the CSRFHeader header (default "X-CSRF-Token"), which middleware.CSRF
+	// checks. A page of another origin can neither read the cookie nor
+	// send a custom header without the endpoint's CORS leave. The value
+	// is derived from the refresh token (or, without one, the access
+	// token) the cookies hold, so it changes with every rotation and a
+	// cookie planted by a sibling subdomain does not match the victim's
+	// session.
+	CSRFCookie string
+	CSRFHeader string
 }
 
 // WithDefaults returns a copy of c with its defaults, or an error naming
@@ -71,7 +93,22 @@ func (c CookieConfig) WithDefaults() (CookieConfig, error) {
 	if c.AccessName == c.RefreshName {
 		return c, fmt.Errorf("gqljwt: Cookies: the access and refresh cookies are both named %q", c.RefreshName)
 	}
-	for _, name := range c.Names() {
+	names := c.Names()
+	if c.CSRFCookie != "" {
+		if c.CSRFHeader == "" {
+			c.CSRFHeader = DefaultCSRFHeader
+		}
+		if c.CSRFCookie == c.AccessName || c.CSRFCookie == c.RefreshName {
+			return c, fmt.Errorf("gqljwt: Cookies: the CSRF cookie is named %q like a session cookie", c.CSRFCookie)
+		}
+		if strings.ContainsAny(c.CSRFHeader, " \t\r\n:") {
+			return c, fmt.Errorf("gqljwt: Cookies: %q is not a header name", c.CSRFHeader)
+		}
+		names = append(names, c.CSRFCookie)
+	} else if c.CSRFHeader != "" {
+		return c, errors.New("gqljwt: Cookies: CSRFHeader needs CSRFCookie")
+	}
+	for _, name := range names {
 		if err := (&http.Cookie{Name: name, Value: "v", Path: c.Path, Domain: c.Domain}).Valid(); err != nil {
 			return c, fmt.Errorf("gqljwt: Cookies: %w", err)
 		}
@@ -110,6 +147,24 @@ func (c *CookieConfig) Cookie(name, value string, expires, now time.Time) *http.
 func (c *CookieConfig) Deletion(name string) *http.Cookie {
 	ck := c.base(name)
 	ck.MaxAge = -1
+	ck.HttpOnly = name != c.CSRFCookie
+	return ck
+}
+
+// CSRFToken is the double-submit token of the session whose refresh
+// token (or, with none in a cookie, access token) is session: SHA-256
+// under a label of its own, base64url. Knowing it reveals nothing of the
+// token it comes from.
+func (c *CookieConfig) CSRFToken(session string) string {
+	sum := sha256.Sum256([]byte(csrfTokenLabel + session))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// CSRFTokenCookie returns the CSRF cookie for session (see CSRFToken),
+// with c's attributes but readable by script.
+func (c *CookieConfig) CSRFTokenCookie(session string, expires, now time.Time) *http.Cookie {
+	ck := c.Cookie(c.CSRFCookie, c.CSRFToken(session), expires, now)
+	ck.HttpOnly = false
 	return ck
 }
 

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,7 +40,9 @@ var (
 //     or from the endpoint's own pages, and
 //   - it is a POST of application/json, which a page of another origin can
 //     only send after a CORS preflight the endpoint answers (the rule of
-//     GraphQL over HTTP): forms, text/plain and GET links skip it.
+//     GraphQL over HTTP): forms, text/plain and GET links skip it, and
+//   - with a CSRFCookie configured, it sends the double-submit token in the
+//     CSRFHeader (see gqljwt.CookieConfig).
 //
 // A request without the cookies from a foreign origin is refused when it
 // is such a form, text/plain or GET: its answer could set the session
@@ -56,7 +59,15 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 	if p.Cookies == nil {
 		return nil, errors.New("middleware: CSRFPolicy.Cookies is required")
 	}
-	names := p.Cookies.Names()
+	// A copy with its defaults: the mutations apply them to theirs, and
+	// an unnamed refresh cookie must be found under its default name.
+	cfg, err := p.Cookies.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &cfg
+	names := c.Names()
+	errToken := gqljwt.ErrCSRFRefused.WithMessage("Cross-site request refused: requests carrying the session cookies must send the value of the " + c.CSRFCookie + " cookie in the " + c.CSRFHeader + " header")
 	allowed := make(map[string]bool, len(p.Origins))
 	for _, o := range p.Origins {
 		norm, ok := origin(o)
@@ -84,6 +95,8 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 				refusal = errCSRFContentType
 			case !trusted && !preflighted:
 				refusal = errCSRFSimple
+			case cookied && c.CSRFCookie != "" && !doubleSubmitted(r, c):
+				refusal = errToken
 			}
 			if refusal != nil {
 				writeGraphQLError(w, http.StatusForbidden, limitError{code: refusal.Code, message: refusal.Message})
@@ -95,6 +108,18 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 			next.ServeHTTP(w, r)
 		})
 	}, nil
+}
+
+// doubleSubmitted reports whether r sends in c.CSRFHeader the CSRF token
+// of the session its cookies hold: the refresh cookie's, or without one
+// the access cookie's.
+func doubleSubmitted(r *http.Request, c *gqljwt.CookieConfig) bool {
+	session, err := r.Cookie(c.RefreshName)
+	if err != nil && c.AccessName != "" {
+		session, err = r.Cookie(c.AccessName)
+	}
+	got := r.Header.Get(c.CSRFHeader)
+	return err == nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(c.CSRFToken(session.Value))) == 1
 }
 
 // trustedOrigin reports whether the page that sent r, as its Origin or

@@ -77,3 +77,22 @@ func TestCSRFOrigins(t *testing.T) {
 		}
 	}
 }
+
+// TestCSRFDefaultNames: the policy finds the session cookies under the
+// defaults of a CookieConfig that names none, as the mutations set them.
+func TestCSRFDefaultNames(t *testing.T) {
+	csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: &gqljwt.CookieConfig{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := csrf(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req := httptest.NewRequest("POST", "https://api.example/graphql", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://evil.example")
+	req.AddCookie(&http.Cookie{Name: gqljwt.DefaultRefreshCookieName, Value: "x"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 403 {
+		t.Errorf("the default refresh cookie from another origin: %d", rec.Code)
+	}
+}

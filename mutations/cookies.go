@@ -2,6 +2,7 @@ package mutations
 
 import (
 	"context"
+	"time"
 
 	"github.com/gqljwt/gqljwt"
 )
@@ -126,19 +127,44 @@ func (e *engine) writeCookies(ctx context.Context, op Operation, in inputs, out 
 		if rt := out.session.RefreshToken; rt != "" {
 			w.SetCookie(c.Cookie(c.RefreshName, rt, out.session.RefreshExpiresAt, now))
 		}
+		e.setCSRFCookie(ctx, w, out.session, now)
 	case op.Kind == Logout || op.Kind == LogoutAll:
 		// Whatever the server answered, the user asked to be signed out
 		// of this browser.
 		del(c.AccessName)
 		del(c.RefreshName)
+		del(c.CSRFCookie)
 	case op.Kind == DeleteTokenCookie:
 		del(c.AccessName)
 	case op.Kind == DeleteRefreshTokenCookie:
+		// The CSRF token was the refresh cookie's: without it the
+		// access cookie no longer passes the check, and a new login
+		// starts over.
 		del(c.RefreshName)
+		del(c.CSRFCookie)
 	case in.refreshFromCookie && (err == nil || refusedToken(err)):
 		// A revoked, expired, reused or unknown refresh cookie is dead:
 		// the browser need not send it again.
 		del(c.RefreshName)
+		del(c.CSRFCookie)
+	}
+}
+
+// setCSRFCookie sets the double-submit token of the session s, when the
+// cookie mode has one: derived from the refresh token set now, else from
+// the refresh cookie the browser keeps (then unchanged), else from the
+// access token set now.
+func (e *engine) setCSRFCookie(ctx context.Context, w gqljwt.Response, s *gqljwt.Session, now time.Time) {
+	c := e.cookies
+	if c.CSRFCookie == "" {
+		return
+	}
+	if s.RefreshToken != "" {
+		w.SetCookie(c.CSRFTokenCookie(s.RefreshToken, s.RefreshExpiresAt, now))
+		return
+	}
+	if _, kept := e.cookie(ctx, c.RefreshName); !kept && c.AccessName != "" && s.Access != nil {
+		w.SetCookie(c.CSRFTokenCookie(s.Access.Value, s.Access.ExpiresAt, now))
 	}
 }
 

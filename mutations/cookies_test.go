@@ -269,3 +269,71 @@ func TestCookieModeRevokeReadsTheCookie(t *testing.T) {
 		t.Errorf("revokeToken without a cookie: %s", r.Raw)
 	}
 }
+
+// TestCookieModeDoubleSubmit: with a CSRF cookie the session cookies
+// count only beside the header echoing it; the token follows every
+// rotation of the refresh token and leaves with the session.
+func TestCookieModeDoubleSubmit(t *testing.T) {
+	c := gqljwt.CookieConfig{AccessName: "at", CSRFCookie: "csrftoken", CSRFHeader: "X-CSRFToken"}
+	srv, client := cookieAPI(t, withCookies(mutations.Native(), c), false)
+	post := func(query, csrf string) (*response, []string, int) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/graphql", strings.NewReader(mustMarshal(map[string]any{"query": query})))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRFToken", csrf)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		out := &response{Raw: string(raw)}
+		_ = json.Unmarshal(raw, out)
+		return out, resp.Header.Values("Set-Cookie"), resp.StatusCode
+	}
+	r, set, _ := post(`mutation { tokenAuth(username: "bob", password: "bob-password") { refreshToken } }`, "")
+	refresh := r.str("tokenAuth", "refreshToken")
+	token := c.CSRFToken(refresh)
+	if len(set) != 3 || set[2] != "csrftoken="+token+"; Path=/; Max-Age=604800; Secure; SameSite=Lax" {
+		t.Fatalf("login Set-Cookie %q", set)
+	}
+	const refused = "Cross-site request refused: requests carrying the session cookies must send the value of the csrftoken cookie in the X-CSRFToken header"
+	for _, tc := range []struct {
+		name, header string
+		status       int
+		message      string
+	}{
+		{"no header", "", 403, refused},
+		{"another value", c.CSRFToken("another session"), 403, refused},
+		{"the token", token, 200, ""},
+	} {
+		r, _, status := post(`{ me }`, tc.header)
+		msg := ""
+		if len(r.Errors) > 0 {
+			msg, _ = r.Errors[0]["message"].(string)
+		}
+		if status != tc.status || msg != tc.message || (tc.status == 200 && r.str("me") != "bob") {
+			t.Errorf("%s: %d %s", tc.name, status, r.Raw)
+		}
+	}
+	// A refresh rotates the token with the refresh token.
+	r, set, _ = post(`mutation { refreshToken { refreshToken } }`, token)
+	next := c.CSRFToken(r.str("refreshToken", "refreshToken"))
+	if len(set) != 3 || set[2] != "csrftoken="+next+"; Path=/; Max-Age=604800; Secure; SameSite=Lax" || next == token {
+		t.Fatalf("refresh Set-Cookie %q (%s)", set, r.Raw)
+	}
+	if _, _, status := post(`{ me }`, token); status != 403 {
+		t.Errorf("the previous token after the rotation: %d", status)
+	}
+	r, set, _ = post(`mutation { logout { success } }`, next)
+	if r.Raw != `{"data":{"logout":{"success":true}}}` || len(set) != 3 || set[2] != "csrftoken=; Path=/; Max-Age=0; Secure; SameSite=Lax" {
+		t.Errorf("logout: %s %q", r.Raw, set)
+	}
+}
+
+func mustMarshal(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

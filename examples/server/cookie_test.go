@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqljwt/gqljwt"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -26,6 +27,7 @@ const (
 	msgCSRFOrigin      = "Cross-site request refused: requests carrying the session cookies must come from an allowed origin"
 	msgCSRFContentType = "Cross-site request refused: requests carrying the session cookies must be POSTs of Content-Type application/json"
 	msgCSRFSimple      = "Cross-site request refused: a page of another origin may only send this endpoint POSTs of Content-Type application/json"
+	msgCSRFToken       = "Cross-site request refused: requests carrying the session cookies must send the value of the csrftoken cookie in the X-CSRFToken header"
 	evilOrigin         = "https://evil.example"
 )
 
@@ -76,6 +78,10 @@ func (b *browser) send(method, contentType, body string, headers ...string) *rep
 	if b.origin != "" {
 		req.Header.Set("Origin", b.origin)
 	}
+	// As a page's script does: echo the CSRF cookie.
+	if v := b.cookie("csrftoken"); v != "" {
+		req.Header.Set("X-CSRFToken", v)
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -93,11 +99,18 @@ func (b *browser) cookie(name string) string {
 	return ""
 }
 
-// setCookie puts a cookie in the jar, as an earlier response would have.
-func (b *browser) setCookie(name, value string) {
+// setRefreshCookie puts a refresh cookie and its CSRF token in the jar,
+// as an earlier response would have.
+func (b *browser) setRefreshCookie(value string) {
 	u, _ := url.Parse(b.srv.URL + cookiePath)
-	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/", Secure: true, HttpOnly: true}})
+	b.client.Jar.SetCookies(u, []*http.Cookie{
+		{Name: "JWT-refresh-token", Value: value, Path: "/", Secure: true, HttpOnly: true},
+		{Name: "csrftoken", Value: csrfToken(value), Path: "/", Secure: true},
+	})
 }
+
+// csrfToken is the double-submit token of a refresh token.
+func csrfToken(refresh string) string { return (&gqljwt.CookieConfig{}).CSRFToken(refresh) }
 
 const (
 	cookieLogin   = `mutation { tokenAuth(username: "bob", password: "bob-password") { token refreshToken payload refreshExpiresIn } }`
@@ -127,6 +140,7 @@ func TestCookieModeSetsDjangoCookies(t *testing.T) {
 	want := []string{
 		"JWT=" + token + "; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Lax",
 		"JWT-refresh-token=" + refresh + "; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=Lax",
+		"csrftoken=" + csrfToken(refresh) + "; Path=/; Max-Age=604800; Secure; SameSite=Lax",
 	}
 	if got := r.header.Values("Set-Cookie"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Set-Cookie:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -165,20 +179,20 @@ func TestCookieModeRefreshRotatesTheCookie(t *testing.T) {
 	}
 	// A second tab still holding the old cookie, within the grace.
 	tab := newBrowser(t, srv)
-	tab.setCookie("JWT-refresh-token", old)
+	tab.setRefreshCookie(old)
 	if r := tab.gql(cookieRefresh, nil); r.str("data", "refreshToken", "refreshToken") == "" {
 		t.Fatalf("old cookie within the grace: %s", r.raw)
 	}
 	// After the grace the old cookie is reuse.
 	clock.advance(time.Minute)
 	late := newBrowser(t, srv)
-	late.setCookie("JWT-refresh-token", old)
+	late.setRefreshCookie(old)
 	r = late.gql(cookieRefresh, nil)
 	if r.str("errors", 0, "message") != "Invalid refresh token" || r.str("errors", 0, "extensions", "code") != "TOKEN_REVOKED" ||
 		late.cookie("JWT-refresh-token") != "" {
 		t.Errorf("old cookie after the grace: %s %v", r.raw, r.header.Values("Set-Cookie"))
 	}
-	if got := r.header.Values("Set-Cookie"); len(got) != 1 || got[0] != "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax" {
+	if got := strings.Join(r.header.Values("Set-Cookie"), "\n"); got != "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax\ncsrftoken=; Path=/; Max-Age=0; Secure; SameSite=Lax" {
 		t.Errorf("deletion of the dead cookie: %q", got)
 	}
 	// Reuse ended the session: the first browser's rotated cookie is dead.
@@ -199,8 +213,8 @@ func TestCookieModeDeletesCookies(t *testing.T) {
 	for _, c := range []struct{ mutation, body, deletion string }{
 		{`mutation { deleteTokenCookie { deleted } }`, `{"data":{"deleteTokenCookie":{"deleted":true}}}`, "JWT=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"},
 		{`mutation { deleteTokenCookie { deleted } }`, `{"data":{"deleteTokenCookie":{"deleted":false}}}`, "JWT=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"},
-		{`mutation { deleteRefreshTokenCookie { deleted } }`, `{"data":{"deleteRefreshTokenCookie":{"deleted":true}}}`, "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"},
-		{`mutation { deleteRefreshTokenCookie { deleted } }`, `{"data":{"deleteRefreshTokenCookie":{"deleted":false}}}`, "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"},
+		{`mutation { deleteRefreshTokenCookie { deleted } }`, `{"data":{"deleteRefreshTokenCookie":{"deleted":true}}}`, "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax\ncsrftoken=; Path=/; Max-Age=0; Secure; SameSite=Lax"},
+		{`mutation { deleteRefreshTokenCookie { deleted } }`, `{"data":{"deleteRefreshTokenCookie":{"deleted":false}}}`, "JWT-refresh-token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax\ncsrftoken=; Path=/; Max-Age=0; Secure; SameSite=Lax"},
 	} {
 		r := b.gql(c.mutation, nil)
 		if !jsonEqual(t, r.raw, c.body) || strings.Join(r.header.Values("Set-Cookie"), "\n") != c.deletion {
@@ -247,6 +261,8 @@ func TestCookieModeRefusesCrossSiteRequests(t *testing.T) {
 		{"form with cookies", true, "", "", "POST", "application/x-www-form-urlencoded", url.Values{"query": {"mutation { refreshToken { token } }"}}.Encode(), 403, msgCSRFContentType},
 		{"multipart with cookies", true, "", "", "POST", "multipart/form-data; boundary=x", "--x--", 403, msgCSRFContentType},
 		{"GET with cookies", true, "", "", "GET", "", "", 403, msgCSRFContentType},
+		{"JSON with cookies, no CSRF header", true, "", "", "POST", "application/json", refreshJSON, 403, msgCSRFToken},
+		{"JSON with cookies, from the page's own origin, no CSRF header", true, srv.URL, "", "POST", "application/json", refreshJSON, 403, msgCSRFToken},
 		{"login form from another origin", false, evilOrigin, "", "POST", "application/x-www-form-urlencoded", loginForm, 403, msgCSRFSimple},
 		{"login text/plain from another origin", false, evilOrigin, "", "POST", "text/plain", `{"query":"mutation { tokenAuth(username: \"bob\", password: \"bob-password\") { token } }"}`, 403, msgCSRFSimple},
 	} {

@@ -12,7 +12,8 @@ import (
 var defaultCSRFOrigins = []string{"http://localhost:3000", "http://127.0.0.1:3000"}
 
 // cookieMode puts ep in cookie mode when it asks for it, with
-// django-graphql-jwt's cookie names: the preset gets its cookies, the
+// django-graphql-jwt's cookie names and a double-submit token: the preset
+// gets its cookies, the
 // verifier reads the access cookie after the Authorization header, and
 // the returned middleware is the CSRF check to mount outermost. Secure
 // stays on unless o.insecureCookies, the plain-HTTP development switch.
@@ -21,6 +22,9 @@ func cookieMode(ep *endpoint, o options) (func(http.Handler) http.Handler, error
 		return func(h http.Handler) http.Handler { return h }, nil
 	}
 	c := mutations.DjangoCookies()
+	// Django's CSRF names: its clients already echo the csrftoken cookie
+	// in X-CSRFToken.
+	c.CSRFCookie, c.CSRFHeader = "csrftoken", "X-CSRFToken"
 	c.Insecure = o.insecureCookies
 	ep.preset.Cookies = &c
 	ep.extractors = append(ep.extractors[:len(ep.extractors):len(ep.extractors)], middleware.FromAccessCookie(&c))
