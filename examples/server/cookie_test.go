@@ -20,7 +20,7 @@ import (
 // delete_cookie, mixins.py DeleteJSONWebTokenCookieMixin,
 // refresh_token/mixins.py, tests/mixins.py CookieTokenAuthMixin,
 // CookieRefreshMixin and DeleteCookieMixin) lead its clients to expect.
-const cookiePath = "/graphene-cookies"
+const cookiePath = cookieEndpoint
 
 // The exact refusals of middleware.CSRF.
 const (
@@ -237,7 +237,8 @@ func TestCookieModeDeletesCookies(t *testing.T) {
 // page can send without the endpoint's leave, and API clients without
 // cookies, pass.
 func TestCookieModeRefusesCrossSiteRequests(t *testing.T) {
-	a, srv := newCookieServer(t, options{})
+	// The demo's CORS origins are the pages that may use its cookies.
+	a, srv := newCookieServer(t, options{corsOrigins: []string{"http://localhost:3000"}})
 	b := newBrowser(t, srv)
 	b.login()
 	refresh, access := b.cookie("JWT-refresh-token"), b.cookie("JWT")

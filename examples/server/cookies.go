@@ -7,9 +7,30 @@ import (
 	"github.com/gqljwt/gqljwt/mutations"
 )
 
-// defaultCSRFOrigins are the pages besides the demo's own that may use
-// its cookie sessions: a development SPA's usual addresses.
-var defaultCSRFOrigins = []string{"http://localhost:3000", "http://127.0.0.1:3000"}
+// cookieEndpoint serves the Graphene preset in cookie mode.
+const cookieEndpoint = "/graphene-cookies"
+
+func init() {
+	// GraphiQL's first document there: once Login has set the cookies,
+	// every request of the page carries them and so needs X-CSRFToken.
+	graphiqlQueries[cookieEndpoint] = "# gqljwt demo: django-graphql-jwt in cookie mode.\n" +
+		"# 1. Run Login (the run button asks which\n#    operation): it sets the JWT,\n#    JWT-refresh-token and csrftoken cookies.\n" +
+		"# 2. In Headers below, enter\n#    {\"Authorization\": \"JWT <token>\",\n#     \"X-CSRFToken\": \"<csrftoken cookie>\"}\n" +
+		"#    (devtools show the csrftoken cookie).\n# 3. Run Me.\n\n" + `mutation Login {
+  tokenAuth(username: "bob", password: "bob-password") {
+    token
+    payload
+  }
+}
+
+query Me {
+  me {
+    username
+    roles
+  }
+}
+`
+}
 
 // cookieMode puts ep in cookie mode when it asks for it, with
 // django-graphql-jwt's cookie names and a double-submit token: the preset
@@ -28,9 +49,7 @@ func cookieMode(ep *endpoint, o options) (func(http.Handler) http.Handler, error
 	c.Insecure = o.insecureCookies
 	ep.preset.Cookies = &c
 	ep.extractors = append(ep.extractors[:len(ep.extractors):len(ep.extractors)], middleware.FromAccessCookie(&c))
-	origins := o.csrfOrigins
-	if origins == nil {
-		origins = defaultCSRFOrigins
-	}
-	return middleware.CSRF(middleware.CSRFPolicy{Cookies: &c, Origins: origins})
+	// The origins CORS lets call with credentials are the ones whose
+	// pages may use the cookies.
+	return middleware.CSRF(middleware.CSRFPolicy{Cookies: &c, Origins: o.corsOrigins})
 }

@@ -15,6 +15,14 @@
 // logs everyone out. With GQLJWT_SITE_TOKEN set (at least 32 bytes),
 // /wpgraphql accepts SITETOKEN logins authorised by the X-Site-Token
 // header.
+//
+// Scripts of the origins in -cors-origins (env CORS_ORIGINS, default
+// http://localhost:3000,http://127.0.0.1:3000) may call every endpoint.
+// -access-ttl and -refresh-ttl (env ACCESS_TTL, REFRESH_TTL) shorten or
+// lengthen every preset's token lifetimes, to watch expiry and refresh
+// happen:
+//
+//	go run ./examples/server -access-ttl 30s -refresh-ttl 5m
 package main
 
 import (
@@ -26,6 +34,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -36,9 +45,13 @@ func main() {
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
 	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
+	corsOrigins := flag.String("cors-origins", envOr("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"), "comma-separated `ORIGINS` whose scripts may call the API with credentials (env CORS_ORIGINS); empty: same origin only")
+	accessTTL := durationFlag("access-ttl", "ACCESS_TTL", "access token lifetime of every endpoint, e.g. 30s (env ACCESS_TTL); each preset's own when unset")
+	refreshTTL := durationFlag("refresh-ttl", "REFRESH_TTL", "refresh token lifetime of every endpoint, e.g. 10m (env REFRESH_TTL); each preset's own when unset")
 	insecureCookies := flag.Bool("insecure-cookies", os.Getenv("GQLJWT_INSECURE_COOKIES") == "1", "development only: session cookies without Secure, for browsers on plain HTTP other than localhost (env GQLJWT_INSECURE_COOKIES=1)")
 	flag.Parse()
-	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis, insecureCookies: *insecureCookies}
+	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis,
+		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL, insecureCookies: *insecureCookies}
 	if *insecureCookies {
 		log.Print("WARNING: -insecure-cookies: session cookies travel without Secure, in clear text over plain HTTP")
 	}
@@ -64,6 +77,31 @@ func main() {
 	}
 	printBanner(a, *addr)
 	log.Fatal(srv.ListenAndServe())
+}
+
+// durationFlag is a duration flag whose default comes from the environment;
+// a malformed or negative value in either stops the server.
+func durationFlag(name, env, usage string) *time.Duration {
+	var def time.Duration
+	if v := os.Getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			log.Fatalf("%s=%q is not a positive Go duration (30s, 15m, 2h)", env, v)
+		}
+		def = d
+	}
+	return flag.Duration(name, def, usage)
+}
+
+// splitList splits a comma-separated flag, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envOr(key, def string) string {
