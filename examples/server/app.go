@@ -287,13 +287,16 @@ func newApp(o options) (*app, error) {
 // demoCORS lets scripts of origins call every endpoint and read the token
 // headers the presets answer.
 func demoCORS(origins []string, eps []endpoint) (func(http.Handler) http.Handler, error) {
-	var exposed []string
+	var exposed, headers []string
 	for _, ep := range eps {
 		if h := ep.preset.TokenHeader; h != "" && h != "Authorization" {
 			exposed = append(exposed, h)
 		}
+		if ep.cookies {
+			headers = append(headers, csrfHeader)
+		}
 	}
-	return middleware.CORS(middleware.CORSOptions{Origins: origins, ExposedHeaders: exposed})
+	return middleware.CORS(middleware.CORSOptions{Origins: origins, Headers: headers, ExposedHeaders: exposed})
 }
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -79,8 +79,8 @@ func (b *browser) send(method, contentType, body string, headers ...string) *rep
 		req.Header.Set("Origin", b.origin)
 	}
 	// As a page's script does: echo the CSRF cookie.
-	if v := b.cookie("csrftoken"); v != "" {
-		req.Header.Set("X-CSRFToken", v)
+	if v := b.cookie(csrfCookie); v != "" {
+		req.Header.Set(csrfHeader, v)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -371,5 +371,25 @@ func TestCookieModeKeepsTheSeedDocuments(t *testing.T) {
 	}
 	if got, want := strings.Join(sig, " "), "revokeToken(refreshToken: SCALAR) revokeToken deleteTokenCookie"; got != want && got != "deleteTokenCookie revokeToken(refreshToken: SCALAR) revokeToken" {
 		t.Errorf("signatures %q, want %q", got, want)
+	}
+}
+
+// TestCookieModePreflight: a listed origin's script may send the CSRF
+// header; the preflight answers 204 and runs nothing.
+func TestCookieModePreflight(t *testing.T) {
+	_, srv := newCookieServer(t, options{corsOrigins: []string{"http://localhost:3000"}})
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL+cookiePath, nil)
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,x-csrftoken")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:3000" ||
+		!strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "x-csrftoken") ||
+		resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 }

@@ -7,8 +7,14 @@ import (
 	"github.com/gqljwt/gqljwt/mutations"
 )
 
-// cookieEndpoint serves the Graphene preset in cookie mode.
-const cookieEndpoint = "/graphene-cookies"
+// cookieEndpoint serves the Graphene preset in cookie mode, with Django's
+// CSRF names for the double-submit token: its clients already echo the
+// csrftoken cookie in X-CSRFToken.
+const (
+	cookieEndpoint = "/graphene-cookies"
+	csrfCookie     = "csrftoken"
+	csrfHeader     = "X-CSRFToken"
+)
 
 func init() {
 	// GraphiQL's first document there: once Login has set the cookies,
@@ -43,9 +49,7 @@ func cookieMode(ep *endpoint, o options) (func(http.Handler) http.Handler, error
 		return func(h http.Handler) http.Handler { return h }, nil
 	}
 	c := mutations.DjangoCookies()
-	// Django's CSRF names: its clients already echo the csrftoken cookie
-	// in X-CSRFToken.
-	c.CSRFCookie, c.CSRFHeader = "csrftoken", "X-CSRFToken"
+	c.CSRFCookie, c.CSRFHeader = csrfCookie, csrfHeader
 	c.Insecure = o.insecureCookies
 	ep.preset.Cookies = &c
 	ep.extractors = append(ep.extractors[:len(ep.extractors):len(ep.extractors)], middleware.FromAccessCookie(&c))
