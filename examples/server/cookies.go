@@ -40,10 +40,10 @@ query Me {
 
 // cookieMode puts ep in cookie mode when it asks for it, with
 // django-graphql-jwt's cookie names and a double-submit token: the preset
-// gets its cookies, the
-// verifier reads the access cookie after the Authorization header, and
-// the returned middleware is the CSRF check to mount outermost. Secure
-// stays on unless o.insecureCookies, the plain-HTTP development switch.
+// gets its cookies, the verifier reads the access cookie after the
+// Authorization header, and the returned middleware is the CSRF check to
+// mount outermost. Secure stays on unless o.insecureCookies, the
+// plain-HTTP development switch.
 func cookieMode(ep *endpoint, o options) (func(http.Handler) http.Handler, error) {
 	if !ep.cookies {
 		return func(h http.Handler) http.Handler { return h }, nil
