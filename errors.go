@@ -25,6 +25,11 @@ const (
 	// The request is refused: a store that fails means "no".
 	CodeUnavailable Code = "AUTH_UNAVAILABLE"
 	CodeInternal    Code = "INTERNAL_SERVER_ERROR"
+	// CodeCSRFRefused reports a request that cookie mode refused as a
+	// possible cross-site request forgery: it carried the session cookies
+	// (or would have had them set) from a foreign origin, or in a form a
+	// page of any origin can send without a CORS preflight.
+	CodeCSRFRefused Code = "CSRF_REFUSED"
 )
 
 // Error is the one error type of gqljwt. It implements graphql-go's
@@ -114,6 +119,9 @@ var (
 	ErrBadUserInput = &Error{Code: CodeBadUserInput, Message: "Invalid input"}
 	// ErrUnavailable: a store failed, so the answer is no.
 	ErrUnavailable = &Error{Code: CodeUnavailable, Message: "Authentication is temporarily unavailable"}
+	// ErrCSRFRefused: cookie mode refused the request as a possible
+	// cross-site request forgery.
+	ErrCSRFRefused = &Error{Code: CodeCSRFRefused, Message: "Cross-site request refused"}
 	// ErrInternal: an unexpected failure; details are in the cause only.
 	ErrInternal = &Error{Code: CodeInternal, Message: "Internal server error"}
 )

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gqljwt/gqljwt"
 )
 
 // Extractor finds the token of a request. found is true when the request
@@ -104,9 +106,26 @@ func FromCookie(name string) Extractor {
 	return cookieExtractor{name: name}
 }
 
-type cookieExtractor struct{ name string }
+// FromAccessCookie reads the access-token cookie of cookie mode, on
+// requests that CSRF let through from an allowed origin
+// (gqljwt.CookiesAllowed) and no others: without the CSRF check in front,
+// the cookie authenticates nothing. Put it after FromHeader, so that a
+// request with a bearer token is authenticated by the token, as without
+// cookie mode.
+func FromAccessCookie(c *gqljwt.CookieConfig) Extractor {
+	return cookieExtractor{name: c.AccessName, csrf: true}
+}
+
+type cookieExtractor struct {
+	name string
+	// csrf makes the cookie count only on requests CSRF allowed.
+	csrf bool
+}
 
 func (c cookieExtractor) Extract(r *http.Request) (string, bool) {
+	if c.csrf && (c.name == "" || !gqljwt.CookiesAllowed(r.Context())) {
+		return "", false
+	}
 	ck, err := r.Cookie(c.name)
 	if err != nil {
 		return "", false

@@ -40,6 +40,8 @@ type engine struct {
 	preset Preset
 	opts   Options
 	inputs map[string]*graphql.InputObject // group input types by name
+	// cookies is the preset's cookie mode, with its defaults; nil without.
+	cookies *gqljwt.CookieConfig
 }
 
 // New builds the fragment of preset on auth. It refuses a preset whose
@@ -57,8 +59,18 @@ func New(auth *gqljwt.Service, preset Preset, opts Options) (*Fragment, error) {
 		opts.AdminRole = "ADMIN"
 	}
 	e := &engine{auth: auth, preset: preset, opts: opts, inputs: map[string]*graphql.InputObject{}}
+	if preset.Cookies != nil {
+		c, err := preset.Cookies.WithDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("mutations: preset %s: %w", preset.Name, err)
+		}
+		e.cookies = &c
+	}
 	frag := &Fragment{Query: graphql.Fields{}, Mutation: graphql.Fields{}, authOps: map[string]string{}}
 	for _, op := range preset.Operations {
+		if op.CookieOnly && e.cookies == nil {
+			continue
+		}
 		if err := e.check(op); err != nil {
 			return nil, fmt.Errorf("mutations: preset %s, %s: %w", preset.Name, op.Name, err)
 		}
@@ -80,6 +92,17 @@ func (e *engine) check(op Operation) error {
 	for _, f := range op.Fields {
 		if !knownResults[f.Result] {
 			return fmt.Errorf("field %s: unknown result %q", f.Name, f.Result)
+		}
+	}
+	if e.cookies != nil && e.cookies.HideTokens && !op.Relay && !op.ReturnsUser {
+		visible := 0
+		for _, f := range op.Fields {
+			if !e.hidden(f.Result) {
+				visible++
+			}
+		}
+		if visible == 0 {
+			return errors.New("Cookies.HideTokens leaves its payload without a field")
 		}
 	}
 	cfg := e.auth.Settings()
@@ -127,6 +150,10 @@ func (e *engine) check(op Operation) error {
 		if !cfg.HasVersions {
 			return errors.New("logoutAll needs gqljwt.Config.Versions: without token versions the user's other sessions cannot be ended")
 		}
+	case DeleteTokenCookie, DeleteRefreshTokenCookie:
+		if e.cookies == nil {
+			return errors.New("deleting cookies needs the preset's Cookies")
+		}
 	case Verify, Logout:
 	default:
 		return fmt.Errorf("unknown kind %q", op.Kind)
@@ -138,6 +165,8 @@ func (e *engine) check(op Operation) error {
 type inputs struct {
 	values           map[Role]string
 	clientMutationID any
+	// refreshFromCookie: the refresh token came from the cookie.
+	refreshFromCookie bool
 }
 
 func (in inputs) get(r Role) string { return in.values[r] }
@@ -172,6 +201,7 @@ type outcome struct {
 	clientMutationID  any
 	// noVerdict makes success null: nothing was there to decide on.
 	noVerdict bool
+	deleted   bool
 }
 
 func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
@@ -187,7 +217,15 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 		if secretsInURL(p.Context, in) {
 			return nil, e.shape(errSecretsInURL)
 		}
+		if e.cookies != nil {
+			if err := e.cookieInputs(p.Context, op, &in); err != nil {
+				return nil, e.shape(err)
+			}
+		}
 		out, err := e.run(p.Context, op, in)
+		if e.cookies != nil {
+			e.writeCookies(p.Context, op, in, out, err)
+		}
 		if err != nil && op.RefusalAsPayload && (refusedToken(err) || op.Kind == Logout && gqljwt.CodeOf(err) == gqljwt.CodeUnauthenticated) {
 			out, err = &outcome{noVerdict: op.Kind == Logout}, nil
 		}
@@ -281,6 +319,8 @@ func (e *engine) run(ctx context.Context, op Operation, in inputs) (*outcome, er
 		err = e.userSecret(ctx, op, in, out)
 	case LinkIdentity:
 		err = e.linkIdentity(ctx, in, out)
+	case DeleteTokenCookie, DeleteRefreshTokenCookie:
+		err = e.deleteCookie(ctx, op, in, out)
 	}
 	if err != nil {
 		return nil, err

@@ -88,6 +88,9 @@ func ExampleGrapheneWith() {
 		for _, a := range op.Args {
 			args = append(args, a.Name)
 		}
+		if op.CookieOnly {
+			args = append(args, "(cookie mode only)")
+		}
 		fmt.Println(op.Name, args)
 	}
 	fmt.Println(p.AccessTTL, p.RefreshTTL)
@@ -96,5 +99,7 @@ func ExampleGrapheneWith() {
 	// verifyToken [token]
 	// refreshToken [refreshToken]
 	// revokeToken [refreshToken]
+	// deleteTokenCookie [(cookie mode only)]
+	// deleteRefreshTokenCookie [(cookie mode only)]
 	// 5m0s 168h0m0s
 }

@@ -38,6 +38,11 @@ type envConfig struct {
 	cfg    gqljwt.Config
 	preset mutations.Preset
 	opts   mutations.Options
+	// extractors follow FromHeader("JWT"); wrap, when set, wraps the
+	// verifier and handler; tls serves over TLS.
+	extractors []middleware.Extractor
+	wrap       func(http.Handler) http.Handler
+	tls        bool
 }
 
 func newEnv(t *testing.T, ec envConfig) *env {
@@ -99,10 +104,17 @@ func newEnv(t *testing.T, ec envConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := middleware.Verifier(auth, append([]middleware.Extractor{middleware.FromHeader("JWT")}, ec.extractors...)...)(handler.New(&handler.Config{Schema: &schema}))
+	if ec.wrap != nil {
+		h = ec.wrap(h)
+	}
 	r := chi.NewRouter()
-	r.Use(middleware.Verifier(auth, middleware.FromHeader("JWT")))
-	r.Handle("/graphql", handler.New(&handler.Config{Schema: &schema}))
-	e.srv = httptest.NewServer(r)
+	r.Handle("/graphql", h)
+	if ec.tls {
+		e.srv = httptest.NewTLSServer(r)
+	} else {
+		e.srv = httptest.NewServer(r)
+	}
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -40,7 +40,7 @@ func djangoOperations(d djangoShape) []Operation {
 		ops = append(ops, Operation{Kind: Revoke, Name: "revokeToken", TypeName: "Revoke", Relay: d.relay,
 			Args: []Arg{*d.revoke}, Fields: []Field{{Name: "revoked", Result: ResultRevokedAt, Required: d.required}}})
 	}
-	return ops
+	return append(ops, deleteTokenCookie(d.relay), deleteRefreshTokenCookie(d.relay))
 }
 
 // nativeOperations add email login, tokenExpiresIn, logout and logoutAll

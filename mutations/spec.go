@@ -38,6 +38,15 @@ const (
 	RefreshUserSecret Kind = "refreshUserSecret"
 	// LinkIdentity links an OAuth2 account to a user. Self or admin.
 	LinkIdentity Kind = "linkIdentity"
+	// DeleteTokenCookie deletes the access-token cookie of cookie mode
+	// (django-graphql-jwt's deleteTokenCookie); its ResultDeleted says
+	// whether the request carried one.
+	DeleteTokenCookie Kind = "deleteTokenCookie"
+	// DeleteRefreshTokenCookie deletes the refresh-token cookie of cookie
+	// mode and revokes the refresh token it held (django-graphql-jwt's
+	// deleteRefreshTokenCookie only deletes the cookie, leaving a copied
+	// token valid until it expires).
+	DeleteRefreshTokenCookie Kind = "deleteRefreshTokenCookie"
 )
 
 // Role is what an argument carries.
@@ -92,6 +101,10 @@ const (
 	ResultSuccess           Result = "success"   // Boolean
 	ResultUserSecret        Result = "userSecret"
 	ResultRevokedUserSecret Result = "revokedUserSecret"
+	// ResultDeleted: whether the request carried the cookie a
+	// DeleteTokenCookie or DeleteRefreshTokenCookie operation deleted,
+	// Boolean! as django-graphql-jwt types it.
+	ResultDeleted Result = "deleted"
 )
 
 // Field is one field of an operation's payload type.
@@ -144,6 +157,10 @@ type Operation struct {
 	// operation (WPGraphQL: "You are not allowed to revoke the user
 	// secret."). Codes stay.
 	Messages map[string]string
+	// CookieOnly keeps the operation out of the schema unless the preset
+	// is in cookie mode (Preset.Cookies), as the cookie-deleting
+	// mutations are.
+	CookieOnly bool
 }
 
 // hasRole reports whether args, or the fields of their groups, carry role.
@@ -218,6 +235,14 @@ type Preset struct {
 	// JWT_ARGUMENT_NAME); pass it to directives.Apply with
 	// directives.TokenArgument, and declare it on those fields.
 	TokenArgument string
+	// Cookies, when set, turns on cookie mode (see gqljwt.CookieConfig):
+	// login and refresh set the token cookies, refresh, verify and revoke
+	// read them when their token argument is absent (in cookie mode those
+	// arguments are nullable), logout deletes them, and the CookieOnly
+	// operations join the schema. Serve the endpoint behind
+	// middleware.CSRF, with middleware.FromAccessCookie among the
+	// Verifier's extractors when the access token travels in a cookie.
+	Cookies *gqljwt.CookieConfig
 }
 
 // ErrorShape is how a preset reports one kind of error. Empty fields keep

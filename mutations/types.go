@@ -118,6 +118,9 @@ var kindDescriptions = map[Kind]string{
 func (e *engine) payloadType(op Operation) *graphql.Object {
 	fields := graphql.Fields{}
 	for _, pf := range op.Fields {
+		if e.hidden(pf.Result) {
+			continue
+		}
 		f := e.payloadField(pf.Result)
 		if pf.Required {
 			f.Type = graphql.NewNonNull(f.Type)
@@ -212,6 +215,10 @@ func (e *engine) payloadField(r Result) *graphql.Field {
 			}
 			return nil, nil
 		}}
+	case ResultDeleted:
+		return &graphql.Field{Type: graphql.NewNonNull(graphql.Boolean), Resolve: func(p graphql.ResolveParams) (any, error) {
+			return p.Source.(*outcome).deleted, nil
+		}}
 	case ResultUserSecret:
 		return str(func(o *outcome) string { return o.userSecret })
 	case ResultRevokedUserSecret:
@@ -231,6 +238,7 @@ var knownResults = map[Result]bool{
 	ResultTokenExpiresAt: true, ResultRefreshExpiresAt: true, ResultTokenExpiresIn: true,
 	ResultTokenExpiration: true, ResultRefreshExpiration: true, ResultUser: true,
 	ResultRevokedAt: true, ResultSuccess: true, ResultUserSecret: true, ResultRevokedUserSecret: true,
+	ResultDeleted: true,
 }
 
 // access returns the access token of an outcome, or an empty token.
@@ -260,7 +268,7 @@ func (e *engine) argType(a Arg) graphql.Input {
 	default:
 		t = graphql.String
 	}
-	if a.Required {
+	if a.Required && !e.nullable(a) {
 		return graphql.NewNonNull(t)
 	}
 	return t

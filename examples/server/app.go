@@ -55,7 +55,9 @@ type options struct {
 	// -redis flag: a URL or seed addresses, see redisOption)
 	redis string
 	// corsOrigins are the origins whose scripts may call every endpoint;
-	// none: no CORS headers, browsers allow same-origin calls only.
+	// none: no CORS headers, browsers allow same-origin calls only. They
+	// are also the origins besides the demo's own that may use its cookie
+	// sessions.
 	corsOrigins []string
 	// accessTTL and refreshTTL, when set, replace every preset's token
 	// lifetimes (-access-ttl, -refresh-ttl).
@@ -67,6 +69,9 @@ type options struct {
 	reuseGrace         time.Duration
 	revocationCacheTTL time.Duration
 	redisTimeout       time.Duration
+	// insecureCookies leaves Secure out of the session cookies, for
+	// browsers on plain HTTP other than localhost.
+	insecureCookies bool
 }
 
 // endpoint is one API shape the demo serves.
@@ -78,6 +83,8 @@ type endpoint struct {
 	extractors []middleware.Extractor
 	sliding    bool
 	identities bool
+	// cookies serves the preset in cookie mode (see cookieMode).
+	cookies bool
 }
 
 // app is the demo server: every endpoint serves the demo schema plus one
@@ -103,6 +110,8 @@ func endpoints() []endpoint {
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
 		{path: "/graphene-relay", preset: mutations.GrapheneRelay(), about: "django-graphql-jwt Relay (seed 000)",
 			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}},
+		{path: cookieEndpoint, preset: mutations.Graphene(), about: "django-graphql-jwt classic in cookie mode (jwt_cookie): JWT and JWT-refresh-token cookies, CSRF-checked",
+			userID: graphql.ID, extractors: []middleware.Extractor{middleware.FromHeader("JWT")}, cookies: true},
 		{path: "/service/Auth", preset: mutations.CollectiveAccess(), about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
 			userID: graphql.Int, extractors: []middleware.Extractor{middleware.FromHeader(), middleware.FromQuery("jwt")}},
 		{path: "/wpgraphql", preset: mutations.WPGraphQL(), about: "WPGraphQL Headless Login (seed 002)",
@@ -193,6 +202,10 @@ func newApp(o options) (*app, error) {
 	}
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
+		csrf, err := cookieMode(&ep, o)
+		if err != nil {
+			return nil, err
+		}
 		// Each endpoint keeps its own refresh tokens: some presets rotate
 		// them and some do not, and a token issued where refresh rotates
 		// must not be refreshed, unrotated, somewhere else.
@@ -266,8 +279,9 @@ func newApp(o options) (*app, error) {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}
 		h = middleware.Batch(0)(h)
-		h = graphiql(ep.path)(h)
-		r.Handle(ep.path, h)
+		// The GraphiQL page outside the CSRF check: a browser holding
+		// the session cookies loads it by GET, and it runs nothing.
+		r.Handle(ep.path, graphiql(ep.path)(csrf(h)))
 	}
 	if a.oauth != nil {
 		// The start of an OAUTH2_GENERIC login: send the browser to the
@@ -290,13 +304,16 @@ func newApp(o options) (*app, error) {
 // demoCORS lets scripts of origins call every endpoint and read the token
 // headers the presets answer.
 func demoCORS(origins []string, eps []endpoint) (func(http.Handler) http.Handler, error) {
-	var exposed []string
+	var exposed, headers []string
 	for _, ep := range eps {
 		if h := ep.preset.TokenHeader; h != "" && h != "Authorization" {
 			exposed = append(exposed, h)
 		}
+		if ep.cookies {
+			headers = append(headers, csrfHeader)
+		}
 	}
-	return middleware.CORS(middleware.CORSOptions{Origins: origins, ExposedHeaders: exposed})
+	return middleware.CORS(middleware.CORSOptions{Origins: origins, Headers: headers, ExposedHeaders: exposed})
 }
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -67,6 +67,8 @@ type server struct {
 	t   *testing.T
 	app *app
 	url string
+	// client sends the requests; nil is http.DefaultClient.
+	client *http.Client
 }
 
 func newServer(t *testing.T, o options) *server {
@@ -110,7 +112,11 @@ func (s *server) post(path, query string, vars map[string]any, headers ...string
 
 func (s *server) send(req *http.Request) *reply {
 	s.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	client := s.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -53,9 +53,13 @@ func main() {
 	accessTTL := durationFlag("access-ttl", "ACCESS_TTL", "access token lifetime of every endpoint, e.g. 30s (env ACCESS_TTL); each preset's own when unset")
 	refreshTTL := durationFlag("refresh-ttl", "REFRESH_TTL", "refresh token lifetime of every endpoint, e.g. 10m (env REFRESH_TTL); each preset's own when unset")
 	redis := flag.String("redis", envOr("REDIS_URL", os.Getenv("GQLJWT_REDIS")), "Redis `URL` keeping sessions, revocations, login counts, OAuth2 states and linked identities, so that several instances serve as one: redis://host:port/db, rediss://... (TLS), redis://h1:p1,h2:p2 or h1:p1,h2:p2 for a Cluster's seeds (env REDIS_URL or GQLJWT_REDIS); in process when unset")
+	insecureCookies := flag.Bool("insecure-cookies", os.Getenv("GQLJWT_INSECURE_COOKIES") == "1", "development only: session cookies without Secure, for browsers on plain HTTP other than localhost (env GQLJWT_INSECURE_COOKIES=1)")
 	flag.Parse()
 	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis,
-		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL}
+		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL, insecureCookies: *insecureCookies}
+	if *insecureCookies {
+		log.Print("WARNING: -insecure-cookies: session cookies travel without Secure, in clear text over plain HTTP")
+	}
 	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
 		log.Fatal(err)
