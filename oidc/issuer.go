@@ -103,6 +103,7 @@ type Issuer struct {
 	keys    jwk.CachedSet
 	fetch   *fetcher
 	refetch refetcher
+	kids    kidMemo
 }
 
 // New checks cfg, reads the provider's discovery document when JWKSURL is

@@ -15,7 +15,7 @@ type Claim []string
 
 // Mapping turns the claims of a verified token into the identity's
 // username, roles and scopes, as data. Every path is optional in the
-// token: an absent claim adds nothing. A claim present with another type
+// token: an absent claim, or null, adds nothing. A claim present with another type
 // than the one below refuses the token (TOKEN_INVALID), as gqljwt does
 // for its own tokens: a guard must not read a role list it misunderstood.
 type Mapping struct {
@@ -120,7 +120,7 @@ func Custom(fn func(claims map[string]any, id *gqljwt.Identity) error) *Mapping 
 func (m *Mapping) apply(claims map[string]any, id *gqljwt.Identity) error {
 	for _, c := range m.Username {
 		v, found := c.lookup(claims)
-		if !found {
+		if !found || v == nil {
 			continue
 		}
 		s, ok := v.(string)
@@ -174,7 +174,7 @@ func collect(claims map[string]any, paths []Claim, split bool) ([]string, error)
 	}
 	for _, c := range paths {
 		v, found := c.lookup(claims)
-		if !found {
+		if !found || v == nil {
 			continue
 		}
 		switch v := v.(type) {

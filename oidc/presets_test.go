@@ -98,6 +98,12 @@ func TestPresets(t *testing.T) {
 			username: "ann", roles: []string{"EDITOR"}, scopes: []string{"openid", "profile", "reademail"},
 		},
 		{
+			name: "Okta with groups null", doc: "null is absent",
+			mapping: oidc.Okta(), aud: "api://default",
+			claims:   map[string]any{"sub": "ann@example.com", "aud": "api://default", "groups": nil, "scp": []string{"openid"}},
+			username: "ann@example.com", scopes: []string{"openid"},
+		},
+		{
 			name: "Keycloak realm roles of the wrong type", doc: "refused, not guessed",
 			mapping: oidc.Keycloak(), aud: "account",
 			claims: map[string]any{"sub": "x", "aud": "account", "realm_access": map[string]any{"roles": 7}},

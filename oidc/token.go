@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -83,7 +84,40 @@ func (x *Issuer) Verify(ctx context.Context, token string) (*gqljwt.Identity, er
 	if err := x.cfg.Mapping.apply(claims, id); err != nil {
 		return nil, err
 	}
+	x.kids.add(token[:strings.IndexByte(token, '.')], kid)
 	return id, nil
+}
+
+// maxHeaders bounds the kid memo. A provider writes one header per key
+// (the same alg, kid and typ on every token), so a few entries serve all
+// of its tokens.
+const maxHeaders = 256
+
+// kidMemo maps the encoded header of tokens Verify accepted to their kid,
+// so that Current, which runs on every request the verified-token cache
+// serves, finds the kid without parsing the header again. Only accepted
+// headers get in, and at most maxHeaders of them.
+type kidMemo struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+func (k *kidMemo) get(header string) (string, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	kid, ok := k.m[header]
+	return kid, ok
+}
+
+func (k *kidMemo) add(header, kid string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]string{}
+	}
+	if len(k.m) < maxHeaders {
+		k.m[header] = kid
+	}
 }
 
 // Current implements gqljwt.ExternalIssuer: a cached token stays good
@@ -92,11 +126,16 @@ func (x *Issuer) Current(ctx context.Context, token string) error {
 	if err := x.fresh(ctx); err != nil {
 		return err
 	}
-	hdr, err := decodeHeader(token)
-	if err != nil {
-		return err
+	seg := token[:max(strings.IndexByte(token, '.'), 0)]
+	kid, ok := x.kids.get(seg)
+	if !ok {
+		hdr, err := decodeHeader(token)
+		if err != nil {
+			return err
+		}
+		kid = hdr["kid"].(string)
 	}
-	if _, ok := x.keys.LookupKeyID(hdr["kid"].(string)); !ok {
+	if _, ok := x.keys.LookupKeyID(kid); !ok {
 		return invalid("%s: the key is no longer published", x.cfg.Issuer)
 	}
 	return nil

@@ -49,6 +49,9 @@ type options struct {
 	// redis, when set, is the address of the Redis that keeps the shared
 	// state, so that several instances serve as one.
 	redis string
+	// issuers are external identity providers whose tokens every
+	// endpoint accepts beside its own (-oidc-issuer).
+	issuers []gqljwt.ExternalIssuer
 }
 
 // endpoint is one API shape the demo serves.
@@ -174,6 +177,7 @@ func newApp(o options) (*app, error) {
 			// turn a 900 s token of /service/Auth into a 60-minute one, and
 			// a token would outlive the lifetime its endpoint promises.
 			Audience: demoAudience(ep.path),
+			Issuers:  o.issuers,
 		})
 		if err != nil {
 			return nil, err

@@ -153,6 +153,9 @@ func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore) (query, mu
 				if id == nil {
 					return nil, err
 				}
+				if id.ExternalIssuer != "" {
+					return externalUser(id), nil
+				}
 				return users.UserByID(p.Context, id.Subject)
 			}},
 	}
@@ -197,6 +200,9 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 			id, _ := gqljwt.FromContext(p.Context)
 			if id == nil {
 				return nil, nil
+			}
+			if id.ExternalIssuer != "" {
+				return externalUser(id), nil
 			}
 			return users.UserByID(p.Context, id.Subject)
 		}}

@@ -14,10 +14,13 @@
 // Without a secret or a key a random one is generated and every restart
 // logs everyone out. With GQLJWT_SITE_TOKEN set (at least 32 bytes),
 // /wpgraphql accepts SITETOKEN logins authorised by the X-Site-Token
-// header.
+// header. Each -oidc-issuer URL -oidc-audience AUD pair makes every
+// endpoint accept that OpenID Connect provider's tokens too; me answers
+// for their callers from the claims.
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -36,8 +39,20 @@ func main() {
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
 	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
+	var of oidcFlags
+	flag.Var(&of.issuers, "oidc-issuer", "accept the tokens of the OpenID Connect provider at `URL` too (repeatable, each with an -oidc-audience)")
+	flag.Var(&of.audiences, "oidc-audience", "the `AUD` the tokens of the matching -oidc-issuer must carry")
+	flag.Var(&of.presets, "oidc-preset", "claim mapping: `keycloak[=client,...]`, auth0[=roles claim], cognito, entra, okta or generic (once for all issuers, or once per issuer)")
 	flag.Parse()
 	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis}
+	issuers, err := of.externalIssuers(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	o.issuers = asExternal(issuers)
+	for _, x := range issuers {
+		log.Printf("accepting the tokens of %s (keys from %s)", x.Issuer(), x.JWKSURL())
+	}
 	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
 		log.Fatal(err)
