@@ -73,6 +73,14 @@ func TestExternalIssuer(t *testing.T) {
 	if r := s.post("/graphql", `{ me { id } }`, nil, "Authorization", "Bearer "+tok); r.str("errors", 0, "extensions", "reason") != "TOKEN_INVALID" {
 		t.Fatalf("wrong audience: %s", r.raw)
 	}
+	// The external "1" is not alice (local user 1): it may not manage her
+	// account, nor renew its token into one of ours.
+	if r := s.post("/wpgraphql", operation(t, seed(t, "002"), "mutation revokeUserSecret(", 0), map[string]any{"userId": "1"}, bearer...); r.str("errors", 0, "extensions", "code") != "FORBIDDEN" {
+		t.Fatalf("revokeUserSecret of the local account sharing its sub: %s", r.raw)
+	}
+	if r := s.post("/graphql", `mutation($t: String!) { refreshToken(token: $t) { token } }`, map[string]any{"t": editor}); r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" {
+		t.Fatalf("refreshToken of an external token: %s", r.raw)
+	}
 	// Our own login on the same endpoint.
 	r = s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil)
 	own := r.str("data", "tokenAuth", "token")
