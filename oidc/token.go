@@ -115,8 +115,9 @@ func (k *kidMemo) add(header, kid string) {
 	if k.m == nil {
 		k.m = map[string]string{}
 	}
-	if len(k.m) < maxHeaders {
-		k.m[header] = kid
+	if _, ok := k.m[header]; !ok && len(k.m) < maxHeaders {
+		// A copy: the header is a slice of a whole token.
+		k.m[strings.Clone(header)] = kid
 	}
 }
 
