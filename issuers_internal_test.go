@@ -2,7 +2,9 @@ package gqljwt
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestPeekIssuer: the router finds the top-level iss only, and refuses
@@ -41,4 +43,31 @@ func TestPeekIssuer(t *testing.T) {
 			t.Errorf("peekIssuer(%q) accepted it", tok)
 		}
 	}
+}
+
+// FuzzPeekIssuer: whenever the router names an iss, a JSON reader of the
+// same payload finds that iss at the top level: a token is never routed
+// by an iss its verifier would not read.
+func FuzzPeekIssuer(f *testing.F) {
+	for _, s := range []string{`{"iss":"a","sub":"1"}`, `{"x":{"iss":"b"},"iss":"a"}`, `{"iss":"a\/b"}`, `{"y":"\"iss\":1","iss":"c"}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		tok := "e30." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
+		iss, ok := peekIssuer(tok, 1<<20)
+		if !ok || !utf8.Valid(payload) {
+			return
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(payload, &m) != nil {
+			return // the verifier refuses it
+		}
+		var want string
+		if raw, has := m["iss"]; has && json.Unmarshal(raw, &want) != nil {
+			t.Fatalf("peekIssuer(%s) = %q, but iss is %s", payload, iss, raw)
+		}
+		if iss != want {
+			t.Fatalf("peekIssuer(%s) = %q, a JSON reader sees %q", payload, iss, want)
+		}
+	})
 }
