@@ -257,3 +257,42 @@ func TestRevocationAndLocalAccounts(t *testing.T) {
 		t.Fatalf("another token without jti: %v", err)
 	}
 }
+
+// TestConcurrentNewKid: after a rotation, 50 concurrent first tokens of
+// the new key all pass on one fetch: those arriving during the refetch
+// wait for it instead of being refused or fetching again.
+func TestConcurrentNewKid(t *testing.T) {
+	p := newProvider(t)
+	clk := newClock()
+	x := newIssuer(t, p, clk.Now, nil)
+	auth := newService(t, clk.Now, nil, x)
+	if _, err := p.Rotate("ES256", false); err != nil {
+		t.Fatal(err)
+	}
+	before := p.JWKSRequests()
+	tokens := make([]string, 50)
+	for i := range tokens {
+		tokens[i] = sign(t, p, "ES256", p.Claims(fmt.Sprintf("u%d", i), audience, clk.Now(), time.Hour))
+	}
+	subs := make([]string, len(tokens))
+	errs := make([]error, len(tokens))
+	var wg sync.WaitGroup
+	for i, tok := range tokens {
+		wg.Go(func() {
+			id, err := auth.Verify(context.Background(), tok)
+			if err == nil {
+				subs[i] = id.Subject
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil || subs[i] != fmt.Sprintf("u%d", i) {
+			t.Fatalf("token %d: %q, %v", i, subs[i], err)
+		}
+	}
+	if got := p.JWKSRequests() - before; got != 1 {
+		t.Fatalf("%d fetches, want 1", got)
+	}
+}
