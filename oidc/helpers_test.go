@@ -89,6 +89,15 @@ func newService(t testing.TB, now func() time.Time, edit func(*gqljwt.Config), i
 	return s
 }
 
+// fixture is one provider, an issuer for it (edited by edit) and a
+// Service accepting its tokens, all on one settable clock.
+func fixture(t testing.TB, edit func(*oidc.Config)) (*oidctest.Provider, *clock, *gqljwt.Service) {
+	t.Helper()
+	p := newProvider(t)
+	clk := newClock()
+	return p, clk, newService(t, clk.Now, nil, newIssuer(t, p, clk.Now, edit))
+}
+
 // sign signs claims at p with alg, failing the test on error.
 func sign(t testing.TB, p *oidctest.Provider, alg string, claims map[string]any) string {
 	t.Helper()

@@ -15,10 +15,7 @@ import (
 // refetches the key set once and is refused; 100 more, concurrent, with
 // random kids cause no fetch within the interval, and one after it.
 func TestUnknownKidRefetchesOnceThenRateLimited(t *testing.T) {
-	p := newProvider(t)
-	clk := newClock()
-	x := newIssuer(t, p, clk.Now, nil)
-	auth := newService(t, clk.Now, nil, x)
+	p, clk, auth := fixture(t, nil)
 	randomKid := func(i int) string {
 		tok, err := p.SignHeader("RS256", map[string]any{"kid": fmt.Sprintf("random-%d", i)}, p.Claims("u", audience, clk.Now(), time.Hour))
 		if err != nil {
@@ -70,10 +67,7 @@ func TestUnknownKidRefetchesOnceThenRateLimited(t *testing.T) {
 // the new kid refetches the set and passes, without a restart; a cached
 // token of the dropped key is refused once the set no longer holds it.
 func TestRotationPickedUp(t *testing.T) {
-	p := newProvider(t)
-	clk := newClock()
-	x := newIssuer(t, p, clk.Now, nil)
-	auth := newService(t, clk.Now, nil, x)
+	p, clk, auth := fixture(t, nil)
 	url := serve(t, newRouter(t, auth))
 	old := sign(t, p, "RS256", p.Claims("u1", audience, clk.Now(), time.Hour))
 	if res := post(t, url, old, `{ me { id } }`); len(res.Errors) != 0 {
@@ -135,10 +129,7 @@ func TestBackgroundRefreshPicksUpRotation(t *testing.T) {
 // of the issuer is AUTH_UNAVAILABLE, over HTTP too; once it is back the
 // next allowed refetch restores it.
 func TestProviderDown(t *testing.T) {
-	p := newProvider(t)
-	clk := newClock()
-	x := newIssuer(t, p, clk.Now, func(c *oidc.Config) { c.MaxStale = 2 * time.Hour })
-	auth := newService(t, clk.Now, nil, x)
+	p, clk, auth := fixture(t, func(c *oidc.Config) { c.MaxStale = 2 * time.Hour })
 	url := serve(t, newRouter(t, auth))
 	cached := sign(t, p, "RS256", p.Claims("u1", audience, clk.Now(), 3*time.Hour))
 	if _, err := auth.Verify(context.Background(), cached); err != nil {
@@ -177,10 +168,7 @@ func TestProviderDown(t *testing.T) {
 // TestCacheEntryBoundedByExp: a cached external token is refused once its
 // own exp (plus leeway) has passed.
 func TestCacheEntryBoundedByExp(t *testing.T) {
-	p := newProvider(t)
-	clk := newClock()
-	x := newIssuer(t, p, clk.Now, nil)
-	auth := newService(t, clk.Now, nil, x)
+	p, clk, auth := fixture(t, nil)
 	tok := sign(t, p, "RS256", p.Claims("u1", audience, clk.Now(), 2*time.Minute))
 	for range 2 {
 		if _, err := auth.Verify(context.Background(), tok); err != nil {
@@ -262,10 +250,7 @@ func TestRevocationAndLocalAccounts(t *testing.T) {
 // the new key all pass on one fetch: those arriving during the refetch
 // wait for it instead of being refused or fetching again.
 func TestConcurrentNewKid(t *testing.T) {
-	p := newProvider(t)
-	clk := newClock()
-	x := newIssuer(t, p, clk.Now, nil)
-	auth := newService(t, clk.Now, nil, x)
+	p, clk, auth := fixture(t, nil)
 	if _, err := p.Rotate("ES256", false); err != nil {
 		t.Fatal(err)
 	}
