@@ -85,9 +85,11 @@ type Config struct {
 	// FetchTimeout bounds each fetch (default 10 s).
 	FetchTimeout time.Duration
 	// MaxResponseSize bounds a discovery document or key set (default
-	// 256 KiB); MaxKeys bounds the keys in a set (default 64).
+	// 256 KiB).
 	MaxResponseSize int64
-	MaxKeys         int
+	// MaxKeys bounds the keys in a set (default 64): a larger set is
+	// refused and the last good one kept.
+	MaxKeys int
 
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
