@@ -6,4 +6,9 @@
 // there is none) into the request context; it never refuses a request, so
 // public operations such as login keep working. Required (or Strict) refuses
 // unauthenticated requests with a GraphQL-formatted 401.
+//
+// For browsers: CORS answers the origins of an allow-list, GraphQLHTTP
+// refuses the POSTs a page of another site can send without a preflight
+// and speaks the GraphQL over HTTP media type, and RedactQueryToken keeps
+// the secrets of URLs out of access logs.
 package middleware

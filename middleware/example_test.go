@@ -57,3 +57,13 @@ func ExampleStrict() {
 	// 401 Bearer
 	// {"errors":[{"message":"Unauthorized","extensions":{"code":"UNAUTHENTICATED"}}]}
 }
+
+func ExampleRedactURI() {
+	fmt.Println(middleware.RedactURI("/graphql?query=%7B+posts+%7D&page=2"))
+	fmt.Println(middleware.RedactURI(`/graphql?query=mutation+%7B+tokenAuth%28username%3A+%22ann%22%2C+password%3A+%22secret%22%29+%7B+token+%7D+%7D`))
+	fmt.Println(middleware.RedactURI("/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"))
+	// Output:
+	// /graphql?query=%7B+posts+%7D&page=2
+	// /graphql?query=REDACTED
+	// /callback?code=REDACTED&state=REDACTED
+}

@@ -152,7 +152,8 @@ func (l OperationLimits) docLimits() gqldoc.Limits {
 // survive: a fragment that spreads itself, directly or through others,
 // crashes its validation with a stack overflow that no recover catches.
 // Refusals answer 200, as graphql-go's handler answers its own request
-// errors (GraphQL over HTTP, application/json). A mutation or subscription
+// errors (GraphQL over HTTP, application/json); GraphQLHTTP makes them 400
+// for clients that accept application/graphql-response+json. A mutation or subscription
 // sent with another method than POST answers 405, as GraphQL over HTTP
 // asks: graphql-go's handler runs whatever ?query= holds.
 //

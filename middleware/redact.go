@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Redacted is what RedactQueryToken leaves in the URL in place of a token.
@@ -11,13 +12,28 @@ const Redacted = "REDACTED"
 
 type redactedKey struct{ name string }
 
-// RedactQueryToken takes the token out of the query parameter name (default
-// "jwt") before anything logs the URL: it replaces the value in r.URL and
-// r.RequestURI (which chi's Logger prints) with REDACTED and hands the real
-// value to FromQuery through the context. It also sets
-// Referrer-Policy: no-referrer, so browsers do not leak the URL either.
+// secretParams are the URL query parameters whose values are secrets
+// wherever they appear (compared without regard to case): passwords,
+// tokens, and the authorization code and state of an OAuth2 callback.
+var secretParams = []string{"password", "code", "token", "refreshToken", "refresh_token", "state"}
+
+// RedactQueryToken keeps secrets in URLs out of access logs.
 //
-// Put it before the logger:
+// It takes the token out of the query parameter name (default "jwt"): the
+// value is replaced with REDACTED in r.URL and r.RequestURI and handed to
+// FromQuery through the context.
+//
+// r.RequestURI, which chi's Logger prints, is what RedactURI makes of it:
+// besides the token, the values of password, code, token, refreshToken,
+// refresh_token and state, and the query and variables of any operation
+// that may carry a credential, are REDACTED. r.URL keeps those, since the
+// handler needs them (an OAuth2 callback its code and state, graphql-go
+// the query of a GET, so that Limits can refuse a mutation with 405):
+// a logger must print r.RequestURI, or pass what it prints through
+// RedactURI.
+//
+// It also sets Referrer-Policy: no-referrer, so browsers do not leak the
+// URL either. Put it before the logger:
 //
 //	r.Use(middleware.RedactQueryToken("jwt"), chimw.Logger,
 //		middleware.Verifier(auth, middleware.FromHeader(), middleware.FromQuery("jwt")))
@@ -32,6 +48,11 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			requestURI := r.RequestURI
+			if requestURI == "" {
+				requestURI = r.URL.RequestURI()
+			}
+			logged := redactURI(requestURI, name)
 			values, err := url.ParseQuery(r.URL.RawQuery)
 			vs, found := values[name]
 			var rawQuery string
@@ -41,6 +62,11 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 				// not from a log line: redact all of it.
 				rawQuery = Redacted
 			case !found:
+				if logged != r.RequestURI {
+					r2 := r.WithContext(r.Context())
+					r2.RequestURI = logged
+					r = r2
+				}
 				next.ServeHTTP(w, r)
 				return
 			default:
@@ -58,8 +84,86 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 			u := *r.URL
 			u.RawQuery = rawQuery
 			r2.URL = &u
-			r2.RequestURI = u.RequestURI()
+			r2.RequestURI = logged
 			next.ServeHTTP(w, r2)
 		})
 	}
+}
+
+// RedactURI returns a request URI (path and query, or an absolute URL) fit
+// for a log: the values of jwt, password, code, token, refreshToken,
+// refresh_token and state are REDACTED, and so are query and variables when
+// either names anything a credential travels in (a mutation or
+// subscription, a password, a token, a secret, a code or a state). A
+// query that does not parse is REDACTED whole.
+func RedactURI(uri string) string { return redactURI(uri, DefaultQueryParam) }
+
+func redactURI(uri, tokenParam string) string {
+	path, rawQuery, ok := strings.Cut(uri, "?")
+	if !ok || rawQuery == "" {
+		return uri
+	}
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return path + "?" + Redacted
+	}
+	changed := false
+	redact := func(k string) {
+		values[k] = []string{Redacted}
+		changed = true
+	}
+	document := false
+	for k, vs := range values {
+		switch {
+		case strings.EqualFold(k, tokenParam) || isSecretParam(k):
+			redact(k)
+		case strings.EqualFold(k, "query") || strings.EqualFold(k, "variables"):
+			for _, v := range vs {
+				document = document || mayCarryCredential(v)
+			}
+		}
+	}
+	if document {
+		for k := range values {
+			if strings.EqualFold(k, "query") || strings.EqualFold(k, "variables") {
+				redact(k)
+			}
+		}
+	}
+	if !changed {
+		return uri
+	}
+	return path + "?" + values.Encode()
+}
+
+func isSecretParam(k string) bool {
+	for _, s := range secretParams {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayCarryCredential reports whether a GraphQL document, or its variables
+// in JSON, has a name (a word of letters, digits and underscores) that an
+// auth operation or its credentials use. Reading words, not the grammar,
+// errs on the side of redacting: a word in a string counts too.
+func mayCarryCredential(text string) bool {
+	isWord := func(c rune) bool {
+		return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+	}
+	for _, w := range strings.FieldsFunc(text, func(c rune) bool { return !isWord(c) }) {
+		w = strings.ToLower(w)
+		switch w {
+		case "mutation", "subscription", "code", "state":
+			return true
+		}
+		for _, part := range []string{"password", "token", "secret", "jwt", "login", "credential"} {
+			if strings.Contains(w, part) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -161,3 +161,35 @@ func TestRedactUnparsableQueryQueryFirst(t *testing.T) {
 		checkReply(t, path, got, http.StatusOK, dataAuth(stateUser("u1")), nil)
 	}
 }
+
+// TestRedactURI: what a log line keeps of each URL.
+func TestRedactURI(t *testing.T) {
+	q := url.QueryEscape
+	login := `mutation { tokenAuth(username: "ann", password: $p) { token } }`
+	cases := []struct{ in, want string }{
+		{"/graphql", "/graphql"},
+		{"/graphql?", "/graphql?"},
+		{"/graphql?a=1&b=x+y", "/graphql?a=1&b=x+y"},
+		{"/graphql?query=" + q("{ posts { title } }"), "/graphql?query=" + q("{ posts { title } }")},
+		{"/graphql?query=" + q("{ posts { title } }") + "&variables=" + q(`{"n":1}`), "/graphql?query=" + q("{ posts { title } }") + "&variables=" + q(`{"n":1}`)},
+		{"/graphql?jwt=abc&x=1", "/graphql?jwt=REDACTED&x=1"},
+		{"/graphql?JWT=abc", "/graphql?JWT=REDACTED"},
+		{"/cb?code=c0de&state=st4te", "/cb?code=REDACTED&state=REDACTED"},
+		{"/x?Password=p&token=t&refreshToken=r&refresh_token=r2&STATE=s", "/x?Password=REDACTED&STATE=REDACTED&refreshToken=REDACTED&refresh_token=REDACTED&token=REDACTED"},
+		{"/graphql?query=" + q(login) + "&variables=" + q(`{"p":"ann-password"}`), "/graphql?query=REDACTED&variables=REDACTED"},
+		// Either half names a credential: both go.
+		{"/graphql?query=" + q("query($in: In) { f(input: $in) }") + "&variables=" + q(`{"in":{"password":"x"}}`), "/graphql?query=REDACTED&variables=REDACTED"},
+		{"/graphql?query=" + q(`{ login(username: "a", password: "b") { jwt } }`), "/graphql?query=REDACTED"},
+		{"/graphql?query=" + q(`{ verify(Token: "t") }`), "/graphql?query=REDACTED"},
+		{"/graphql?query=" + q(`subscription { s }`), "/graphql?query=REDACTED"},
+		{"/graphql?query=" + q(`{ a(code: 1) }`), "/graphql?query=REDACTED"},
+		{"/graphql?x=%zz&password=p", "/graphql?REDACTED"},
+		{"/graphql?a=1;password=p", "/graphql?REDACTED"},
+		{"http://host/graphql?password=p#x", "http://host/graphql?password=REDACTED"},
+	}
+	for _, c := range cases {
+		if got := middleware.RedactURI(c.in); got != c.want {
+			t.Errorf("RedactURI(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -40,8 +43,10 @@ type options struct {
 	oauth2      *oauth2.Config
 	userInfoURL string
 	now         func() time.Time
-	// logRequests adds chi's request logger.
+	// logRequests adds chi's request logger, writing to accessLog
+	// (default: chi's, standard output).
 	logRequests bool
+	accessLog   io.Writer
 	// events receives the security events (logins, lockouts, ...).
 	events *slog.Logger
 	// users replaces the seeded demo users.
@@ -52,6 +57,12 @@ type options struct {
 	// issuers are external identity providers whose tokens every
 	// endpoint accepts beside its own (-oidc-issuer).
 	issuers []gqljwt.ExternalIssuer
+	// corsOrigins are the origins whose scripts may call every endpoint;
+	// none: no CORS headers, browsers allow same-origin calls only.
+	corsOrigins []string
+	// accessTTL and refreshTTL, when set, replace every preset's token
+	// lifetimes (-access-ttl, -refresh-ttl).
+	accessTTL, refreshTTL time.Duration
 }
 
 // endpoint is one API shape the demo serves.
@@ -157,11 +168,22 @@ func newApp(o options) (*app, error) {
 	posts := newBlog()
 
 	r := chi.NewRouter()
-	// The redaction runs before the logger, so ?jwt= tokens never reach a
-	// log line.
+	// The redaction runs before the logger, so no token, password, code
+	// or auth operation in a URL reaches a log line.
 	r.Use(middleware.RedactQueryToken("jwt"))
 	if o.logRequests {
-		r.Use(chimw.Logger)
+		logger := chimw.Logger
+		if o.accessLog != nil {
+			logger = chimw.RequestLogger(&chimw.DefaultLogFormatter{Logger: log.New(o.accessLog, "", log.LstdFlags), NoColor: true})
+		}
+		r.Use(logger)
+	}
+	if len(o.corsOrigins) > 0 {
+		c, err := demoCORS(o.corsOrigins, a.endpoints)
+		if err != nil {
+			return nil, err
+		}
+		r.Use(c)
 	}
 	r.Use(chimw.Recoverer, middleware.MaxBodySize(maxRequestBody))
 	for _, ep := range a.endpoints {
@@ -169,8 +191,9 @@ func newApp(o options) (*app, error) {
 		// them and some do not, and a token issued where refresh rotates
 		// must not be refreshed, unrotated, somewhere else.
 		refresh := shared.refresh(ep.path)
+		accessTTL, refreshTTL := cmp.Or(o.accessTTL, ep.preset.AccessTTL), cmp.Or(o.refreshTTL, ep.preset.RefreshTTL)
 		auth, err := gqljwt.New(gqljwt.Config{
-			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: ep.preset.AccessTTL, RefreshTTL: ep.preset.RefreshTTL, Now: o.now,
+			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would
@@ -215,7 +238,7 @@ func newApp(o options) (*app, error) {
 		if err := directives.Apply(&schema, epRules, directives.Messages(ep.preset.GuardMessages)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ep.path, err)
 		}
-		h := http.Handler(handler.New(&handler.Config{Schema: &schema, GraphiQL: true}))
+		h := http.Handler(handler.New(&handler.Config{Schema: &schema}))
 		if ep.sliding {
 			h = middleware.SlidingRefresh(auth, slidingWindow, "Authorization")(h)
 		}
@@ -224,10 +247,13 @@ func newApp(o options) (*app, error) {
 		// Limits look at the document before graphql-go does: some
 		// documents exhaust graphql-go itself.
 		h = middleware.Limits(middleware.OperationLimits{AuthOperations: frag.AuthOperations()})(h)
+		// Only JSON POSTs, and the spec's statuses for clients that ask.
+		h = middleware.GraphQLHTTP()(h)
 		if ep.preset.Body != nil {
 			h = middleware.Rewrite(ep.preset.Body)(h)
 		}
 		h = middleware.Batch(0)(h)
+		h = graphiql(ep.path)(h)
 		r.Handle(ep.path, h)
 	}
 	if a.oauth != nil {
@@ -242,9 +268,22 @@ func newApp(o options) (*app, error) {
 			http.Redirect(w, r, u, http.StatusFound)
 		})
 	}
+	r.Get(graphiqlAssets+"*", serveGraphiQLAsset)
 	r.Get("/", a.index)
 	a.router = r
 	return a, nil
+}
+
+// demoCORS lets scripts of origins call every endpoint and read the token
+// headers the presets answer.
+func demoCORS(origins []string, eps []endpoint) (func(http.Handler) http.Handler, error) {
+	var exposed []string
+	for _, ep := range eps {
+		if h := ep.preset.TokenHeader; h != "" && h != "Authorization" {
+			exposed = append(exposed, h)
+		}
+	}
+	return middleware.CORS(middleware.CORSOptions{Origins: origins, ExposedHeaders: exposed})
 }
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -14,9 +14,19 @@
 // Without a secret or a key a random one is generated and every restart
 // logs everyone out. With GQLJWT_SITE_TOKEN set (at least 32 bytes),
 // /wpgraphql accepts SITETOKEN logins authorised by the X-Site-Token
-// header. Each -oidc-issuer URL -oidc-audience AUD pair makes every
-// endpoint accept that OpenID Connect provider's tokens too; me answers
-// for their callers from the claims.
+// header.
+//
+// Scripts of the origins in -cors-origins (env CORS_ORIGINS, default
+// http://localhost:3000,http://127.0.0.1:3000) may call every endpoint.
+// -access-ttl and -refresh-ttl (env ACCESS_TTL, REFRESH_TTL) shorten or
+// lengthen every preset's token lifetimes, to watch expiry and refresh
+// happen:
+//
+//	go run ./examples/server -access-ttl 30s -refresh-ttl 5m
+//
+// Each -oidc-issuer URL -oidc-audience AUD pair makes every endpoint
+// accept that OpenID Connect provider's tokens too; me answers for their
+// callers from the claims.
 package main
 
 import (
@@ -29,6 +39,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -39,12 +50,16 @@ func main() {
 	alg := flag.String("alg", envOr("GQLJWT_ALG", gqljwt.HS256), "signing algorithm: HS256, RS256, ES256 or EdDSA (env GQLJWT_ALG)")
 	keyFile := flag.String("key", os.Getenv("GQLJWT_KEY"), "PEM private key `FILE` for RS256, ES256 or EdDSA (env GQLJWT_KEY); a random key when unset")
 	redis := flag.String("redis", os.Getenv("GQLJWT_REDIS"), "Redis `ADDR` (host:port) keeping sessions, revocations and login counts, so that several instances serve as one (env GQLJWT_REDIS); in process when unset")
+	corsOrigins := flag.String("cors-origins", envOr("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"), "comma-separated `ORIGINS` whose scripts may call the API with credentials (env CORS_ORIGINS); empty: same origin only")
+	accessTTL := durationFlag("access-ttl", "ACCESS_TTL", "access token lifetime of every endpoint, e.g. 30s (env ACCESS_TTL); each preset's own when unset")
+	refreshTTL := durationFlag("refresh-ttl", "REFRESH_TTL", "refresh token lifetime of every endpoint, e.g. 10m (env REFRESH_TTL); each preset's own when unset")
 	var of oidcFlags
 	flag.Var(&of.issuers, "oidc-issuer", "accept the tokens of the OpenID Connect provider at `URL` too (repeatable, each with an -oidc-audience)")
 	flag.Var(&of.audiences, "oidc-audience", "the `AUD` the tokens of the matching -oidc-issuer must carry")
 	flag.Var(&of.presets, "oidc-preset", "claim mapping: `keycloak[=client,...]`, auth0[=roles claim], cognito, entra, okta or generic (once for all issuers, or once per issuer)")
 	flag.Parse()
-	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis}
+	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis,
+		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL}
 	issuers, err := of.externalIssuers(context.Background())
 	if err != nil {
 		log.Fatal(err)
@@ -75,6 +90,31 @@ func main() {
 	}
 	printBanner(a, *addr)
 	log.Fatal(srv.ListenAndServe())
+}
+
+// durationFlag is a duration flag whose default comes from the environment;
+// a malformed or negative value in either stops the server.
+func durationFlag(name, env, usage string) *time.Duration {
+	var def time.Duration
+	if v := os.Getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			log.Fatalf("%s=%q is not a positive Go duration (30s, 15m, 2h)", env, v)
+		}
+		def = d
+	}
+	return flag.Duration(name, def, usage)
+}
+
+// splitList splits a comma-separated flag, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envOr(key, def string) string {

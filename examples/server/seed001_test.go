@@ -86,6 +86,9 @@ func TestSeed001CollectiveAccess(t *testing.T) {
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		req, _ = http.NewRequest(method, s.url+path+"?query="+url.QueryEscape(login), nil)
 		req.Header.Set("Accept", "application/json")
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/json") // GraphQLHTTP refuses a POST without
+		}
 		r = s.send(req)
 		if r.get("ok") != false || r.get("data", "login") != nil || r.str("errors", 0, "extensions", "code") != "BAD_USER_INPUT" ||
 			r.str("errors", 0, "message") != "Send credentials and tokens in the request body: this request carries them in its URL, which servers and proxies log" {
