@@ -130,6 +130,11 @@ type Config struct {
 	Issuer string
 	// Audience, when set, is written to aud and required on verify.
 	Audience string
+	// Issuers are external identity providers whose tokens are accepted
+	// beside ours, each chosen by the token's iss (see ExternalIssuer and
+	// the oidc package). Their iss values must differ from each other and
+	// from Issuer.
+	Issuers []ExternalIssuer
 
 	// RolesClaim names the roles claim (default "roles", a string array).
 	RolesClaim string

@@ -24,7 +24,10 @@ type Identity struct {
 	Roles []string
 	// Scopes come from the space-delimited scope claim and the scp array.
 	Scopes []string
-	// TokenID is the jti claim, the handle for revoking this token.
+	// TokenID is the jti claim, the handle for revoking this token. For a
+	// token of an external issuer it is a handle derived from the issuer
+	// and the jti (the token itself when it has none), which no other
+	// issuer's token can share; the jti as sent is in Claims.
 	TokenID string
 	// SessionID is the sid claim: the login session (and refresh-token
 	// family) the token belongs to.
@@ -38,6 +41,10 @@ type Identity struct {
 	OriginalIssuedAt time.Time
 	// TokenVersion is the user's token version the token was issued under.
 	TokenVersion uint64
+	// ExternalIssuer is the iss of a token from one of Config.Issuers, ""
+	// for the tokens this Service issues. Subject then names a user of
+	// that issuer, not an account of ours: see IsLocalUser.
+	ExternalIssuer string
 
 	// parsed is the jwx view of Token, built on first use: keeping the
 	// parsed token of every cached identity alive would give the garbage
@@ -46,6 +53,8 @@ type Identity struct {
 	// ring is the keyring that verified the token; a cached identity is
 	// only served while that ring is still the current one.
 	ring *keyring
+	// issuer verified an external token; nil for ours.
+	issuer ExternalIssuer
 	// sessionKey is SessionID's RevocationStore key, built once so that
 	// the check on every request allocates nothing.
 	sessionKey string
@@ -70,6 +79,13 @@ func (id *Identity) clone() *Identity {
 // HasRole reports whether the identity holds role.
 func (id *Identity) HasRole(role string) bool {
 	return id != nil && slices.Contains(id.Roles, role)
+}
+
+// IsLocalUser reports whether the identity is the local account userID:
+// a token this Service issued for it. An external issuer's subject that
+// happens to equal userID is not that account.
+func (id *Identity) IsLocalUser(userID string) bool {
+	return id != nil && id.ExternalIssuer == "" && id.Subject == userID
 }
 
 // HasScope reports whether the identity holds scope.

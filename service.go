@@ -21,6 +21,8 @@ type Service struct {
 	cfg      Config
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
+	// issuers are Config.Issuers by iss (see issuers.go); nil for none.
+	issuers map[string]ExternalIssuer
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
@@ -42,7 +44,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock}
+	issuers, err := newIssuers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock, issuers: issuers}
 	s.ring.Store(ring)
 	return s, nil
 }
@@ -187,7 +193,7 @@ func (s *Service) verify(ctx context.Context, token string) (*Identity, error) {
 		}
 		return id, nil
 	}
-	id, err := s.verifySlow(ring, token)
+	id, err := s.verifyCold(ctx, ring, token)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +286,9 @@ func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
 // token's jti nor its session may be revoked and, with a VersionStore, its
 // version must be the user's current one. A store error refuses the token.
 func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
+	if id.issuer != nil {
+		return s.checkExternal(ctx, id)
+	}
 	revoked, err := s.cfg.Revocations.IsRevoked(ctx, id.TokenID, id.sessionKey)
 	if err != nil {
 		return ErrUnavailable.WithCause(err)

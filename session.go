@@ -390,6 +390,9 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 	if err != nil {
 		return nil, err
 	}
+	if id.ExternalIssuer != "" {
+		return nil, errExternal // its subject is no account of ours
+	}
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: renewing a token needs Config.Users"))
 	}
@@ -484,6 +487,9 @@ func (s *Service) endSession(ctx context.Context, sid, subject, reason string) e
 func (s *Service) LogoutAll(ctx context.Context, id *Identity) error {
 	if id == nil {
 		return ErrUnauthenticated
+	}
+	if id.ExternalIssuer != "" {
+		return errExternal
 	}
 	if s.cfg.Versions == nil {
 		return errNoVersionStore("LogoutAll")

@@ -421,7 +421,7 @@ func (e *engine) mayManage(ctx context.Context, userID string) (*gqljwt.Identity
 	if userID == "" {
 		return nil, errUserIDRequired
 	}
-	if id.Subject != userID && !id.HasRole(e.opts.AdminRole) {
+	if !id.IsLocalUser(userID) && !id.HasRole(e.opts.AdminRole) {
 		return nil, gqljwt.ErrForbidden
 	}
 	return id, nil
@@ -438,7 +438,7 @@ func (e *engine) userSecret(ctx context.Context, op Operation, in inputs, out *o
 		return err
 	}
 	out.revokedUserSecret, out.userSecret, out.success = secretOf(userID, old), secretOf(userID, next), true
-	if op.Kind == RefreshUserSecret && id.Subject == userID {
+	if op.Kind == RefreshUserSecret && id.IsLocalUser(userID) {
 		u, err := e.auth.User(ctx, userID)
 		if err != nil {
 			return err

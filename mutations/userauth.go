@@ -114,7 +114,7 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 				return nil, nil
 			}
 			id, _ := gqljwt.FromContext(p.Context)
-			d := &authData{user: u, self: id != nil && id.Subject == u.ID, ctx: p.Context}
+			d := &authData{user: u, self: id.IsLocalUser(u.ID), ctx: p.Context}
 			d.start = func() (*gqljwt.Session, error) { return auth.StartSession(d.ctx, u) }
 			if sess, ok := started.Load(startedKey(p.Context, u)); ok {
 				// The user of a login of this request: their own, and

@@ -54,6 +54,9 @@ type options struct {
 	// redis, when set, names the Redis that keeps the shared state (the
 	// -redis flag: a URL or seed addresses, see redisOption)
 	redis string
+	// issuers are external identity providers whose tokens every
+	// endpoint accepts beside its own (-oidc-issuer).
+	issuers []gqljwt.ExternalIssuer
 	// corsOrigins are the origins whose scripts may call every endpoint;
 	// none: no CORS headers, browsers allow same-origin calls only. They
 	// are also the origins besides the demo's own that may use its cookie
@@ -221,6 +224,7 @@ func newApp(o options) (*app, error) {
 			// turn a 900 s token of /service/Auth into a 60-minute one, and
 			// a token would outlive the lifetime its endpoint promises.
 			Audience: demoAudience(ep.path),
+			Issuers:  o.issuers,
 		})
 		if err != nil {
 			return nil, err

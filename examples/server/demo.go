@@ -159,6 +159,9 @@ func demoFields(b *blog, user graphql.Output, users gqljwt.UserStore, tokenArg s
 				if id == nil {
 					return nil, err
 				}
+				if id.ExternalIssuer != "" {
+					return externalUser(id), nil
+				}
 				return users.UserByID(p.Context, id.Subject)
 			}},
 	}
@@ -206,6 +209,9 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 			id, _ := gqljwt.FromContext(p.Context)
 			if id == nil {
 				return nil, nil
+			}
+			if id.ExternalIssuer != "" {
+				return externalUser(id), nil
 			}
 			return users.UserByID(p.Context, id.Subject)
 		}}

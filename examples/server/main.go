@@ -28,9 +28,14 @@
 // redis://[user:password@]host:port/db, rediss://... for TLS, a Cluster as
 // redis://host1:port1,host2:port2 or as seed addresses host1:port1,host2:port2.
 // The banner says which backend the instance uses.
+//
+// Each -oidc-issuer URL -oidc-audience AUD pair makes every endpoint
+// accept that OpenID Connect provider's tokens too; me answers for their
+// callers from the claims.
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -54,11 +59,23 @@ func main() {
 	refreshTTL := durationFlag("refresh-ttl", "REFRESH_TTL", "refresh token lifetime of every endpoint, e.g. 10m (env REFRESH_TTL); each preset's own when unset")
 	redis := flag.String("redis", envOr("REDIS_URL", os.Getenv("GQLJWT_REDIS")), "Redis `URL` keeping sessions, revocations, login counts, OAuth2 states and linked identities, so that several instances serve as one: redis://host:port/db, rediss://... (TLS), redis://h1:p1,h2:p2 or h1:p1,h2:p2 for a Cluster's seeds (env REDIS_URL or GQLJWT_REDIS); in process when unset")
 	insecureCookies := flag.Bool("insecure-cookies", os.Getenv("GQLJWT_INSECURE_COOKIES") == "1", "development only: session cookies without Secure, for browsers on plain HTTP other than localhost (env GQLJWT_INSECURE_COOKIES=1)")
+	var of oidcFlags
+	flag.Var(&of.issuers, "oidc-issuer", "accept the tokens of the OpenID Connect provider at `URL` too (repeatable, each with an -oidc-audience)")
+	flag.Var(&of.audiences, "oidc-audience", "the `AUD` the tokens of the matching -oidc-issuer must carry")
+	flag.Var(&of.presets, "oidc-preset", "claim mapping: `keycloak[=client,...]`, auth0[=roles claim], cognito, entra, okta or generic (once for all issuers, or once per issuer)")
 	flag.Parse()
 	o := options{logRequests: true, siteTokenHeader: "X-Site-Token", events: slog.Default(), redis: *redis,
 		corsOrigins: splitList(*corsOrigins), accessTTL: *accessTTL, refreshTTL: *refreshTTL, insecureCookies: *insecureCookies}
 	if *insecureCookies {
 		log.Print("WARNING: -insecure-cookies: session cookies travel without Secure, in clear text over plain HTTP")
+	}
+	issuers, err := of.externalIssuers(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	o.issuers = asExternal(issuers)
+	for _, x := range issuers {
+		log.Printf("accepting the tokens of %s (keys from %s)", x.Issuer(), x.JWKSURL())
 	}
 	warning, err := configureKeys(&o, *alg, *keyFile, os.Getenv("GQLJWT_SECRET"))
 	if err != nil {
