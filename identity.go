@@ -1,6 +1,7 @@
 package gqljwt
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -107,124 +108,188 @@ func (id *Identity) JWT() jwt.Token {
 	return id.parsed.t
 }
 
-// identityFromToken reads a verified token. ok is false when a claim gqljwt
-// needs has the wrong type, which a token we issued never has.
-func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
-	// One allocation for the identity and its lazy token.
+// identityFromPayload builds the identity of a verified token from the
+// claims readPayload collected from buf, its decoded payload. ok is false
+// when a claim gqljwt reads has the wrong type, which a token we issued
+// never has: a username or scope that is not a string, roles or scp that
+// are neither a string nor an array of strings.
+//
+// Its texts share one string: one allocation for all of them and one for
+// the identity, its lazy token and, when they are few, its roles and
+// scopes.
+func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims) (*Identity, bool) {
+	sub, _ := jsonText(buf, c.sub)
+	jti, _ := jsonText(buf, c.jti)
+	if len(sub) == 0 || len(jti) == 0 {
+		return nil, false
+	}
+	sid := buf[c.sid.start+1 : c.sid.end-1] // readPayload checked its shape
+	var username, scope []byte
+	if c.username.present() {
+		t, ok := jsonText(buf, c.username)
+		if !ok {
+			return nil, false
+		}
+		username = t
+	}
+	if c.scope.present() {
+		t, ok := jsonText(buf, c.scope)
+		if !ok {
+			return nil, false
+		}
+		scope = t
+	}
+	var rolesBuf, scpBuf [8][]byte
+	roles, scp := rolesBuf[:0], scpBuf[:0]
+	if c.roles.present() && !eachString(buf, c.roles, func(t []byte) { roles = append(roles, t) }) {
+		return nil, false
+	}
+	if c.scopeArray.present() && !eachString(buf, c.scopeArray, func(t []byte) { scp = append(scp, t) }) {
+		return nil, false
+	}
+
+	n := len(sessionKeyPrefix) + len(sid) + len(sub) + len(jti) + len(username) + len(scope)
+	for _, t := range roles {
+		n += len(t)
+	}
+	for _, t := range scp {
+		n += len(t)
+	}
+	var text strings.Builder
+	text.Grow(n)
+	put := func(t []byte) (start, end int) {
+		start = text.Len()
+		text.Write(t)
+		return start, text.Len()
+	}
+	text.WriteString(sessionKeyPrefix)
+	_, sidEnd := put(sid)
+	subStart, subEnd := put(sub)
+	jtiStart, jtiEnd := put(jti)
+	userStart, userEnd := put(username)
+	scopeStart, scopeEnd := put(scope)
+	var spans [16][2]int
+	spanList := spans[:0]
+	for _, t := range roles {
+		a, b := put(t)
+		spanList = append(spanList, [2]int{a, b})
+	}
+	for _, t := range scp {
+		a, b := put(t)
+		spanList = append(spanList, [2]int{a, b})
+	}
+	all := text.String()
+
+	var scopesBuf [8]string
+	scopes := scopesBuf[:0]
+	for f := range strings.FieldsSeq(all[scopeStart:scopeEnd]) {
+		scopes = append(scopes, f)
+	}
+	for _, sp := range spanList[len(roles):] {
+		if sc := all[sp[0]:sp[1]]; !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+
 	box := &struct {
 		id   Identity
 		lazy lazyToken
+		list [4]string
 	}{}
 	id := &box.id
 	id.Token, id.parsed = raw, &box.lazy
-	id.Subject, _ = t.Subject()
-	id.TokenID, _ = t.JwtID()
-	id.IssuedAt, _ = t.IssuedAt()
-	id.ExpiresAt, _ = t.Expiration()
-	if id.Subject == "" || id.TokenID == "" || id.ExpiresAt.IsZero() {
-		return nil, false
+	id.sessionKey = all[:sidEnd]
+	id.SessionID = all[len(sessionKeyPrefix):sidEnd]
+	id.Subject, id.TokenID = all[subStart:subEnd], all[jtiStart:jtiEnd]
+	id.Username = all[userStart:userEnd]
+	nr, total := len(roles), len(roles)+len(scopes)
+	var list []string
+	if total <= len(box.list) {
+		list = box.list[:0:total]
+	} else {
+		list = make([]string, 0, total)
 	}
-	c := newClaims(t)
-	var scope string
-	var scp []string
-	var orig, ver float64
-	ok := optional(c, claimSessionID, &id.SessionID) &&
-		optional(c, s.cfg.UsernameClaim, &id.Username) &&
-		stringList(c, s.cfg.RolesClaim, &id.Roles) &&
-		optional(c, s.cfg.ScopeClaim, &scope) &&
-		stringList(c, s.cfg.ScopeArrayClaim, &scp) &&
-		optional(c, claimOriginalIssuedAt, &orig) &&
-		optional(c, claimTokenVersion, &ver)
-	if !ok || ver < 0 {
-		return nil, false
+	for _, sp := range spanList[:nr] {
+		list = append(list, all[sp[0]:sp[1]])
 	}
-	if id.SessionID != "" {
-		id.sessionKey = sessionRevocationKey(id.SessionID)
+	list = append(list, scopes...)
+	if c.roles.present() {
+		id.Roles = list[:nr:nr]
 	}
-	id.Scopes = strings.Fields(scope)
-	for _, sc := range scp {
-		if !slices.Contains(id.Scopes, sc) {
-			id.Scopes = append(id.Scopes, sc)
-		}
-	}
+	// Never nil, as strings.Fields made it.
+	id.Scopes = list[nr:total:total]
+	id.IssuedAt = time.Unix(c.iat, 0).UTC()
+	id.ExpiresAt = time.Unix(c.exp, 0).UTC()
 	id.OriginalIssuedAt = id.IssuedAt
-	if orig > 0 {
-		id.OriginalIssuedAt = time.Unix(int64(orig), 0)
+	if c.orig > 0 {
+		id.OriginalIssuedAt = time.Unix(c.orig, 0)
 	}
-	id.TokenVersion = uint64(ver)
+	id.TokenVersion = c.ver
 	return id, true
 }
 
-// claims reads the private claims of a token.
-type claims struct {
-	// private is jwx's own map of private claims, read without copying or
-	// locking: the token was just parsed and nothing else holds it. nil
-	// when the token has none or its type does not expose them; then
-	// t.Get serves.
-	private map[string]any
-	t       jwt.Token
-	// v is the one destination for t.Get: every pointer handed to Get
-	// escapes, so one variable costs one allocation instead of one per
-	// claim.
-	v any
-}
-
-func newClaims(t jwt.Token) *claims {
-	c := &claims{t: t}
-	if p, ok := t.(interface{ PrivateClaims() map[string]any }); ok {
-		c.private = p.PrivateClaims()
-	}
-	return c
-}
-
-// get returns the claim name; found is false when it is absent.
-func (c *claims) get(name string) (v any, found bool) {
-	if c.private != nil {
-		v, found = c.private[name]
-		return v, found
-	}
-	// Has first: Get builds an error value for an absent claim.
-	if !c.t.Has(name) || c.t.Get(name, &c.v) != nil {
+// jsonText returns the contents of the JSON string whose text is at v in
+// buf, unescaped, and whether the value there is a string.
+func jsonText(buf []byte, v valueSpan) ([]byte, bool) {
+	if !v.present() || buf[v.start] != '"' {
 		return nil, false
 	}
-	return c.v, true
+	raw := buf[v.start+1 : v.end-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return unescape(raw), true
+	}
+	return raw, true
 }
 
-// optional stores the claim name in dst when present; a claim of another
-// type than T is refused.
-func optional[T any](c *claims, name string, dst *T) bool {
-	v, found := c.get(name)
-	if !found {
-		return true
-	}
-	tv, ok := v.(T)
-	*dst = tv
-	return ok
+// jsonStringIs reports whether the value at v is the string want.
+func jsonStringIs(buf []byte, v valueSpan, want string) bool {
+	t, ok := jsonText(buf, v)
+	return ok && string(t) == want
 }
 
-// stringList stores a claim holding an array of strings (or one string).
-func stringList(c *claims, name string, dst *[]string) bool {
-	v, found := c.get(name)
-	if !found {
+// eachString calls fn with each string of the value at v, which is a
+// string or an array of strings (reporting false otherwise, before any
+// call for an array that holds something else).
+func eachString(buf []byte, v valueSpan, fn func([]byte)) bool {
+	if t, ok := jsonText(buf, v); ok {
+		fn(t)
 		return true
 	}
-	switch v := v.(type) {
-	case string:
-		*dst = []string{v}
-	case []string:
-		*dst = v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
+	if !v.present() || buf[v.start] != '[' {
+		return false
+	}
+	var elems [8]valueSpan
+	list := elems[:0]
+	// readPayload accepted the text: only the element types are unknown.
+	p := payloadScanner{b: buf[:v.end], i: v.start + 1}
+	if !p.next(']') {
+		for {
+			p.space()
+			start := p.i
+			if _, _, ok := p.str(); !ok {
 				return false
 			}
-			out = append(out, s)
+			list = append(list, valueSpan{start, p.i})
+			if !p.next(',') {
+				break
+			}
 		}
-		*dst = out
-	default:
-		return false
+	}
+	for _, e := range list {
+		t, _ := jsonText(buf, e)
+		fn(t)
 	}
 	return true
 }
+
+// audienceHas reports whether the aud value at v (a string or an array of
+// strings) holds want.
+func audienceHas(buf []byte, v valueSpan, want string) bool {
+	found := false
+	ok := eachString(buf, v, func(t []byte) { found = found || string(t) == want })
+	return ok && found
+}
+
+// sessionKeyPrefix starts sessionRevocationKey's keys: an identity keeps
+// "sid:" and its session ID in one string, SessionID a part of it.
+const sessionKeyPrefix = "sid:"

@@ -24,6 +24,9 @@ type Service struct {
 	// wallClock is true when Config.Now is time.Now, whose expiry checks
 	// go-cache already makes.
 	wallClock bool
+	// names are the configurable claim names, as the payload reader takes
+	// them.
+	names claimNames
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
@@ -35,14 +38,15 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ring, err := newKeyring(cfg, wallClock)
+	ring, err := newKeyring(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock,
+		names: claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim}}
 	s.ring.Store(ring)
 	return s, nil
 }
@@ -202,31 +206,27 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 	if !wellFormed(token, s.cfg.MaxTokenSize) {
 		return nil, ErrTokenInvalid
 	}
-	ja, ok := ring.verifierFor(token)
+	key, ok := ring.verifierFor(token)
 	if !ok {
 		return nil, ErrTokenInvalid
 	}
 	// Before the signature: a payload we could not have issued is refused
-	// without spending a key operation on it.
+	// without spending a key operation on it. The same pass collects the
+	// claims.
 	payload := token[strings.IndexByte(token, '.')+1 : strings.LastIndexByte(token, '.')]
-	if !strictPayload(payload) {
+	var stack [payloadStackBuffer]byte
+	var c payloadClaims
+	buf, ok := readPayload(stack[:], payload, &c, &s.names)
+	if !ok {
 		return nil, ErrTokenInvalid
 	}
-	t, err := ja.Decode(token)
-	if err == nil {
-		err = jwt.Validate(t, ja.ValidateOptions()...)
+	if !key.verify(token) {
+		return nil, errBadSignature
 	}
-	if err != nil {
-		// Keep jwtauth's normalised error in the chain, so errors.Is works
-		// with jwtauth's sentinels as well as ours.
-		reason := jwtauth.ErrorReason(err)
-		cause := fmt.Errorf("%w: %w", reason, err)
-		if reason == jwtauth.ErrExpired {
-			return nil, ErrTokenExpired.WithCause(cause)
-		}
-		return nil, ErrTokenInvalid.WithCause(cause)
+	if err := s.validateClaims(buf, &c); err != nil {
+		return nil, err
 	}
-	id, ok := s.identityFromToken(token, t)
+	id, ok := s.identityFromPayload(token, buf, &c)
 	if !ok {
 		return nil, ErrTokenInvalid
 	}
@@ -234,44 +234,40 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 	return id, nil
 }
 
-// validateOptions are the claim checks of every token of type typ. exp is
-// required explicitly: jwx skips the expiry check when the claim is absent.
-//
-// The required claims and the type travel as one option, allOf, because
-// jwt.Validate unpacks every option through reflection on every call: one
-// option per check cost more than the checks. wallClock leaves out
-// WithClock, whose default is the same time.Now.
-func validateOptions(cfg Config, typ string, wallClock bool) []jwt.ValidateOption {
-	opts := []jwt.ValidateOption{
-		jwt.WithValidator(allOf{
-			jwt.IsRequired(jwt.ExpirationKey),
-			jwt.IsRequired(jwt.IssuedAtKey),
-			jwt.IsRequired(jwt.SubjectKey),
-			jwt.IsRequired(jwt.JwtIDKey),
-			jwt.ClaimValueIs(claimTokenType, typ),
-		}),
-		jwt.WithAcceptableSkew(cfg.Leeway),
-	}
-	if !wallClock {
-		opts = append(opts, jwt.WithClock(jwt.ClockFunc(cfg.Now)))
-	}
-	if cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
-	}
-	if cfg.Audience != "" {
-		opts = append(opts, jwt.WithAudience(cfg.Audience))
-	}
-	return opts
-}
+// The refusals of verifySlow keep jwtauth's normalised error and jwx's in
+// the chain, as when jwx validated: errors.Is works with the sentinels of
+// both as well as ours. Built once: a refusal allocates nothing.
+var (
+	errBadSignature = ErrTokenInvalid.WithCause(jwtauth.ErrUnauthorized)
+	errExpired      = ErrTokenExpired.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrExpired, jwt.TokenExpiredError()))
+	errIssuedAt     = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrIATInvalid, jwt.InvalidIssuedAtError()))
+	errNotBefore    = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrNBFInvalid, jwt.TokenNotYetValidError()))
+	errClaims       = ErrTokenInvalid.WithCause(jwtauth.ErrUnauthorized)
+)
 
-// allOf is a jwx validator that passes when each of its validators does.
-type allOf []jwt.Validator
-
-func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
-	for _, v := range vs {
-		if err := v.Validate(ctx, t); err != nil {
-			return err
-		}
+// validateClaims makes jwx's checks, as jwt.Validate made them with the
+// options gqljwt gave it, in its order (iat, exp, nbf, then the required
+// claims, typ, iss and aud): exp, iat, sub and jti required, the times
+// against the service clock with the leeway, typ "access", iss and aud
+// when configured. c was read from buf by readPayload.
+func (s *Service) validateClaims(buf []byte, c *payloadClaims) error {
+	now := s.cfg.Now()
+	leeway := s.cfg.Leeway
+	switch {
+	case c.hasIat && now.Before(time.Unix(c.iat, 0).Add(-leeway)):
+		return errIssuedAt
+	case c.hasExp && !now.Before(time.Unix(c.exp, 0).Add(leeway)):
+		return errExpired
+	case c.hasNbf && now.Before(time.Unix(c.nbf, 0).Add(-leeway)):
+		return errNotBefore
+	case !c.hasExp || !c.hasIat || !c.sub.present() || !c.jti.present():
+		return errClaims
+	case !jsonStringIs(buf, c.typ, tokenTypeAccess):
+		return errClaims
+	case s.cfg.Issuer != "" && !jsonStringIs(buf, c.iss, s.cfg.Issuer):
+		return errClaims
+	case s.cfg.Audience != "" && !audienceHas(buf, c.aud, s.cfg.Audience):
+		return errClaims
 	}
 	return nil
 }
@@ -360,7 +356,7 @@ func (s *Service) RotateKeys(signing Key, verification ...Key) error {
 	if err != nil {
 		return err
 	}
-	ring, err := newKeyring(cfg, s.wallClock)
+	ring, err := newKeyring(cfg)
 	if err != nil {
 		return err
 	}
