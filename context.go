@@ -24,23 +24,22 @@ var (
 // so code written for jwtauth.FromContext keeps working.
 type requestContext struct {
 	context.Context
-	// id points at idv, the request's own copy of the identity, or is nil.
+	// id points at box.id, the request's own identity, or is nil. The box
+	// holds its lazy token and, when they fit, its roles and scopes, so
+	// that the identity costs no allocation of its own.
 	id  *Identity
-	idv Identity
-	// roles holds the copies of the identity's roles and scopes when they
-	// fit, so that the copy costs no allocation of its own.
-	roles [4]string
-	err   error
-	w     http.ResponseWriter
-	r     *http.Request
+	box identityBox
+	err error
+	w   http.ResponseWriter
+	r   *http.Request
 }
 
 // adopt makes a copy of id the request's identity. A handler that edits
 // its identity (a role added for the rest of the request, say) must not
 // change the one the verified-token cache serves to the next request.
 func (c *requestContext) adopt(id *Identity) {
-	copyIdentity(&c.idv, &c.roles, id)
-	c.id = &c.idv
+	copyIdentity(&c.box.id, &c.box.roles, id)
+	c.id = &c.box.id
 }
 
 // copyIdentity copies src to dst, its roles and scopes into buf when they

@@ -3,7 +3,6 @@ package gqljwt
 import (
 	"bytes"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -57,17 +56,6 @@ type lazyToken struct {
 	t    jwt.Token
 }
 
-// clone returns a copy of id that shares nothing mutable with it, in one
-// allocation when its roles and scopes are few.
-func (id *Identity) clone() *Identity {
-	box := &struct {
-		id    Identity
-		roles [4]string
-	}{}
-	copyIdentity(&box.id, &box.roles, id)
-	return &box.id
-}
-
 // HasRole reports whether the identity holds role.
 func (id *Identity) HasRole(role string) bool {
 	return id != nil && slices.Contains(id.Roles, role)
@@ -101,131 +89,82 @@ func (id *Identity) JWT() jwt.Token {
 		return nil
 	}
 	id.parsed.once.Do(func() {
-		// The bytes were verified when the identity was built; parsing
-		// them again needs no key.
-		id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+		// The claims were verified when the identity was built, but a
+		// cache hit matches the token by a hash: the signature is checked
+		// again before the string is read, so that what this returns is
+		// always what was signed.
+		if id.ring == nil {
+			return
+		}
+		if k, ok := id.ring.verifierFor(id.Token); ok && wellFormed(id.Token, len(id.Token)) && k.verify(id.Token) {
+			id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+		}
 	})
 	return id.parsed.t
 }
 
 // identityFromPayload builds the identity of a verified token from the
-// claims readPayload collected from buf, its decoded payload. ok is false
-// when a claim gqljwt reads has the wrong type, which a token we issued
-// never has: a username or scope that is not a string, roles or scp that
-// are neither a string nor an array of strings.
+// claims readPayload collected from buf, its decoded payload, and the cache
+// entry that gives it back later. ok is false when a claim gqljwt reads
+// has the wrong type, which a token we issued never has: a username or
+// scope that is not a string, roles or scp that are neither a string nor
+// an array of strings. An identity the cache cannot hold comes with an
+// empty entry.
 //
-// Its texts share one string: one allocation for all of them and one for
-// the identity, its lazy token and, when they are few, its roles and
-// scopes.
-func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims) (*Identity, bool) {
+// The identity is built from the entry, as a cache hit builds it: one
+// allocation for the texts, one for the identity, its lazy token and, when
+// they are few, its roles and scopes.
+func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, ring *keyring) (*Identity, cachedIdentity, bool) {
 	sub, _ := jsonText(buf, c.sub)
 	jti, _ := jsonText(buf, c.jti)
 	if len(sub) == 0 || len(jti) == 0 {
-		return nil, false
+		return nil, cachedIdentity{}, false
 	}
-	sid := buf[c.sid.start+1 : c.sid.end-1] // readPayload checked its shape
+	var sessionKey [len(sessionKeyPrefix) + sessionIDLength]byte
+	copy(sessionKey[copy(sessionKey[:], sessionKeyPrefix):], buf[c.sid.start+1:c.sid.end-1]) // readPayload checked its shape
 	var username, scope []byte
 	if c.username.present() {
 		t, ok := jsonText(buf, c.username)
 		if !ok {
-			return nil, false
+			return nil, cachedIdentity{}, false
 		}
 		username = t
 	}
 	if c.scope.present() {
 		t, ok := jsonText(buf, c.scope)
 		if !ok {
-			return nil, false
+			return nil, cachedIdentity{}, false
 		}
 		scope = t
 	}
-	var rolesBuf, scpBuf [8][]byte
-	roles, scp := rolesBuf[:0], scpBuf[:0]
+	var rolesBuf, scopesBuf [8][]byte
+	roles, scopes := rolesBuf[:0], scopesBuf[:0]
 	if c.roles.present() && !eachString(buf, c.roles, func(t []byte) { roles = append(roles, t) }) {
-		return nil, false
+		return nil, cachedIdentity{}, false
 	}
-	if c.scopeArray.present() && !eachString(buf, c.scopeArray, func(t []byte) { scp = append(scp, t) }) {
-		return nil, false
-	}
-
-	n := len(sessionKeyPrefix) + len(sid) + len(sub) + len(jti) + len(username) + len(scope)
-	for _, t := range roles {
-		n += len(t)
-	}
-	for _, t := range scp {
-		n += len(t)
-	}
-	var text strings.Builder
-	text.Grow(n)
-	put := func(t []byte) (start, end int) {
-		start = text.Len()
-		text.Write(t)
-		return start, text.Len()
-	}
-	text.WriteString(sessionKeyPrefix)
-	_, sidEnd := put(sid)
-	subStart, subEnd := put(sub)
-	jtiStart, jtiEnd := put(jti)
-	userStart, userEnd := put(username)
-	scopeStart, scopeEnd := put(scope)
-	var spans [16][2]int
-	spanList := spans[:0]
-	for _, t := range roles {
-		a, b := put(t)
-		spanList = append(spanList, [2]int{a, b})
-	}
-	for _, t := range scp {
-		a, b := put(t)
-		spanList = append(spanList, [2]int{a, b})
-	}
-	all := text.String()
-
-	var scopesBuf [8]string
-	scopes := scopesBuf[:0]
-	for f := range strings.FieldsSeq(all[scopeStart:scopeEnd]) {
+	// The scopes: the fields of scope, then the scp entries not among them.
+	for f := range bytes.FieldsSeq(scope) {
 		scopes = append(scopes, f)
 	}
-	for _, sp := range spanList[len(roles):] {
-		if sc := all[sp[0]:sp[1]]; !slices.Contains(scopes, sc) {
-			scopes = append(scopes, sc)
+	if c.scopeArray.present() && !eachString(buf, c.scopeArray, func(t []byte) {
+		if !slices.ContainsFunc(scopes, func(have []byte) bool { return bytes.Equal(have, t) }) {
+			scopes = append(scopes, t)
 		}
+	}) {
+		return nil, cachedIdentity{}, false
 	}
-
-	box := &struct {
-		id   Identity
-		lazy lazyToken
-		list [4]string
-	}{}
-	id := &box.id
-	id.Token, id.parsed = raw, &box.lazy
-	id.sessionKey = all[:sidEnd]
-	id.SessionID = all[len(sessionKeyPrefix):sidEnd]
-	id.Subject, id.TokenID = all[subStart:subEnd], all[jtiStart:jtiEnd]
-	id.Username = all[userStart:userEnd]
-	nr, total := len(roles), len(roles)+len(scopes)
-	var list []string
-	if total <= len(box.list) {
-		list = box.list[:0:total]
-	} else {
-		list = make([]string, 0, total)
+	e, cacheable := packIdentity(sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
+	id := e.fill(new(identityBox), raw, ring)
+	if !cacheable {
+		id.IssuedAt = time.Unix(c.iat, 0).UTC()
+		id.OriginalIssuedAt = id.IssuedAt
+		if c.orig > 0 {
+			id.OriginalIssuedAt = time.Unix(c.orig, 0)
+		}
+		return id, cachedIdentity{}, true
 	}
-	for _, sp := range spanList[:nr] {
-		list = append(list, all[sp[0]:sp[1]])
-	}
-	list = append(list, scopes...)
-	if c.roles.present() {
-		id.Roles = list[:nr:nr]
-	}
-	// Never nil, as strings.Fields made it.
-	id.Scopes = list[nr:total:total]
-	id.IssuedAt = time.Unix(c.iat, 0).UTC()
-	id.ExpiresAt = time.Unix(c.exp, 0).UTC()
-	id.OriginalIssuedAt = id.IssuedAt
-	if c.orig > 0 {
-		id.OriginalIssuedAt = time.Unix(c.orig, 0)
-	}
-	id.TokenVersion = c.ver
-	return id, true
+	e.gen = ring.gen
+	return id, e, true
 }
 
 // jsonText returns the contents of the JSON string whose text is at v in

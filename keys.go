@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/go-chi/jwtauth/v5"
@@ -36,14 +37,19 @@ type keyring struct {
 	// byKID holds one verifier per key, the signing key included.
 	byKID map[string]*verifyKey
 	jwks  []byte // public JWK set, nil for HS256
+	// gen tells rings apart: a cache entry names the ring that verified it.
+	gen uint32
 }
+
+// keyringGen numbers the rings of the process.
+var keyringGen atomic.Uint32
 
 func newKeyring(cfg Config) (*keyring, error) {
 	sigAlg, ok := jwa.LookupSignatureAlgorithm(cfg.Algorithm)
 	if !ok {
 		return nil, fmt.Errorf("gqljwt: unknown algorithm %q", cfg.Algorithm)
 	}
-	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*verifyKey{}}
+	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*verifyKey{}, gen: keyringGen.Add(1)}
 	pubSet := jwk.NewSet()
 	for i, k := range append([]Key{cfg.SigningKey}, cfg.VerificationKeys...) {
 		verifyKey := k.Public

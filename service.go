@@ -156,59 +156,67 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 // returned is the caller's own copy: changing it changes nothing for other
 // requests with the same token.
 func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
-	id, err := s.verify(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	return id.clone(), nil
+	return s.verify(ctx, token, nil)
 }
 
 // VerifiedContext verifies token, as Verify does, and returns a child of
-// parent carrying the outcome, as NewContext does: the identity (a copy
-// held in the context itself, so that a verified request costs one
+// parent carrying the outcome, as NewContext does: the identity (held in
+// the context node itself, so that a verified request costs one
 // allocation and shares nothing with the cache) or the error. It is what
 // middleware.Verifier runs for a request that carries a token.
 func (s *Service) VerifiedContext(parent context.Context, w http.ResponseWriter, r *http.Request, token string) context.Context {
-	id, err := s.verify(parent, token)
-	return NewContext(parent, w, r, id, err)
+	c := &requestContext{Context: parent, w: w, r: r}
+	id, err := s.verify(parent, token, &c.box)
+	switch {
+	case err != nil:
+		c.err = err
+	default:
+		// A hit was built in c.box; a full verification's identity is
+		// new and shared with nothing either.
+		c.id = id
+	}
+	return c
 }
 
-// verify is Verify without the copy: the identity may be the cache's.
-func (s *Service) verify(ctx context.Context, token string) (*Identity, error) {
+// verify checks token and returns its identity, the caller's own: a cache
+// hit builds it in box (a new one when box is nil), a full verification
+// returns a new one.
+func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*Identity, error) {
 	if len(token) > s.cfg.MaxTokenSize {
 		// Refused before the cache lookup would hash all of it.
 		return nil, ErrTokenInvalid
 	}
 	ring := s.ring.Load()
-	if id, ok := s.verified.get(token); ok && id.ring == ring {
-		// go-cache drops an entry a second before its token expires, by
-		// the wall clock. Another clock (Config.Now) needs its own check.
-		if !s.wallClock && !s.cfg.Now().Before(id.ExpiresAt.Add(s.cfg.Leeway)) {
-			return nil, ErrTokenExpired
+	if e, ok := s.verified.get(token); ok && e.servable(s.cfg.Now(), ring) {
+		if box == nil {
+			box = new(identityBox)
 		}
+		id := e.fill(box, token, ring)
 		if err := s.checkRevocation(ctx, id); err != nil {
 			return nil, err
 		}
 		return id, nil
 	}
-	id, err := s.verifySlow(ring, token)
+	id, entry, err := s.verifySlow(ring, token)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.checkRevocation(ctx, id); err != nil {
 		return nil, err
 	}
-	s.verified.add(token, id, s.cfg.Now)
+	s.verified.add(token, entry, s.cfg.Now())
 	return id, nil
 }
 
-func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
+// verifySlow is full verification; it returns the identity and the cache
+// entry that serves it later.
+func (s *Service) verifySlow(ring *keyring, token string) (*Identity, cachedIdentity, error) {
 	if !wellFormed(token, s.cfg.MaxTokenSize) {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	key, ok := ring.verifierFor(token)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	// Before the signature: a payload we could not have issued is refused
 	// without spending a key operation on it. The same pass collects the
@@ -218,20 +226,19 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
 	var c payloadClaims
 	buf, ok := readPayload(stack[:], payload, &c, &s.names)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	if !key.verify(token) {
-		return nil, errBadSignature
+		return nil, cachedIdentity{}, errBadSignature
 	}
 	if err := s.validateClaims(buf, &c); err != nil {
-		return nil, err
+		return nil, cachedIdentity{}, err
 	}
-	id, ok := s.identityFromPayload(token, buf, &c)
+	id, entry, ok := s.identityFromPayload(token, buf, &c, ring)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
-	id.ring = ring
-	return id, nil
+	return id, entry, nil
 }
 
 // The refusals of verifySlow keep jwtauth's normalised error and jwx's in
