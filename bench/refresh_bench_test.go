@@ -172,8 +172,8 @@ func BenchmarkRefreshSweepLatency(b *testing.B) {
 				r := rand.New(rand.NewPCG(uint64(g), 7))
 				gens := map[int]int{}
 				for deadline := time.Now().Add(window); time.Now().Before(deadline); {
-					i := n + 2*r.IntN(n/2) + g // a live session of this goroutine's
-					clock.Advance(time.Minute / 256)
+					i := n + 2*r.IntN(n/2) + g        // a live session of this goroutine's
+					clock.Advance(time.Minute / 4096) // memstore's sweep interval: one shard of 4096 a minute
 					now := clock.Now()
 					next := rbHash(i, gens[i]+1)
 					t0 := time.Now()

@@ -48,8 +48,8 @@ type RefreshTokens struct {
 }
 
 // shards splits the maps, so that a sweep step reads 1/shards of them:
-// about 2000 sessions at two million.
-const shards = 1024
+// about 500 sessions at two million.
+const shards = 4096
 
 // sweepEvery is how long a whole sweep of the store takes at most: one
 // shard every sweepEvery/shards, by the writes that come then.
@@ -122,7 +122,7 @@ func (s *RefreshTokens) initLocked() {
 // (TOKEN_EXPIRED, log in again) rather than that it is unknown.
 const ExpiredRetention = 24 * time.Hour
 
-func tokenShard(k tokenKey) int { return int(binary.LittleEndian.Uint16(k[:])) % shards }
+func tokenShard(k tokenKey) int { return int(binary.LittleEndian.Uint32(k[:])) % shards }
 
 func (s *RefreshTokens) setToken(k tokenKey, f *family) {
 	m := &s.tokens[tokenShard(k)]
