@@ -168,3 +168,43 @@ func TestIdentityFromPayload(t *testing.T) {
 		t.Errorf("sessionRevocationKey = %q, want the prefix the identity builds", got)
 	}
 }
+
+// TestCacheHitIdentity: a cache hit builds the identity full verification
+// built, and Identity.JWT reads only a string whose signature verifies.
+func TestCacheHitIdentity(t *testing.T) {
+	s, err := New(Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Issuer: "iss", Audience: "aud"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &User{ID: "7", Username: "ann", Roles: []string{"a", "b", "c"}, Scopes: []string{"x", "y"}}
+	tok, err := s.IssueAccessToken(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.Verify(context.Background(), tok.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.verified.get(tok.Value); !ok {
+		t.Fatal("not cached")
+	}
+	hit, err := s.Verify(context.Background(), tok.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.JWT() == nil || hit.JWT() == nil {
+		t.Fatal("JWT() nil for a verified token")
+	}
+	a, b := *full, *hit
+	a.parsed, b.parsed = nil, nil
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("cache hit\n got %+v\nwant %+v", b, a)
+	}
+	// A string that is not what was signed: JWT refuses to read it.
+	forged := *hit
+	forged.parsed = &lazyToken{}
+	forged.Token = tok.Value[:len(tok.Value)-2] + "AA"
+	if forged.JWT() != nil {
+		t.Error("JWT() read a token whose signature does not verify")
+	}
+}

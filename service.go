@@ -21,9 +21,6 @@ type Service struct {
 	cfg      Config
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
-	// wallClock is true when Config.Now is time.Now, whose expiry checks
-	// go-cache already makes.
-	wallClock bool
 	// names are the configurable claim names, as the payload reader takes
 	// them.
 	names claimNames
@@ -33,7 +30,6 @@ type Service struct {
 // configuration that is unsafe (a short HS256 secret, a key that does not fit
 // the algorithm, ...) with an error that says what to change.
 func New(cfg Config) (*Service, error) {
-	wallClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -45,7 +41,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Revocations == nil {
 		cfg.Revocations = NewMemoryRevocations()
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock,
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries),
 		names: claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim}}
 	s.ring.Store(ring)
 	return s, nil

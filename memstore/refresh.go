@@ -24,7 +24,7 @@ import (
 // — with no record of the older rotated tokens. Presenting one of those,
 // three or more rotations back, finds nothing (gqljwt.ErrNotFound): the
 // refresh is refused, but unlike the rotated parent it does not revoke
-// the session. About 300 bytes per session however often it rotates
+// the session. About 350 bytes per session however often it rotates
 // (bench: BenchmarkRefreshSessionMemory).
 //
 // Records expire by the store's clock (see Clock), ExpiredRetention after
