@@ -79,7 +79,7 @@ func heapInUse() uint64 {
 }
 
 func BenchmarkCacheLib(b *testing.B) {
-	const entries, distinct = 100_000, 1_000_000
+	entries, distinct := cbScale(100_000), cbScale(1_000_000)
 	for name, mk := range newCacheLibs(entries) {
 		b.Run(name, func(b *testing.B) {
 			var perEntry, hitRatio, getNs, parallelNs float64
@@ -89,10 +89,10 @@ func BenchmarkCacheLib(b *testing.B) {
 				for i := range entries {
 					c.add(cacheLibEntry(i))
 				}
-				perEntry = float64(heapInUse()-before) / entries
+				perEntry = float64(heapInUse()-before) / float64(entries)
 				runtime.KeepAlive(c)
 
-				z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.01, 1, distinct-1)
+				z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.01, 1, uint64(distinct-1))
 				c = mk()
 				hits, n := 0, 2_000_000
 				for range n {
