@@ -2,6 +2,7 @@ package gqljwt
 
 import (
 	"bytes"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -57,6 +58,16 @@ const (
 // "s\u0069d" is sid for these checks too.
 func strictPayload(seg string) bool {
 	var stack [payloadStackBuffer]byte
+	_, ok := readPayload(stack[:], seg, nil, nil)
+	return ok
+}
+
+// readPayload is strictPayload's reading, which also collects the claims
+// gqljwt reads into c (when not nil) in the same pass: one reading of the
+// payload decides both whether it is one we could have issued and what it
+// says. It decodes seg into stack when it fits and returns the decoded
+// payload, to which c's spans point.
+func readPayload(stack []byte, seg string, c *payloadClaims, names *claimNames) ([]byte, bool) {
 	var buf []byte
 	if n := len(seg) * 3 / 4; n <= len(stack) {
 		buf = stack[:n]
@@ -64,13 +75,39 @@ func strictPayload(seg string) bool {
 		buf = make([]byte, n)
 	}
 	decodeCanonical(buf, seg)
-	p := payloadScanner{b: buf}
+	p := payloadScanner{b: buf, c: c, names: names}
 	p.space()
 	if !p.object(0, true) {
-		return false
+		return nil, false
 	}
 	p.space()
-	return p.i == len(p.b) && p.sid
+	return buf, p.i == len(p.b) && p.sid
+}
+
+// claimNames are the configurable names of the claims gqljwt reads
+// (Config.UsernameClaim, RolesClaim, ScopeClaim, ScopeArrayClaim).
+type claimNames struct {
+	username, roles, scope, scopeArray string
+}
+
+// valueSpan locates the JSON text of a member's value in the decoded
+// payload; end is 0 when the member is absent (a value is never empty).
+type valueSpan struct{ start, end int }
+
+func (v valueSpan) present() bool { return v.end > 0 }
+
+// payloadClaims is what readPayload keeps of a payload: the numeric claims
+// as numbers, the others as the place of their value, read after the
+// grammar is known to be valid.
+type payloadClaims struct {
+	exp, iat, nbf, orig int64
+	ver                 uint64
+	hasExp, hasIat      bool
+	hasNbf              bool
+	sub, jti, iss, typ  valueSpan
+	sid, aud            valueSpan
+	username, roles     valueSpan
+	scope, scopeArray   valueSpan
 }
 
 // decodeCanonical decodes seg, which wellFormed accepted (base64url
@@ -119,6 +156,10 @@ type payloadScanner struct {
 	b   []byte
 	i   int
 	sid bool // a well-shaped sid was seen at the top level
+	// c, when not nil, collects the top-level claims gqljwt reads, names
+	// the configurable ones.
+	c     *payloadClaims
+	names *claimNames
 }
 
 func (p *payloadScanner) space() {
@@ -186,31 +227,102 @@ func (p *payloadScanner) object(depth int, top bool) bool {
 // member reads the value of the top-level member name, with the check
 // its name calls for.
 func (p *payloadScanner) member(name []byte, depth int) bool {
+	start := p.i
+	var at *valueSpan // where c keeps the value's place
+	ok := false
 	switch string(name) {
 	case "exp", "iat", "nbf", claimOriginalIssuedAt:
-		v, ok := p.integer()
-		return ok && v <= maxNumericDate
-	case claimTokenVersion:
-		v, ok := p.integer()
-		return ok && v <= maxTokenVersion
-	case "sub", "jti", "iss", claimTokenType:
-		_, _, ok := p.str()
+		v, good := p.integer()
+		ok = good && v <= maxNumericDate
+		if ok && p.c != nil {
+			p.c.setDate(string(name), int64(v))
+		}
 		return ok
+	case claimTokenVersion:
+		v, good := p.integer()
+		if p.c != nil {
+			p.c.ver = v
+		}
+		return good && v <= maxTokenVersion
+	case "sub", "jti", "iss", claimTokenType:
+		_, _, ok = p.str()
+		if p.c != nil {
+			at = p.c.registered(string(name))
+		}
 	case "aud":
 		if p.i < len(p.b) && p.b[p.i] == '"' {
-			_, _, ok := p.str()
-			return ok
+			_, _, ok = p.str()
+		} else {
+			ok = p.stringArray()
 		}
-		return p.stringArray()
+		if p.c != nil {
+			at = &p.c.aud
+		}
 	case claimSessionID:
-		raw, escaped, ok := p.str()
-		if !ok || escaped || !isSessionID(raw) {
+		raw, escaped, good := p.str()
+		if !good || escaped || !isSessionID(raw) {
 			return false
 		}
 		p.sid = true
+		if p.c != nil {
+			p.c.sid = valueSpan{start, p.i}
+		}
 		return true
+	default:
+		ok = p.value(depth + 1)
+		if ok && p.c != nil {
+			p.c.private(name, p.names, valueSpan{start, p.i})
+		}
+		return ok
 	}
-	return p.value(depth + 1)
+	if ok && at != nil {
+		*at = valueSpan{start, p.i}
+	}
+	return ok
+}
+
+// setDate records the NumericDate claim name.
+func (c *payloadClaims) setDate(name string, v int64) {
+	switch name {
+	case "exp":
+		c.exp, c.hasExp = v, true
+	case "iat":
+		c.iat, c.hasIat = v, true
+	case "nbf":
+		c.nbf, c.hasNbf = v, true
+	default:
+		c.orig = v
+	}
+}
+
+// registered returns where the string claim name is kept.
+func (c *payloadClaims) registered(name string) *valueSpan {
+	switch name {
+	case "sub":
+		return &c.sub
+	case "jti":
+		return &c.jti
+	case "iss":
+		return &c.iss
+	default:
+		return &c.typ
+	}
+}
+
+// private records v for each configurable claim called name (two options
+// may name one claim).
+func (c *payloadClaims) private(name []byte, names *claimNames, v valueSpan) {
+	if names == nil {
+		return
+	}
+	for _, m := range [...]struct {
+		name string
+		dst  *valueSpan
+	}{{names.username, &c.username}, {names.roles, &c.roles}, {names.scope, &c.scope}, {names.scopeArray, &c.scopeArray}} {
+		if string(name) == m.name {
+			*m.dst = v
+		}
+	}
 }
 
 // isSessionID reports whether s has the shape of randomID(16).
@@ -288,8 +400,11 @@ func (p *payloadScanner) value(depth int) bool {
 	}
 }
 
-// number reads a JSON number (RFC 8259 §6).
+// number reads a JSON number (RFC 8259 §6). One out of float64's range
+// (1e400) is refused: JSON decoders, jwx's among them, fail on it, so
+// Identity.JWT and Claims could not read the token.
 func (p *payloadScanner) number() bool {
+	start := p.i
 	if p.i < len(p.b) && p.b[p.i] == '-' {
 		p.i++
 	}
@@ -310,6 +425,11 @@ func (p *payloadScanner) number() bool {
 		if !p.digits(false) {
 			return false
 		}
+	}
+	if p.i-start > 300 || bytes.ContainsAny(p.b[start:p.i], "eE") {
+		// 300 digits reach past float64's range without an exponent.
+		_, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
+		return err == nil
 	}
 	return true
 }

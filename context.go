@@ -24,23 +24,29 @@ var (
 // so code written for jwtauth.FromContext keeps working.
 type requestContext struct {
 	context.Context
-	// id points at idv, the request's own copy of the identity, or is nil.
+	// id is the request's own identity, or nil: in a verifiedContext, its
+	// box.
 	id  *Identity
-	idv Identity
-	// roles holds the copies of the identity's roles and scopes when they
-	// fit, so that the copy costs no allocation of its own.
-	roles [4]string
-	err   error
-	w     http.ResponseWriter
-	r     *http.Request
+	err error
+	w   http.ResponseWriter
+	r   *http.Request
+}
+
+// verifiedContext is the node of a request with an identity: the box holds
+// it, its lazy token and, when they fit, its roles and scopes, so that the
+// identity costs no allocation of its own. Requests without one take the
+// smaller requestContext alone.
+type verifiedContext struct {
+	requestContext
+	box identityBox
 }
 
 // adopt makes a copy of id the request's identity. A handler that edits
 // its identity (a role added for the rest of the request, say) must not
 // change the one the verified-token cache serves to the next request.
-func (c *requestContext) adopt(id *Identity) {
-	copyIdentity(&c.idv, &c.roles, id)
-	c.id = &c.idv
+func (c *verifiedContext) adopt(id *Identity) {
+	copyIdentity(&c.box.id, &c.box.roles, id)
+	c.id = &c.box.id
 }
 
 // copyIdentity copies src to dst, its roles and scopes into buf when they
@@ -122,11 +128,12 @@ type Response interface {
 // The context holds its own copy of id: changes to one do not reach the
 // other.
 func NewContext(parent context.Context, w http.ResponseWriter, r *http.Request, id *Identity, err error) context.Context {
-	c := &requestContext{Context: parent, err: err, w: w, r: r}
-	if id != nil {
-		c.adopt(id)
+	if id == nil {
+		return &requestContext{Context: parent, err: err, w: w, r: r}
 	}
-	return c
+	c := &verifiedContext{requestContext: requestContext{Context: parent, err: err, w: w, r: r}}
+	c.adopt(id)
+	return &c.requestContext
 }
 
 // FromContext returns the identity verified for this request, or nil and

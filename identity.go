@@ -1,8 +1,9 @@
 package gqljwt
 
 import (
+	"bytes"
+	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -65,17 +66,6 @@ type lazyToken struct {
 	t    jwt.Token
 }
 
-// clone returns a copy of id that shares nothing mutable with it, in one
-// allocation when its roles and scopes are few.
-func (id *Identity) clone() *Identity {
-	box := &struct {
-		id    Identity
-		roles [4]string
-	}{}
-	copyIdentity(&box.id, &box.roles, id)
-	return &box.id
-}
-
 // HasRole reports whether the identity holds role.
 func (id *Identity) HasRole(role string) bool {
 	return id != nil && slices.Contains(id.Roles, role)
@@ -116,131 +106,153 @@ func (id *Identity) JWT() jwt.Token {
 		return nil
 	}
 	id.parsed.once.Do(func() {
-		// The bytes were verified when the identity was built; parsing
-		// them again needs no key.
-		id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+		// The claims were verified when the identity was built, but a
+		// cache hit matches the token by a hash: the signature is checked
+		// again before the string is read, so that what this returns is
+		// always what was signed.
+		if id.issuer != nil {
+			// An external token: its issuer verifies it again.
+			if _, err := id.issuer.Verify(context.Background(), id.Token); err == nil {
+				id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+			}
+			return
+		}
+		if id.ring == nil {
+			return
+		}
+		if k, ok := id.ring.verifierFor(id.Token); ok && wellFormed(id.Token, len(id.Token)) && k.verify(id.Token) {
+			id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
+		}
 	})
 	return id.parsed.t
 }
 
-// identityFromToken reads a verified token. ok is false when a claim gqljwt
-// needs has the wrong type, which a token we issued never has.
-func (s *Service) identityFromToken(raw string, t jwt.Token) (*Identity, bool) {
-	// One allocation for the identity and its lazy token.
-	box := &struct {
-		id   Identity
-		lazy lazyToken
-	}{}
-	id := &box.id
-	id.Token, id.parsed = raw, &box.lazy
-	id.Subject, _ = t.Subject()
-	id.TokenID, _ = t.JwtID()
-	id.IssuedAt, _ = t.IssuedAt()
-	id.ExpiresAt, _ = t.Expiration()
-	if id.Subject == "" || id.TokenID == "" || id.ExpiresAt.IsZero() {
-		return nil, false
+// identityFromPayload builds the identity of a verified token from the
+// claims readPayload collected from buf, its decoded payload, and the cache
+// entry that gives it back later. ok is false when a claim gqljwt reads
+// has the wrong type, which a token we issued never has: a username or
+// scope that is not a string, roles or scp that are neither a string nor
+// an array of strings. An identity the cache cannot hold comes with an
+// empty entry.
+//
+// The identity is built from the entry, as a cache hit builds it: one
+// allocation for the texts, one for the identity, its lazy token and, when
+// they are few, its roles and scopes.
+func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, ring *keyring) (*Identity, cachedIdentity, bool) {
+	sub, _ := jsonText(buf, c.sub)
+	jti, _ := jsonText(buf, c.jti)
+	if len(sub) == 0 || len(jti) == 0 {
+		return nil, cachedIdentity{}, false
 	}
-	c := newClaims(t)
-	var scope string
-	var scp []string
-	var orig, ver float64
-	ok := optional(c, claimSessionID, &id.SessionID) &&
-		optional(c, s.cfg.UsernameClaim, &id.Username) &&
-		stringList(c, s.cfg.RolesClaim, &id.Roles) &&
-		optional(c, s.cfg.ScopeClaim, &scope) &&
-		stringList(c, s.cfg.ScopeArrayClaim, &scp) &&
-		optional(c, claimOriginalIssuedAt, &orig) &&
-		optional(c, claimTokenVersion, &ver)
-	if !ok || ver < 0 {
-		return nil, false
-	}
-	if id.SessionID != "" {
-		id.sessionKey = sessionRevocationKey(id.SessionID)
-	}
-	id.Scopes = strings.Fields(scope)
-	for _, sc := range scp {
-		if !slices.Contains(id.Scopes, sc) {
-			id.Scopes = append(id.Scopes, sc)
+	var sessionKey [len(sessionKeyPrefix) + sessionIDLength]byte
+	copy(sessionKey[copy(sessionKey[:], sessionKeyPrefix):], buf[c.sid.start+1:c.sid.end-1]) // readPayload checked its shape
+	var username, scope []byte
+	if c.username.present() {
+		t, ok := jsonText(buf, c.username)
+		if !ok {
+			return nil, cachedIdentity{}, false
 		}
+		username = t
 	}
-	id.OriginalIssuedAt = id.IssuedAt
-	if orig > 0 {
-		id.OriginalIssuedAt = time.Unix(int64(orig), 0)
+	if c.scope.present() {
+		t, ok := jsonText(buf, c.scope)
+		if !ok {
+			return nil, cachedIdentity{}, false
+		}
+		scope = t
 	}
-	id.TokenVersion = uint64(ver)
-	return id, true
+	var rolesBuf, scopesBuf [8][]byte
+	roles, scopes := rolesBuf[:0], scopesBuf[:0]
+	if c.roles.present() && !eachString(buf, c.roles, func(t []byte) { roles = append(roles, t) }) {
+		return nil, cachedIdentity{}, false
+	}
+	// The scopes: the fields of scope, then the scp entries not among them.
+	for f := range bytes.FieldsSeq(scope) {
+		scopes = append(scopes, f)
+	}
+	if c.scopeArray.present() && !eachString(buf, c.scopeArray, func(t []byte) {
+		if !slices.ContainsFunc(scopes, func(have []byte) bool { return bytes.Equal(have, t) }) {
+			scopes = append(scopes, t)
+		}
+	}) {
+		return nil, cachedIdentity{}, false
+	}
+	e, cacheable := packIdentity(sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
+	id := e.fill(new(identityBox), raw, ring)
+	if !cacheable {
+		id.IssuedAt = time.Unix(c.iat, 0).UTC()
+		id.OriginalIssuedAt = id.IssuedAt
+		if c.orig > 0 {
+			id.OriginalIssuedAt = time.Unix(c.orig, 0)
+		}
+		return id, cachedIdentity{}, true
+	}
+	e.gen = ring.gen
+	return id, e, true
 }
 
-// claims reads the private claims of a token.
-type claims struct {
-	// private is jwx's own map of private claims, read without copying or
-	// locking: the token was just parsed and nothing else holds it. nil
-	// when the token has none or its type does not expose them; then
-	// t.Get serves.
-	private map[string]any
-	t       jwt.Token
-	// v is the one destination for t.Get: every pointer handed to Get
-	// escapes, so one variable costs one allocation instead of one per
-	// claim.
-	v any
-}
-
-func newClaims(t jwt.Token) *claims {
-	c := &claims{t: t}
-	if p, ok := t.(interface{ PrivateClaims() map[string]any }); ok {
-		c.private = p.PrivateClaims()
-	}
-	return c
-}
-
-// get returns the claim name; found is false when it is absent.
-func (c *claims) get(name string) (v any, found bool) {
-	if c.private != nil {
-		v, found = c.private[name]
-		return v, found
-	}
-	// Has first: Get builds an error value for an absent claim.
-	if !c.t.Has(name) || c.t.Get(name, &c.v) != nil {
+// jsonText returns the contents of the JSON string whose text is at v in
+// buf, unescaped, and whether the value there is a string.
+func jsonText(buf []byte, v valueSpan) ([]byte, bool) {
+	if !v.present() || buf[v.start] != '"' {
 		return nil, false
 	}
-	return c.v, true
+	raw := buf[v.start+1 : v.end-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return unescape(raw), true
+	}
+	return raw, true
 }
 
-// optional stores the claim name in dst when present; a claim of another
-// type than T is refused.
-func optional[T any](c *claims, name string, dst *T) bool {
-	v, found := c.get(name)
-	if !found {
-		return true
-	}
-	tv, ok := v.(T)
-	*dst = tv
-	return ok
+// jsonStringIs reports whether the value at v is the string want.
+func jsonStringIs(buf []byte, v valueSpan, want string) bool {
+	t, ok := jsonText(buf, v)
+	return ok && string(t) == want
 }
 
-// stringList stores a claim holding an array of strings (or one string).
-func stringList(c *claims, name string, dst *[]string) bool {
-	v, found := c.get(name)
-	if !found {
+// eachString calls fn with each string of the value at v, which is a
+// string or an array of strings (reporting false otherwise, before any
+// call for an array that holds something else).
+func eachString(buf []byte, v valueSpan, fn func([]byte)) bool {
+	if t, ok := jsonText(buf, v); ok {
+		fn(t)
 		return true
 	}
-	switch v := v.(type) {
-	case string:
-		*dst = []string{v}
-	case []string:
-		*dst = v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
+	if !v.present() || buf[v.start] != '[' {
+		return false
+	}
+	var elems [8]valueSpan
+	list := elems[:0]
+	// readPayload accepted the text: only the element types are unknown.
+	p := payloadScanner{b: buf[:v.end], i: v.start + 1}
+	if !p.next(']') {
+		for {
+			p.space()
+			start := p.i
+			if _, _, ok := p.str(); !ok {
 				return false
 			}
-			out = append(out, s)
+			list = append(list, valueSpan{start, p.i})
+			if !p.next(',') {
+				break
+			}
 		}
-		*dst = out
-	default:
-		return false
+	}
+	for _, e := range list {
+		t, _ := jsonText(buf, e)
+		fn(t)
 	}
 	return true
 }
+
+// audienceHas reports whether the aud value at v (a string or an array of
+// strings) holds want.
+func audienceHas(buf []byte, v valueSpan, want string) bool {
+	found := false
+	ok := eachString(buf, v, func(t []byte) { found = found || string(t) == want })
+	return ok && found
+}
+
+// sessionKeyPrefix starts sessionRevocationKey's keys: an identity keeps
+// "sid:" and its session ID in one string, SessionID a part of it.
+const sessionKeyPrefix = "sid:"

@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/maypok86/otter/v2"
 )
 
 // ExternalIssuer verifies the tokens of one identity provider other than
@@ -62,13 +66,13 @@ func newIssuers(cfg Config) (map[string]ExternalIssuer, error) {
 
 // verifyCold is full verification: the token goes to the external issuer
 // its iss names, or else to our own keys.
-func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (*Identity, error) {
+func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (*Identity, cachedIdentity, error) {
 	if s.issuers == nil {
 		return s.verifySlow(ring, token)
 	}
 	iss, ok := peekIssuer(token, s.cfg.MaxTokenSize)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	x := s.issuers[iss]
 	if x == nil {
@@ -76,10 +80,10 @@ func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (
 	}
 	got, err := x.Verify(ctx, token)
 	if err != nil {
-		return nil, AsError(err)
+		return nil, cachedIdentity{}, AsError(err)
 	}
 	if got == nil || got.Subject == "" || got.ExpiresAt.IsZero() {
-		return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: external issuer %q returned an identity without subject or expiry", iss))
+		return nil, cachedIdentity{}, ErrInternal.WithCause(fmt.Errorf("gqljwt: external issuer %q returned an identity without subject or expiry", iss))
 	}
 	box := &struct {
 		id   Identity
@@ -94,7 +98,68 @@ func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (
 		ExternalIssuer: iss,
 		parsed:         &box.lazy, ring: ring, issuer: x,
 	}
-	return id, nil
+	return id, cachedIdentity{}, nil
+}
+
+// externalCache remembers the identities of verified external tokens, as
+// verifiedCache does ours (see there for why serving from it is as strict
+// as verifying): found by the same key, served only before the token's exp
+// (and at most maxCachedAge) and while the keyring that was current stays
+// so, with checkRevocation (the issuer's key still published, the
+// denylist) on every hit. Its entries are whole identities: external
+// tokens are few beside ours, and their claims do not fit our packing.
+type externalCache struct {
+	c *otter.Cache[cacheKey, externalEntry]
+}
+
+type externalEntry struct {
+	id    *Identity
+	until time.Time
+}
+
+func newExternalCache(max int) *externalCache {
+	if max < 0 {
+		return nil
+	}
+	return &externalCache{c: otter.Must(&otter.Options[cacheKey, externalEntry]{MaximumSize: max})}
+}
+
+// get returns a copy of the identity of token, the caller's own, when it
+// may be served at now by ring.
+func (x *externalCache) get(keys *verifiedCache, token string, now time.Time, ring *keyring) (*Identity, bool) {
+	if x == nil || keys.c == nil {
+		return nil, false
+	}
+	e, ok := x.c.GetIfPresent(keys.key(token))
+	if !ok || e.id.ring != ring || !now.Before(e.until) || e.id.Token != token {
+		return nil, false
+	}
+	id := *e.id
+	id.Roles, id.Scopes = slices.Clone(id.Roles), slices.Clone(id.Scopes)
+	return &id, true
+}
+
+func (x *externalCache) add(keys *verifiedCache, token string, id *Identity, now time.Time, ring *keyring) {
+	if x == nil || keys.c == nil {
+		return
+	}
+	until := now.Add(maxCachedAge)
+	if id.ExpiresAt.Before(until) {
+		until = id.ExpiresAt
+	}
+	if !now.Before(until) {
+		return
+	}
+	kept := *id
+	kept.Roles, kept.Scopes = slices.Clone(id.Roles), slices.Clone(id.Scopes)
+	kept.ring = ring
+	x.c.Set(keys.key(token), externalEntry{id: &kept, until: until})
+}
+
+func (x *externalCache) flush() {
+	if x != nil {
+		x.c.InvalidateAll()
+	}
 }
 
 // checkExternal is checkRevocation for an external token: its key must

@@ -1,15 +1,22 @@
 package gqljwt
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/go-chi/jwtauth/v5"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 )
 
 // maxHeaderSegment bounds the encoded JOSE header we are willing to decode.
@@ -28,17 +35,21 @@ type keyring struct {
 	signingKID string
 	kids       []string
 	// byKID holds one verifier per key, the signing key included.
-	byKID map[string]*jwtauth.JWTAuth
+	byKID map[string]*verifyKey
 	jwks  []byte // public JWK set, nil for HS256
+	// gen tells rings apart: a cache entry names the ring that verified it.
+	gen uint32
 }
 
-func newKeyring(cfg Config, wallClock bool) (*keyring, error) {
+// keyringGen numbers the rings of the process.
+var keyringGen atomic.Uint32
+
+func newKeyring(cfg Config) (*keyring, error) {
 	sigAlg, ok := jwa.LookupSignatureAlgorithm(cfg.Algorithm)
 	if !ok {
 		return nil, fmt.Errorf("gqljwt: unknown algorithm %q", cfg.Algorithm)
 	}
-	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*jwtauth.JWTAuth{}}
-	opts := validateOptions(cfg, tokenTypeAccess, wallClock)
+	ring := &keyring{alg: cfg.Algorithm, byKID: map[string]*verifyKey{}, gen: keyringGen.Add(1)}
 	pubSet := jwk.NewSet()
 	for i, k := range append([]Key{cfg.SigningKey}, cfg.VerificationKeys...) {
 		verifyKey := k.Public
@@ -65,11 +76,11 @@ func newKeyring(cfg Config, wallClock bool) (*keyring, error) {
 				signKey = jk
 			}
 		}
-		ja := jwtauth.New(cfg.Algorithm, signKey, verifyKey, opts...)
 		if i == 0 {
-			ring.signer, ring.signingKID = ja, k.ID
+			ring.signer = jwtauth.New(cfg.Algorithm, signKey, nil)
+			ring.signingKID = k.ID
 		}
-		ring.byKID[k.ID] = ja
+		ring.byKID[k.ID] = newVerifyKey(sigAlg, verifyKey)
 		ring.kids = append(ring.kids, k.ID)
 		if cfg.Algorithm != HS256 {
 			pk, err := jwk.Import(k.Public)
@@ -105,7 +116,7 @@ func newKeyring(cfg Config, wallClock bool) (*keyring, error) {
 // we pass, but v3.0.x (which jwtauth v5.4.0 accepts) verified with the
 // caller's algorithm whatever the header said; checking here keeps the pin
 // independent of the jwx release and refuses before any crypto runs.
-func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
+func (ring *keyring) verifierFor(token string) (*verifyKey, bool) {
 	dot := strings.IndexByte(token, '.')
 	if dot <= 0 || dot > maxHeaderSegment {
 		return nil, false
@@ -119,9 +130,55 @@ func (ring *keyring) verifierFor(token string) (*jwtauth.JWTAuth, bool) {
 	if !ok || string(alg) != ring.alg {
 		return nil, false
 	}
-	ja, found := ring.byKID[string(kid)]
-	return ja, found
+	k, found := ring.byKID[string(kid)]
+	return k, found
 }
+
+// verifyKey checks signatures with one key under the pinned algorithm.
+type verifyKey struct {
+	alg jwa.SignatureAlgorithm
+	key any // the HS256 secret or the public key
+	// macs holds HMAC states keyed with the secret (HS256 only): Reset
+	// brings one back to its keyed state, so that no token pays for the
+	// key schedule or for allocating the state.
+	macs sync.Pool
+}
+
+func newVerifyKey(alg jwa.SignatureAlgorithm, key any) *verifyKey {
+	k := &verifyKey{alg: alg, key: key}
+	if secret, ok := key.([]byte); ok && alg == jwa.HS256() {
+		k.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	}
+	return k
+}
+
+// verify checks the signature of token, whose compact form wellFormed and
+// whose header verifierFor accepted. HS256 is verified here with a pooled
+// HMAC state and a constant-time compare: the algorithm is pinned, so
+// nothing is left for a general verifier to choose. Other algorithms go to
+// jwx's compact verifier, with the pinned algorithm.
+func (k *verifyKey) verify(token string) bool {
+	last := strings.LastIndexByte(token, '.')
+	if k.macs.New == nil {
+		_, err := jws.VerifyCompactFast(k.key, []byte(token), k.alg)
+		return err == nil
+	}
+	if len(token)-last-1 != hmacSignatureChars {
+		return false
+	}
+	var sig, sum [sha256.Size]byte
+	decodeCanonical(sig[:], token[last+1:])
+	mac := k.macs.Get().(hash.Hash)
+	mac.Reset()
+	// The hash only reads the bytes: no copy of the signing input.
+	mac.Write(unsafe.Slice(unsafe.StringData(token), last))
+	mac.Sum(sum[:0])
+	k.macs.Put(mac)
+	return hmac.Equal(sig[:], sum[:])
+}
+
+// hmacSignatureChars is the length of an encoded HS256 signature.
+const hmacSignatureChars = (sha256.Size*8 + 5) / 6
 
 // ServeJWKS serves the public verification keys as a JSON Web Key Set. It
 // answers 404 for HS256, whose keys are secret.

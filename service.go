@@ -21,23 +21,24 @@ type Service struct {
 	cfg      Config
 	ring     atomic.Pointer[keyring]
 	verified *verifiedCache
-	// issuers are Config.Issuers by iss (see issuers.go); nil for none.
-	issuers map[string]ExternalIssuer
-	// wallClock is true when Config.Now is time.Now, whose expiry checks
-	// go-cache already makes.
-	wallClock bool
+	// issuers are Config.Issuers by iss (see issuers.go), and external
+	// the cache of their verified tokens; nil for none.
+	issuers  map[string]ExternalIssuer
+	external *externalCache
+	// names are the configurable claim names, as the payload reader takes
+	// them.
+	names claimNames
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
 // configuration that is unsafe (a short HS256 secret, a key that does not fit
 // the algorithm, ...) with an error that says what to change.
 func New(cfg Config) (*Service, error) {
-	wallClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	ring, err := newKeyring(cfg, wallClock)
+	ring, err := newKeyring(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,11 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), wallClock: wallClock, issuers: issuers}
+	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), issuers: issuers,
+		names: claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim}}
+	if issuers != nil {
+		s.external = newExternalCache(cfg.CacheEntries)
+	}
 	s.ring.Store(ring)
 	return s, nil
 }
@@ -158,126 +163,134 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 // returned is the caller's own copy: changing it changes nothing for other
 // requests with the same token.
 func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
-	id, err := s.verify(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	return id.clone(), nil
+	return s.verify(ctx, token, nil)
 }
 
 // VerifiedContext verifies token, as Verify does, and returns a child of
-// parent carrying the outcome, as NewContext does: the identity (a copy
-// held in the context itself, so that a verified request costs one
+// parent carrying the outcome, as NewContext does: the identity (held in
+// the context node itself, so that a verified request costs one
 // allocation and shares nothing with the cache) or the error. It is what
 // middleware.Verifier runs for a request that carries a token.
 func (s *Service) VerifiedContext(parent context.Context, w http.ResponseWriter, r *http.Request, token string) context.Context {
-	id, err := s.verify(parent, token)
-	return NewContext(parent, w, r, id, err)
+	c := &verifiedContext{requestContext: requestContext{Context: parent, w: w, r: r}}
+	id, err := s.verify(parent, token, &c.box)
+	if err != nil {
+		// The identity's room is not needed: a smaller node will do.
+		return &requestContext{Context: parent, err: err, w: w, r: r}
+	}
+	// A hit was built in c.box; a full verification's identity is new and
+	// shared with nothing either.
+	c.id = id
+	return &c.requestContext
 }
 
-// verify is Verify without the copy: the identity may be the cache's.
-func (s *Service) verify(ctx context.Context, token string) (*Identity, error) {
+// verify checks token and returns its identity, the caller's own: a cache
+// hit builds it in box (a new one when box is nil), a full verification
+// returns a new one.
+func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*Identity, error) {
 	if len(token) > s.cfg.MaxTokenSize {
 		// Refused before the cache lookup would hash all of it.
 		return nil, ErrTokenInvalid
 	}
 	ring := s.ring.Load()
-	if id, ok := s.verified.get(token); ok && id.ring == ring {
-		// go-cache drops an entry a second before its token expires, by
-		// the wall clock. Another clock (Config.Now) needs its own check.
-		if !s.wallClock && !s.cfg.Now().Before(id.ExpiresAt.Add(s.cfg.Leeway)) {
-			return nil, ErrTokenExpired
+	if e, ok := s.verified.get(token); ok && e.servable(s.cfg.Now(), ring) {
+		if box == nil {
+			box = new(identityBox)
 		}
+		id := e.fill(box, token, ring)
 		if err := s.checkRevocation(ctx, id); err != nil {
 			return nil, err
 		}
 		return id, nil
 	}
-	id, err := s.verifyCold(ctx, ring, token)
+	if id, ok := s.external.get(s.verified, token, s.cfg.Now(), ring); ok {
+		if err := s.checkRevocation(ctx, id); err != nil {
+			return nil, err
+		}
+		return id, nil
+	}
+	id, entry, err := s.verifyCold(ctx, ring, token)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.checkRevocation(ctx, id); err != nil {
 		return nil, err
 	}
-	s.verified.add(token, id, s.cfg.Now)
+	if id.issuer != nil {
+		s.external.add(s.verified, token, id, s.cfg.Now(), ring)
+		return id, nil
+	}
+	s.verified.add(token, entry, s.cfg.Now())
 	return id, nil
 }
 
-func (s *Service) verifySlow(ring *keyring, token string) (*Identity, error) {
+// verifySlow is full verification; it returns the identity and the cache
+// entry that serves it later.
+func (s *Service) verifySlow(ring *keyring, token string) (*Identity, cachedIdentity, error) {
 	if !wellFormed(token, s.cfg.MaxTokenSize) {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
-	ja, ok := ring.verifierFor(token)
+	key, ok := ring.verifierFor(token)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	// Before the signature: a payload we could not have issued is refused
-	// without spending a key operation on it.
+	// without spending a key operation on it. The same pass collects the
+	// claims.
 	payload := token[strings.IndexByte(token, '.')+1 : strings.LastIndexByte(token, '.')]
-	if !strictPayload(payload) {
-		return nil, ErrTokenInvalid
-	}
-	t, err := ja.Decode(token)
-	if err == nil {
-		err = jwt.Validate(t, ja.ValidateOptions()...)
-	}
-	if err != nil {
-		// Keep jwtauth's normalised error in the chain, so errors.Is works
-		// with jwtauth's sentinels as well as ours.
-		reason := jwtauth.ErrorReason(err)
-		cause := fmt.Errorf("%w: %w", reason, err)
-		if reason == jwtauth.ErrExpired {
-			return nil, ErrTokenExpired.WithCause(cause)
-		}
-		return nil, ErrTokenInvalid.WithCause(cause)
-	}
-	id, ok := s.identityFromToken(token, t)
+	var stack [payloadStackBuffer]byte
+	var c payloadClaims
+	buf, ok := readPayload(stack[:], payload, &c, &s.names)
 	if !ok {
-		return nil, ErrTokenInvalid
+		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
-	id.ring = ring
-	return id, nil
+	if !key.verify(token) {
+		return nil, cachedIdentity{}, errBadSignature
+	}
+	if err := s.validateClaims(buf, &c); err != nil {
+		return nil, cachedIdentity{}, err
+	}
+	id, entry, ok := s.identityFromPayload(token, buf, &c, ring)
+	if !ok {
+		return nil, cachedIdentity{}, ErrTokenInvalid
+	}
+	return id, entry, nil
 }
 
-// validateOptions are the claim checks of every token of type typ. exp is
-// required explicitly: jwx skips the expiry check when the claim is absent.
-//
-// The required claims and the type travel as one option, allOf, because
-// jwt.Validate unpacks every option through reflection on every call: one
-// option per check cost more than the checks. wallClock leaves out
-// WithClock, whose default is the same time.Now.
-func validateOptions(cfg Config, typ string, wallClock bool) []jwt.ValidateOption {
-	opts := []jwt.ValidateOption{
-		jwt.WithValidator(allOf{
-			jwt.IsRequired(jwt.ExpirationKey),
-			jwt.IsRequired(jwt.IssuedAtKey),
-			jwt.IsRequired(jwt.SubjectKey),
-			jwt.IsRequired(jwt.JwtIDKey),
-			jwt.ClaimValueIs(claimTokenType, typ),
-		}),
-		jwt.WithAcceptableSkew(cfg.Leeway),
-	}
-	if !wallClock {
-		opts = append(opts, jwt.WithClock(jwt.ClockFunc(cfg.Now)))
-	}
-	if cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
-	}
-	if cfg.Audience != "" {
-		opts = append(opts, jwt.WithAudience(cfg.Audience))
-	}
-	return opts
-}
+// The refusals of verifySlow keep jwtauth's normalised error and jwx's in
+// the chain, as when jwx validated: errors.Is works with the sentinels of
+// both as well as ours. Built once: a refusal allocates nothing.
+var (
+	errBadSignature = ErrTokenInvalid.WithCause(jwtauth.ErrUnauthorized)
+	errExpired      = ErrTokenExpired.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrExpired, jwt.TokenExpiredError()))
+	errIssuedAt     = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrIATInvalid, jwt.InvalidIssuedAtError()))
+	errNotBefore    = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrNBFInvalid, jwt.TokenNotYetValidError()))
+	errClaims       = ErrTokenInvalid.WithCause(jwtauth.ErrUnauthorized)
+)
 
-// allOf is a jwx validator that passes when each of its validators does.
-type allOf []jwt.Validator
-
-func (vs allOf) Validate(ctx context.Context, t jwt.Token) error {
-	for _, v := range vs {
-		if err := v.Validate(ctx, t); err != nil {
-			return err
-		}
+// validateClaims makes jwx's checks, as jwt.Validate made them with the
+// options gqljwt gave it, in its order (iat, exp, nbf, then the required
+// claims, typ, iss and aud): exp, iat, sub and jti required, the times
+// against the service clock with the leeway, typ "access", iss and aud
+// when configured. c was read from buf by readPayload.
+func (s *Service) validateClaims(buf []byte, c *payloadClaims) error {
+	now := s.cfg.Now()
+	leeway := s.cfg.Leeway
+	switch {
+	case c.hasIat && now.Before(time.Unix(c.iat, 0).Add(-leeway)):
+		return errIssuedAt
+	case c.hasExp && !now.Before(time.Unix(c.exp, 0).Add(leeway)):
+		return errExpired
+	case c.hasNbf && now.Before(time.Unix(c.nbf, 0).Add(-leeway)):
+		return errNotBefore
+	case !c.hasExp || !c.hasIat || !c.sub.present() || !c.jti.present():
+		return errClaims
+	case !jsonStringIs(buf, c.typ, tokenTypeAccess):
+		return errClaims
+	case s.cfg.Issuer != "" && !jsonStringIs(buf, c.iss, s.cfg.Issuer):
+		return errClaims
+	case s.cfg.Audience != "" && !audienceHas(buf, c.aud, s.cfg.Audience):
+		return errClaims
 	}
 	return nil
 }
@@ -369,12 +382,13 @@ func (s *Service) RotateKeys(signing Key, verification ...Key) error {
 	if err != nil {
 		return err
 	}
-	ring, err := newKeyring(cfg, s.wallClock)
+	ring, err := newKeyring(cfg)
 	if err != nil {
 		return err
 	}
 	s.ring.Store(ring)
 	s.verified.flush()
+	s.external.flush()
 	// No request caused it: there is no context to carry, nor a client.
 	s.emit(context.Background(), Event{Kind: EventKeysRotated, Reason: signing.ID})
 	return nil

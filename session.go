@@ -386,7 +386,7 @@ func (s *Service) currentUser(ctx context.Context, subject string, version uint6
 // still-valid access token is exchanged for a new one in the same session,
 // as long as the session started (origIat) less than RefreshTTL ago.
 func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session, error) {
-	id, err := s.verify(ctx, accessToken) // read only: the cache's identity will do
+	id, err := s.verify(ctx, accessToken, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,11 @@ func BenchmarkRedisWarmToken(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		h := middleware.Verifier(svc)(vbIdentityHandler(b))
+		h := middleware.Verifier(svc)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if id, err := gqljwt.FromContext(r.Context()); id == nil {
+				b.Fatalf("no identity: %v", err)
+			}
+		}))
 		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
 		req.Header.Set("Authorization", "Bearer "+tok.Value)
 		w := vbWriter{h: http.Header{}}

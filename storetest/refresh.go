@@ -93,6 +93,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("ReuseWithoutGrace", refreshReuse)
 	run("ReuseWithoutGraceEarlierNow", refreshReuseEarlierNow)
 	run("ReuseGrace", refreshGrace)
+	run("ReuseOfAnOldAncestor", refreshReuseOfOldAncestor)
 	run("RevokeFamily", refreshRevokeFamily)
 	run("RevokeSubject", refreshRevokeSubject)
 	run("ExpiryByClock", refreshExpiry)
@@ -382,4 +383,28 @@ func sameRecord(a, b gqljwt.RefreshRecord) bool {
 	return a.Hash == b.Hash && a.Family == b.Family && a.Subject == b.Subject && a.TokenVersion == b.TokenVersion &&
 		a.IssuedAt.Equal(b.IssuedAt) && a.ExpiresAt.Equal(b.ExpiresAt) &&
 		a.Rotated == b.Rotated && a.RotatedAt.Equal(b.RotatedAt) && a.Revoked == b.Revoked
+}
+
+// refreshReuseOfOldAncestor: a thief rotates a stolen token several times,
+// each past the grace; when the owner then presents the stolen one, long
+// since rotated, that is reuse and the whole session ends, the thief's
+// newest token with it (RFC 9700 §4.14.2). A store that forgets rotated
+// records before they expire answers ErrNotFound here and leaves the
+// thief's session alive.
+func refreshReuseOfOldAncestor(f *refreshFixture) {
+	f.create(f.record("k0", "f1", "u1"))
+	chain := []string{"k0", "k1", "k2", "k3", "k4"}
+	for i := 1; i < len(chain); i++ {
+		f.clock.advance(grace + time.Second)
+		f.mustRotate(chain[i-1], chain[i], grace)
+	}
+	f.clock.advance(grace + time.Second)
+	if err := f.rotate("k0", "owner", grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		f.t.Fatalf("Rotate(k0), four rotations old: %v, want ErrRefreshReused", err)
+	}
+	f.absent("owner")
+	f.revoked(true, chain...)
+	if err := f.rotate("k4", "thief", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("Rotate(k4), the thief's newest, after the reuse: %v, want ErrRefreshRevoked", err)
+	}
 }
