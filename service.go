@@ -265,7 +265,8 @@ var (
 	errExpired      = ErrTokenExpired.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrExpired, jwt.TokenExpiredError()))
 	errIssuedAt     = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrIATInvalid, jwt.InvalidIssuedAtError()))
 	errNotBefore    = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrNBFInvalid, jwt.TokenNotYetValidError()))
-	errClaims       = ErrTokenInvalid.WithCause(jwtauth.ErrUnauthorized)
+	errMissingClaim = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrUnauthorized, jwt.MissingRequiredClaimError()))
+	errClaims       = ErrTokenInvalid.WithCause(fmt.Errorf("%w: %w", jwtauth.ErrUnauthorized, jwt.ValidateError()))
 )
 
 // validateClaims makes jwx's checks, as jwt.Validate made them with the
@@ -284,7 +285,7 @@ func (s *Service) validateClaims(buf []byte, c *payloadClaims) error {
 	case c.hasNbf && now.Before(time.Unix(c.nbf, 0).Add(-leeway)):
 		return errNotBefore
 	case !c.hasExp || !c.hasIat || !c.sub.present() || !c.jti.present():
-		return errClaims
+		return errMissingClaim
 	case !jsonStringIs(buf, c.typ, tokenTypeAccess):
 		return errClaims
 	case s.cfg.Issuer != "" && !jsonStringIs(buf, c.iss, s.cfg.Issuer):
