@@ -251,7 +251,9 @@ func CollectiveAccess() Preset {
 				Fields: []Field{{Name: "jwt", Result: ResultToken}}},
 		},
 		Body: Envelope,
-		// The seed's tokens carry the user's ID as the claim id.
+		// The seed's tokens carry nbf = iat, and the user's ID as the
+		// claim id.
+		NotBefore: true,
 		Claims: func(_ context.Context, u *gqljwt.User) (map[string]any, error) {
 			return map[string]any{"id": u.ID}, nil
 		},
@@ -287,7 +289,10 @@ func WPGraphQL() Preset {
 		// graphql_login_refresh_token_validity (src/Auth/TokenManager.php).
 		AccessTTL: 300 * time.Second, RefreshTTL: 365 * 24 * time.Hour,
 		QueryTypeName: "RootQuery", MutationTypeName: "RootMutation",
-		Claims: wpClaims,
+		// prepare_token: nbf is iat (graphql_login_token_not_before_timestamp's
+		// default). Its iss, the site URL, is the endpoint's
+		// gqljwt.Config.Issuer.
+		Claims: wpClaims, NotBefore: true,
 		// src/Auth/TokenManager.php validate_token: a token that does not
 		// decode answers 403, and the request goes on anonymously.
 		RefusedTokenStatus: 403,

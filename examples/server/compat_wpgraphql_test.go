@@ -220,8 +220,13 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 		r.str("data", "login", "refreshTokenExpiration") != strconv.FormatInt(clock.Now().Add(365*24*time.Hour).Unix(), 10) {
 		t.Errorf("lifetimes: %s", r.raw)
 	}
-	if data, _ := tokenClaims(t, token)["data"].(map[string]any); mustJSON(t, data) != `{"user":{"id":2}}` {
-		t.Errorf("claims: data %v", data)
+	// src/Auth/TokenManager.php prepare_token: iss is the site URL, nbf
+	// is iat, data.user.id the user's ID.
+	claims := tokenClaims(t, token)
+	iat := strconv.FormatInt(clock.Now().Unix(), 10)
+	if data, _ := claims["data"].(map[string]any); mustJSON(t, data) != `{"user":{"id":2}}` || claims["iss"] != wpSiteURL ||
+		mustJSON(t, claims["iat"]) != iat || mustJSON(t, claims["nbf"]) != iat {
+		t.Errorf("claims: %v", claims)
 	}
 	clock.advance(time.Minute)
 	r = s.post(wpPath, q, nil, "Authorization", "Bearer "+token)
@@ -237,6 +242,12 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 	}
 	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+token); r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
 		t.Errorf("the first token, expired: %d %s", r.status, r.raw)
+	}
+	// validate_token requires the site's iss: a token of another
+	// endpoint, signed with the same key but without it, is refused.
+	other := s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+other); other == "" || r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
+		t.Errorf("a token without the iss: %d %s", r.status, r.raw)
 	}
 }
 
