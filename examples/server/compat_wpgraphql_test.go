@@ -141,11 +141,24 @@ func TestWPGraphQLCompatRefreshToken(t *testing.T) {
 		t.Fatalf("testWithValidRefreshToken: %s", r.raw)
 	}
 	// testWithSecretRevoked
-	if r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success } }`, nil, "Authorization", "Bearer "+auth); r.get("data", "revokeUserSecret", "success") != true {
-		t.Fatalf("revokeUserSecret: %s", r.raw)
+	const secret = `{ viewer { auth { isUserSecretRevoked userSecret } } }`
+	before := s.post(wpPath, secret, nil, "Authorization", "Bearer "+auth).str("data", "viewer", "auth", "userSecret")
+	if r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success revokedUserSecret } }`, nil, "Authorization", "Bearer "+auth); r.get("data", "revokeUserSecret", "success") != true ||
+		before == "" || r.str("data", "revokeUserSecret", "revokedUserSecret") != before {
+		t.Fatalf("revokeUserSecret (secret %q): %s", before, r.raw)
 	}
 	if r := s.post(wpPath, q, map[string]any{"t": refresh}); !jsonEqual(t, r.raw, refused) {
 		t.Errorf("testWithSecretRevoked: %s", r.raw)
+	}
+	// The documented deviation: revoking replaces the secret at once, so
+	// a new login is served a new, unrevoked one; the plugin keeps the
+	// old one revoked (isUserSecretRevoked true, and CoreSchemaFilters.php
+	// check_if_secret_is_revoked refuses every token) until
+	// refreshUserSecret.
+	again, _ := wpPasswordLogin(t, s, "bob")
+	r = s.post(wpPath, secret, nil, "Authorization", "Bearer "+again)
+	if r.get("data", "viewer", "auth", "isUserSecretRevoked") != false || r.str("data", "viewer", "auth", "userSecret") == before {
+		t.Errorf("after revokeUserSecret: %s", r.raw)
 	}
 }
 
