@@ -215,6 +215,9 @@ func grapheneMessages() map[string]string {
 		"Refresh token has been revoked":         "Invalid refresh token",
 		"A token or a refresh token is required": "Token is required",
 		errRefreshTokenRequired.Message:          "Refresh token is required",
+		// KeepAliveRefreshMixin (mixins.py) and get_user_by_payload.
+		errNoOrigIat.Message:    "origIat field is required",
+		errUserDisabled.Message: "User is disabled",
 		// verifyToken without a token, nor one in the request.
 		gqljwt.ErrUnauthenticated.Message: "Token is required",
 	}
