@@ -130,6 +130,11 @@ type Config struct {
 	Issuer string
 	// Audience, when set, is written to aud and required on verify.
 	Audience string
+	// NotBefore writes nbf, equal to iat, into every access token, for
+	// APIs whose clients expect it (WPGraphQL Headless Login,
+	// CollectiveAccess). It changes what is written, not what is
+	// accepted: verification checks an nbf, within Leeway, either way.
+	NotBefore bool
 	// Issuers are external identity providers whose tokens are accepted
 	// beside ours, each chosen by the token's iss (see ExternalIssuer and
 	// the oidc package). Their iss values must differ from each other and

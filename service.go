@@ -121,6 +121,9 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 	}
 	claims["sub"] = u.ID
 	claims["iat"] = now.Unix()
+	if s.cfg.NotBefore {
+		claims["nbf"] = now.Unix()
+	}
 	claims["exp"] = exp.Unix()
 	claims["jti"] = jti
 	claims[claimTokenType] = tokenTypeAccess

@@ -380,10 +380,38 @@ func (e *engine) refresh(ctx context.Context, op Operation, in inputs) (*gqljwt.
 		}
 		token = id.Token
 	}
-	return e.auth.RenewToken(ctx, token)
+	return e.renew(ctx, token)
 }
 
-var errRefreshTokenRequired = gqljwt.ErrBadUserInput.WithMessage("A refresh token is required")
+// renew is single-token refresh, refusing apart what django-graphql-jwt's
+// KeepAliveRefreshMixin words apart (graphql_jwt/mixins.py, utils.py
+// get_user_by_payload): a token without origIat, whose session start is
+// unknown, and the token of a disabled user, which the core refuses as
+// revoked. Both lookups are the core's own: the verification is the one
+// RenewToken repeats from the verified-token cache, and the user is read
+// only once the renewal has been refused.
+func (e *engine) renew(ctx context.Context, token string) (*gqljwt.Session, error) {
+	id, err := e.auth.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := id.Claims()["origIat"]; !ok && id.ExternalIssuer == "" {
+		return nil, errNoOrigIat
+	}
+	sess, err := e.auth.RenewToken(ctx, token)
+	if gqljwt.CodeOf(err) == gqljwt.CodeTokenRevoked {
+		if u, uerr := e.auth.User(ctx, id.Subject); uerr == nil && !u.Active {
+			return nil, errUserDisabled
+		}
+	}
+	return sess, err
+}
+
+var (
+	errRefreshTokenRequired = gqljwt.ErrBadUserInput.WithMessage("A refresh token is required")
+	errNoOrigIat            = gqljwt.ErrTokenInvalid.WithMessage("The token has no origIat: the start of its session is unknown")
+	errUserDisabled         = gqljwt.ErrTokenRevoked.WithMessage("The user is disabled")
+)
 
 // requireIdentity returns the request's identity or an UNAUTHENTICATED
 // error whose reason says why there is none.

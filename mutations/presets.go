@@ -215,6 +215,9 @@ func grapheneMessages() map[string]string {
 		"Refresh token has been revoked":         "Invalid refresh token",
 		"A token or a refresh token is required": "Token is required",
 		errRefreshTokenRequired.Message:          "Refresh token is required",
+		// KeepAliveRefreshMixin (mixins.py) and get_user_by_payload.
+		errNoOrigIat.Message:    "origIat field is required",
+		errUserDisabled.Message: "User is disabled",
 		// verifyToken without a token, nor one in the request.
 		gqljwt.ErrUnauthenticated.Message: "Token is required",
 	}
@@ -251,7 +254,9 @@ func CollectiveAccess() Preset {
 				Fields: []Field{{Name: "jwt", Result: ResultToken}}},
 		},
 		Body: Envelope,
-		// The seed's tokens carry the user's ID as the claim id.
+		// The seed's tokens carry nbf = iat, and the user's ID as the
+		// claim id.
+		NotBefore: true,
 		Claims: func(_ context.Context, u *gqljwt.User) (map[string]any, error) {
 			return map[string]any{"id": u.ID}, nil
 		},
@@ -287,7 +292,10 @@ func WPGraphQL() Preset {
 		// graphql_login_refresh_token_validity (src/Auth/TokenManager.php).
 		AccessTTL: 300 * time.Second, RefreshTTL: 365 * 24 * time.Hour,
 		QueryTypeName: "RootQuery", MutationTypeName: "RootMutation",
-		Claims: wpClaims,
+		// prepare_token: nbf is iat (graphql_login_token_not_before_timestamp's
+		// default). Its iss, the site URL, is the endpoint's
+		// gqljwt.Config.Issuer.
+		Claims: wpClaims, NotBefore: true,
 		// src/Auth/TokenManager.php validate_token: a token that does not
 		// decode answers 403, and the request goes on anonymously.
 		RefusedTokenStatus: 403,

@@ -218,6 +218,9 @@ type Preset struct {
 	// Claims adds the API's own claims to every access token; set it as
 	// the gqljwt.Config.Claims of the endpoint serving the preset.
 	Claims func(ctx context.Context, u *gqljwt.User) (map[string]any, error)
+	// NotBefore: the API's tokens carry nbf, equal to iat; set it as the
+	// gqljwt.Config.NotBefore of the endpoint serving the preset.
+	NotBefore bool
 	// QueryTypeName and MutationTypeName are the API's names of the root
 	// types, which graphql-go shows in its messages ("Cannot query field
 	// \"x\" on type \"RootMutation\"."); empty means Query and Mutation.

@@ -20,9 +20,15 @@ import (
 // the user, handed out to that user only (on a login's user, the login's
 // session): for anybody else, an administrator included, and for an
 // anonymous caller, they, their expirations and userSecret are null. One
-// selection of auth makes one session, whatever it selects of it. linkedIdentities is null
-// when the user has none. isUserSecretRevoked is false: a revoked secret
-// here is a new one at once (revokeUserSecret moves the token version on).
+// selection of auth makes one session, whatever it selects of it.
+// linkedIdentities is null when the user has none.
+//
+// isUserSecretRevoked is always false, and truthfully so: the secret is
+// the user's token version, and revokeUserSecret moves it on, which
+// refuses every token of the old one and makes the new one current at
+// once. The plugin instead keeps a revoked flag per user that refuses
+// every token until refreshUserSecret clears it; gqljwt's VersionStore
+// holds no such state, and a lockout of the user is what that flag adds.
 func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
 	identity := graphql.NewObject(graphql.ObjectConfig{
 		Name: "LinkedIdentity",

@@ -88,6 +88,8 @@ type endpoint struct {
 	identities bool
 	// cookies serves the preset in cookie mode (see cookieMode).
 	cookies bool
+	// issuer is the iss of the endpoint's tokens, required of them too.
+	issuer string
 }
 
 // app is the demo server: every endpoint serves the demo schema plus one
@@ -118,7 +120,7 @@ func endpoints() []endpoint {
 		{path: "/service/Auth", preset: mutations.CollectiveAccess(), about: "CollectiveAccess Auth service (seed 001), token as bearer or ?jwt=",
 			userID: graphql.Int, extractors: []middleware.Extractor{middleware.FromHeader(), middleware.FromQuery("jwt")}},
 		{path: "/wpgraphql", preset: mutations.WPGraphQL(), about: "WPGraphQL Headless Login (seed 002)",
-			userID: graphql.ID, identities: true},
+			userID: graphql.ID, identities: true, issuer: wpSiteURL},
 		{path: "/toggle", preset: mutations.Toggle(), about: "Toggle (seed 003), token in the Authorization response header, sliding refresh",
 			userID: graphql.ID, sliding: true},
 		{path: "/de", preset: mutations.DE(), about: `"DE" API (seed 004)`, userID: graphql.ID},
@@ -128,6 +130,11 @@ func endpoints() []endpoint {
 // demoAudience is the aud of the tokens the endpoint at path issues and
 // the only one it accepts.
 func demoAudience(path string) string { return "gqljwt-demo" + path }
+
+// wpSiteURL is the iss of /wpgraphql's tokens: the plugin writes the
+// WordPress site's URL (get_bloginfo('url')), and requires it back. It is
+// configuration, not the request's Host, which the client chooses.
+const wpSiteURL = "http://localhost:8080"
 
 // slidingWindow is how close to expiry a Toggle token gets renewed.
 const slidingWindow = 10 * time.Minute
@@ -217,7 +224,7 @@ func newApp(o options) (*app, error) {
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
 			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
-			Claims:            ep.preset.Claims,
+			Claims: ep.preset.Claims, NotBefore: ep.preset.NotBefore, Issuer: ep.issuer,
 			RefreshReuseGrace: o.reuseGrace,
 			// The endpoints share a key, so only the audience tells their
 			// tokens apart: without it /toggle's sliding refresh would

@@ -277,3 +277,63 @@ func TestGrapheneCompatTokenArgument(t *testing.T) {
 		t.Errorf("/graphene-relay took a token argument: %s", r.raw)
 	}
 }
+
+// TestGrapheneCompatKeepAliveRefusals: graphql_jwt/mixins.py
+// KeepAliveRefreshMixin.refresh refuses a token without origIat ("origIat
+// field is required"), and utils.py get_user_by_payload the token of an
+// inactive user ("User is disabled", tests/test_utils.py
+// test_user_disabled_by_payload), on refreshToken(token:) in classic and
+// Relay style, with gqljwt's codes.
+func TestGrapheneCompatKeepAliveRefusals(t *testing.T) {
+	s := newServer(t, options{})
+	type want struct{ message, code string }
+	refresh := map[string]string{
+		"/graphene":       `mutation($t: String) { refreshToken(token: $t) { token } }`,
+		"/graphene-relay": `mutation($t: String) { refreshToken(input: {token: $t}) { token } }`,
+	}
+	login := map[string]string{
+		"/graphene":       `mutation($u: String!, $p: String!) { tokenAuth(username: $u, password: $p) { token } }`,
+		"/graphene-relay": `mutation($u: String!, $p: String!) { tokenAuth(input: {username: $u, password: $p}) { token } }`,
+	}
+	for path, q := range refresh {
+		check := func(name, token string, w want) {
+			t.Helper()
+			r := s.post(path, q, map[string]any{"t": token})
+			if got := (want{r.str("errors", 0, "message"), r.str("errors", 0, "extensions", "code")}); got != w || r.get("data", "refreshToken") != nil {
+				t.Errorf("%s %s: got %+v, want %+v (%s)", path, name, got, w, r.raw)
+			}
+		}
+		tokenOf := func(user string) string {
+			t.Helper()
+			tok := s.post(path, login[path], map[string]any{"u": user, "p": user + "-password"}).str("data", "tokenAuth", "token")
+			if tok == "" {
+				t.Fatalf("%s: tokenAuth %s", path, user)
+			}
+			return tok
+		}
+		// A token of the endpoint's key and shape, without origIat.
+		claims := tokenClaims(t, tokenOf("bob"))
+		delete(claims, "origIat")
+		_, noOrigIat, err := jwtauth.New("HS256", testSecret, nil).Encode(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.app.services[path].Verify(ctxBackground, noOrigIat); err != nil {
+			t.Fatalf("%s: the token without origIat does not verify: %v", path, err)
+		}
+		check("without origIat", noOrigIat, want{"origIat field is required", "TOKEN_INVALID"})
+
+		// carol's still-valid token once her account is disabled.
+		carol := tokenOf("carol")
+		if err := s.app.users.SetActive("3", false); err != nil {
+			t.Fatal(err)
+		}
+		check("of a disabled user", carol, want{"User is disabled", "TOKEN_REVOKED"})
+		if err := s.app.users.SetActive("3", true); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.post(path, q, map[string]any{"t": carol}); r.get("errors") != nil {
+			t.Errorf("%s: carol enabled again: %s", path, r.raw)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,14 +51,21 @@ func TestDECompatUnusableRefreshTokens(t *testing.T) {
 	refused("expired", refresh(rt))
 }
 
-// TestCollectiveAccessCompatClaims: seed 001's tokens carry the user's ID
-// as the claim id.
+// TestCollectiveAccessCompatClaims: seed 001's tokens (its login's jwt,
+// decoded) carry nbf = iat and the user's ID as the claim id; ours do,
+// and work at once.
 func TestCollectiveAccessCompatClaims(t *testing.T) {
-	s := newServer(t, options{})
+	clock := newTestClock()
+	s := newServer(t, options{now: clock.Now})
 	r := s.post("/service/Auth", `query { login(username: "carol", password: "carol-password") { jwt } }`, nil)
 	jwt := r.str("data", "login", "jwt")
-	if claims := tokenClaims(t, jwt); claims["id"] != "3" {
-		t.Errorf("claims %v: want id \"3\" (%s)", claims, r.raw)
+	claims := tokenClaims(t, jwt)
+	iat := strconv.FormatInt(clock.Now().Unix(), 10)
+	if claims["id"] != "3" || mustJSON(t, claims["iat"]) != iat || mustJSON(t, claims["nbf"]) != iat {
+		t.Errorf("claims %v: want id \"3\" and nbf = iat (%s)", claims, r.raw)
+	}
+	if r := s.post("/service/Auth", `{ me { id } }`, nil, "Authorization", "Bearer "+jwt); !jsonEqual(t, r.raw, `{"ok": true, "data": {"me": {"id": 3}}}`) {
+		t.Errorf("the token: %s", r.raw)
 	}
 }
 

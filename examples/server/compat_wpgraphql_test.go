@@ -141,11 +141,24 @@ func TestWPGraphQLCompatRefreshToken(t *testing.T) {
 		t.Fatalf("testWithValidRefreshToken: %s", r.raw)
 	}
 	// testWithSecretRevoked
-	if r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success } }`, nil, "Authorization", "Bearer "+auth); r.get("data", "revokeUserSecret", "success") != true {
-		t.Fatalf("revokeUserSecret: %s", r.raw)
+	const secret = `{ viewer { auth { isUserSecretRevoked userSecret } } }`
+	before := s.post(wpPath, secret, nil, "Authorization", "Bearer "+auth).str("data", "viewer", "auth", "userSecret")
+	if r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success revokedUserSecret } }`, nil, "Authorization", "Bearer "+auth); r.get("data", "revokeUserSecret", "success") != true ||
+		before == "" || r.str("data", "revokeUserSecret", "revokedUserSecret") != before {
+		t.Fatalf("revokeUserSecret (secret %q): %s", before, r.raw)
 	}
 	if r := s.post(wpPath, q, map[string]any{"t": refresh}); !jsonEqual(t, r.raw, refused) {
 		t.Errorf("testWithSecretRevoked: %s", r.raw)
+	}
+	// The documented deviation: revoking replaces the secret at once, so
+	// a new login is served a new, unrevoked one; the plugin keeps the
+	// old one revoked (isUserSecretRevoked true, and CoreSchemaFilters.php
+	// check_if_secret_is_revoked refuses every token) until
+	// refreshUserSecret.
+	again, _ := wpPasswordLogin(t, s, "bob")
+	r = s.post(wpPath, secret, nil, "Authorization", "Bearer "+again)
+	if r.get("data", "viewer", "auth", "isUserSecretRevoked") != false || r.str("data", "viewer", "auth", "userSecret") == before {
+		t.Errorf("after revokeUserSecret: %s", r.raw)
 	}
 }
 
@@ -220,8 +233,13 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 		r.str("data", "login", "refreshTokenExpiration") != strconv.FormatInt(clock.Now().Add(365*24*time.Hour).Unix(), 10) {
 		t.Errorf("lifetimes: %s", r.raw)
 	}
-	if data, _ := tokenClaims(t, token)["data"].(map[string]any); mustJSON(t, data) != `{"user":{"id":2}}` {
-		t.Errorf("claims: data %v", data)
+	// src/Auth/TokenManager.php prepare_token: iss is the site URL, nbf
+	// is iat, data.user.id the user's ID.
+	claims := tokenClaims(t, token)
+	iat := strconv.FormatInt(clock.Now().Unix(), 10)
+	if data, _ := claims["data"].(map[string]any); mustJSON(t, data) != `{"user":{"id":2}}` || claims["iss"] != wpSiteURL ||
+		mustJSON(t, claims["iat"]) != iat || mustJSON(t, claims["nbf"]) != iat {
+		t.Errorf("claims: %v", claims)
 	}
 	clock.advance(time.Minute)
 	r = s.post(wpPath, q, nil, "Authorization", "Bearer "+token)
@@ -230,6 +248,12 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "X-WPGraphQL-Login-Token") || r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("valid token: %d %v %s", r.status, r.header, r.raw)
 	}
+	// src/Auth/Request.php add_tokens_to_headers sends a refresh token
+	// too, on this request only (one with a valid bearer token): the
+	// README's deviation, since each would be a stored session.
+	if h := r.header.Get("X-WPGraphQL-Login-Refresh-Token"); h != "" {
+		t.Errorf("X-WPGraphQL-Login-Refresh-Token sent: %q", h)
+	}
 	// The renewed token works, and expires 300 s after it was issued.
 	clock.advance(280 * time.Second)
 	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+renewed); r.str("data", "viewer", "id") != "2" {
@@ -237,6 +261,12 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 	}
 	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+token); r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
 		t.Errorf("the first token, expired: %d %s", r.status, r.raw)
+	}
+	// validate_token requires the site's iss: a token of another
+	// endpoint, signed with the same key but without it, is refused.
+	other := s.post("/graphql", `mutation { tokenAuth(username: "bob", password: "bob-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+other); other == "" || r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
+		t.Errorf("a token without the iss: %d %s", r.status, r.raw)
 	}
 }
 
