@@ -82,8 +82,8 @@ end
 `
 
 // getScript reads a record of a known family. KEYS: family state,
-// record. ARGV: now (unix µs).
-var getScript = rueidis.NewLuaScript(extendLua + readRecordLua + `
+// record. ARGV: now (unix µs). It only reads: rueidis may retry it.
+var getScript = rueidis.NewLuaScriptRetryable(extendLua + readRecordLua + `
 return readRecord(KEYS[1], KEYS[2], ARGV[1])
 `)
 
@@ -91,8 +91,9 @@ return readRecord(KEYS[1], KEYS[2], ARGV[1])
 // node only: the record's keys, in its family's slot, are named from the
 // index's value, which a script on Redis Cluster may not do. It returns
 // getScript's reply and the index's value. KEYS: the hash's index. ARGV:
-// now (unix µs), the prefix, the hash.
-var findScript = rueidis.NewLuaScript(extendLua + readRecordLua + `
+// now (unix µs), the prefix, the hash. It only reads, so rueidis may
+// retry it after a dropped connection, as it does the GET it replaces.
+var findScript = rueidis.NewLuaScriptRetryable(extendLua + readRecordLua + `
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 local cut = string.find(v, '\0', 1, true)
