@@ -36,7 +36,9 @@ return n
 // AttemptCounter is a gqljwt.AttemptCounter in Redis: {a:<key>}, a hash
 // of the count (n) and its deadline (e), judged at the now of each call;
 // Redis's own expiry only reclaims the key, a minute after the deadline
-// by Redis's clock.
+// by Redis's clock. It is also a gqljwt.AttemptBatcher, which the login
+// throttle then uses instead: each step of an attempt is one script over
+// the attempt's keys, {t:<id>} (see Admit and Finish).
 type AttemptCounter struct {
 	c rueidis.Client
 	o options
