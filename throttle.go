@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -114,9 +113,45 @@ func (m *memoryCounter) shed() {
 	}
 }
 
-func (m *memoryCounter) Increment(_ context.Context, key string, delta int64, now time.Time, ttl time.Duration) (int64, error) {
+// memoryCounter's methods lock it and call those of its unlocked view,
+// which the batched steps call under one lock: each step is then atomic
+// over all its keys.
+type unlockedMemory struct{ m *memoryCounter }
+
+func (m *memoryCounter) Increment(ctx context.Context, key string, delta int64, now time.Time, ttl time.Duration) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return unlockedMemory{m}.Increment(ctx, key, delta, now, ttl)
+}
+
+func (m *memoryCounter) Get(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return unlockedMemory{m}.Get(ctx, key, now)
+}
+
+func (m *memoryCounter) Reset(ctx context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return unlockedMemory{m}.Reset(ctx, key)
+}
+
+// Admit implements AttemptBatcher.
+func (m *memoryCounter) Admit(ctx context.Context, keys []AttemptKey, now time.Time, l AttemptLifetimes) (bool, []AttemptState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return stepwise{unlockedMemory{m}}.Admit(ctx, keys, now, l)
+}
+
+// Finish implements AttemptBatcher.
+func (m *memoryCounter) Finish(ctx context.Context, keys []AttemptKey, o AttemptOutcome, now time.Time, l AttemptLifetimes) ([]time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return stepwise{unlockedMemory{m}}.Finish(ctx, keys, o, now, l)
+}
+
+func (u unlockedMemory) Increment(_ context.Context, key string, delta int64, now time.Time, ttl time.Duration) (int64, error) {
+	m := u.m
 	var n int64
 	v, found := m.c.Get(key)
 	if found {
@@ -131,10 +166,8 @@ func (m *memoryCounter) Increment(_ context.Context, key string, delta int64, no
 	return n, nil
 }
 
-func (m *memoryCounter) Get(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if v, ok := m.c.Get(key); ok {
+func (u unlockedMemory) Get(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
+	if v, ok := u.m.c.Get(key); ok {
 		if e := v.(counterEntry); now.Before(e.expires) {
 			return e.n, e.expires, nil
 		}
@@ -142,10 +175,8 @@ func (m *memoryCounter) Get(_ context.Context, key string, now time.Time) (int64
 	return 0, time.Time{}, nil
 }
 
-func (m *memoryCounter) Reset(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.c.Delete(key)
+func (u unlockedMemory) Reset(_ context.Context, key string) error {
+	u.m.c.Delete(key)
 	return nil
 }
 
@@ -271,45 +302,63 @@ type admission struct {
 	t    *LoginThrottle
 	p    lockoutPolicy
 	keys []throttleKey
+	ak   []AttemptKey
 }
 
 // errThrottle wraps counter failures: the answer is AUTH_UNAVAILABLE.
 func errThrottle(err error) error { return ErrUnavailable.WithCause(err) }
+
+// batcher is the throttle's counter as an AttemptBatcher: itself when it
+// batches, its per-key calls otherwise.
+func (t *LoginThrottle) batcher() AttemptBatcher {
+	if b, ok := t.counter.(AttemptBatcher); ok {
+		return b
+	}
+	return struct {
+		AttemptCounter
+		stepwise
+	}{t.counter, stepwise{t.counter}}
+}
+
+// lifetimes are the lifetimes of the throttle's counts under p.
+func (a *admission) lifetimes() AttemptLifetimes {
+	return AttemptLifetimes{Busy: busyTTL, Remember: a.p.maxLockout, Window: a.t.window}
+}
 
 // admit waits until every key has room for one more check and takes it, or
 // refuses: TOO_MANY_ATTEMPTS when a key is locked or full of failures (or
 // stayed busy for maxAdmissionWait), AUTH_UNAVAILABLE when the counter
 // fails or ctx ends. Keys with a limit of zero or less are not counted.
 // On TOO_MANY_ATTEMPTS, by is the reason of the key refusing: the one
-// whose lock RetryAfter waits for, or the one still busy at the deadline.
+// whose lock RetryAfter waits for, the one full of failures, or the one
+// still busy at the deadline.
 func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throttleKey) (a *admission, by string, err error) {
-	active := keys[:0:0]
+	a = &admission{t: t, p: p}
 	for _, k := range keys {
 		if k.limit > 0 {
-			active = append(active, k)
+			a.keys = append(a.keys, k)
+			a.ak = append(a.ak, AttemptKey{ID: k.id, Limit: int64(k.limit), Client: k.client})
 		}
 	}
-	a = &admission{t: t, p: p, keys: active}
-	if len(active) == 0 {
+	if len(a.keys) == 0 {
 		return a, "", nil
-	}
-	// A locked key refuses before anything is counted: an attacker
-	// hammering a locked account moves no counter.
-	if retry, by, err := a.lockedFor(ctx, 0); err != nil || retry > 0 {
-		return nil, by, refusal(retry, err)
 	}
 	deadline := time.NewTimer(maxAdmissionWait)
 	defer deadline.Stop()
-	var busyBy string
+	b, l := t.batcher(), a.lifetimes()
 	for {
 		changed := t.watch()
-		full, retry, by, err := a.reserve(ctx)
-		busyBy = by
-		switch {
-		case err != nil || retry > 0:
-			return nil, by, refusal(retry, err)
-		case !full:
+		now := p.now()
+		admitted, states, err := b.Admit(ctx, a.ak, now, l)
+		if err != nil {
+			return nil, "", errThrottle(err)
+		}
+		if admitted {
 			return a, "", nil
+		}
+		retry, by := a.refusal(states, now)
+		if retry > 0 {
+			return nil, by, tooManyAttempts(retry)
 		}
 		poll := time.NewTimer(admissionPoll)
 		select {
@@ -317,7 +366,7 @@ func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throt
 		case <-poll.C:
 		case <-deadline.C:
 			poll.Stop()
-			return nil, busyBy, tooManyAttempts(busyRetryAfter)
+			return nil, by, tooManyAttempts(busyRetryAfter)
 		case <-ctx.Done():
 			poll.Stop()
 			return nil, "", errThrottle(ctx.Err())
@@ -326,105 +375,57 @@ func (t *LoginThrottle) admit(ctx context.Context, p lockoutPolicy, keys []throt
 	}
 }
 
-func refusal(retry time.Duration, err error) error {
-	if err != nil {
-		return errThrottle(err)
-	}
-	return tooManyAttempts(retry)
-}
-
-// lockedFor returns how long the longest lock among the keys from the
-// first on still runs, zero when none is locked, and that key's reason.
-func (a *admission) lockedFor(ctx context.Context, first int) (longest time.Duration, by string, err error) {
-	now := a.p.now()
-	for _, k := range a.keys[first:] {
-		n, exp, err := a.t.counter.Get(ctx, lockKey(k.id), now)
-		if err != nil {
-			return 0, "", err
+// refusal reads the states of a refused Admit: how long to retry after
+// when a key is locked (the longest lock) or holds its limit of failures
+// (between the failure that filled it and its lock: the lock is about to
+// be set, or setting it failed; either way the key is exhausted, for
+// about a first lockout), zero when keys are only busy (the attempt
+// waits); by is the reason of the key deciding.
+func (a *admission) refusal(states []AttemptState, now time.Time) (retry time.Duration, by string) {
+	var busyBy, fullBy string
+	for i, st := range states {
+		if i >= len(a.keys) {
+			break
 		}
-		if n > 0 && exp.Sub(now) > longest {
-			longest, by = exp.Sub(now), k.reason
-		}
-	}
-	return longest, by, nil
-}
-
-// reserve takes a place on every key. It reports full when some key has
-// no room only because of checks under way (then the attempt waits), and
-// a retry time when a key is locked or holds its limit of failures; by is
-// the reason of that full key, or of the key whose lock sets the retry.
-//
-// The order of the reads is what bounds the checks. A place is taken
-// before the failures are read, and an ending check counts its failure
-// before it gives its place back. So whichever of two overlapping
-// attempts takes its place later sees the other, under way or failed; and
-// with the limit reached, no later attempt gets in. A lock is read after
-// the failures because a lockout sets the lock before it clears them.
-func (a *admission) reserve(ctx context.Context) (full bool, retry time.Duration, by string, err error) {
-	c, now := a.t.counter, a.p.now()
-	for i, k := range a.keys {
-		busy, err := c.Increment(ctx, busyKey(k.id), 1, now, busyTTL)
-		if err != nil {
-			return false, 0, "", a.undo(ctx, i, err)
-		}
-		fails, _, err := c.Get(ctx, failKey(k.id), now)
-		if err != nil {
-			return false, 0, "", a.undo(ctx, i+1, err)
-		}
-		locks, lockExp, err := c.Get(ctx, lockKey(k.id), now)
-		if err != nil {
-			return false, 0, "", a.undo(ctx, i+1, err)
-		}
+		k, limit := a.keys[i], int64(a.keys[i].limit)
 		switch {
-		case locks > 0:
-			retry = lockExp.Sub(now)
-		case fails >= int64(k.limit):
-			// Between the failure that filled the key and its lock: the
-			// lock is about to be set, or setting it failed. Either way
-			// the key is exhausted, for about a first lockout.
-			retry = a.t.window
-		case fails+busy > int64(k.limit):
-			return true, 0, k.reason, a.undo(ctx, i+1, nil)
-		default:
-			continue
-		}
-		by = k.reason
-		if err := a.undo(ctx, i+1, nil); err != nil {
-			return false, 0, "", err
-		}
-		if later, laterBy, err := a.lockedFor(ctx, i+1); err != nil {
-			return false, 0, "", err
-		} else if later > retry {
-			retry, by = later, laterBy
-		}
-		return false, max(retry, time.Second), by, nil
-	}
-	return false, 0, "", nil
-}
-
-// undo gives back the places taken on the first n keys, returning cause
-// or the counter's error. It wakes nobody: an attempt giving back places
-// it took only to find no room frees nothing a waiter could use for
-// long, and waking them all every time would have waiters wake each other
-// in a loop. Only a check that ends wakes them (see end).
-func (a *admission) undo(ctx context.Context, n int, cause error) error {
-	now := a.p.now()
-	for _, k := range a.keys[:n] {
-		if _, err := a.t.counter.Increment(ctx, busyKey(k.id), -1, now, busyTTL); err != nil && cause == nil {
-			cause = err
+		case !st.LockedUntil.IsZero():
+			if d := st.LockedUntil.Sub(now); d > retry {
+				retry, by = d, k.reason
+			}
+		case st.Failures >= limit && fullBy == "":
+			fullBy = k.reason
+		case st.Failures+st.Busy >= limit && busyBy == "":
+			busyBy = k.reason
 		}
 	}
-	return cause
+	switch {
+	case fullBy != "" && a.t.window > retry:
+		return max(a.t.window, time.Second), fullBy
+	case by != "":
+		return max(retry, time.Second), by
+	}
+	return 0, busyBy
 }
 
-// end gives back every place after a check and wakes the waiters.
-func (a *admission) end(ctx context.Context, errs []error) error {
-	errs = append(errs, a.undo(ctx, len(a.keys), nil))
+// end gives back every place after a check, counting outcome, and wakes
+// the waiters. It returns the lockouts the check began.
+func (a *admission) end(ctx context.Context, outcome AttemptOutcome) ([]lockStart, error) {
+	if len(a.keys) == 0 {
+		return nil, nil
+	}
+	locks, err := a.t.batcher().Finish(ctx, a.ak, outcome, a.p.now(), a.lifetimes())
 	a.t.notify()
-	if err := errors.Join(errs...); err != nil {
-		return errThrottle(err)
+	var started []lockStart
+	for i, d := range locks {
+		if d > 0 && i < len(a.keys) {
+			started = append(started, lockStart{reason: a.keys[i].reason, length: d})
+		}
 	}
-	return nil
+	if err != nil {
+		return started, errThrottle(err)
+	}
+	return started, nil
 }
 
 // succeeded ends a check whose password was right: the places are given
@@ -433,87 +434,22 @@ func (a *admission) end(ctx context.Context, errs []error) error {
 // address's): they were the owner's typos, not guesses, and left there
 // they would add up to a lockout of everyone.
 func (a *admission) succeeded(ctx context.Context) error {
-	c, now := a.t.counter, a.p.now()
-	var (
-		errs []error
-		own  int64
-	)
-	for _, k := range a.keys {
-		if !k.client {
-			continue
-		}
-		n, _, err := c.Get(ctx, failKey(k.id), now)
-		own = max(own, n)
-		errs = append(errs, err, c.Reset(ctx, failKey(k.id)), c.Reset(ctx, levelKey(k.id)))
-	}
-	for _, k := range a.keys {
-		if k.client || own <= 0 {
-			continue
-		}
-		// A lockout may have cleared the shared count since: never take
-		// back more than is there.
-		n, err := c.Increment(ctx, failKey(k.id), -own, now, a.p.maxLockout)
-		if err == nil && n < 0 {
-			_, err = c.Increment(ctx, failKey(k.id), -n, now, a.p.maxLockout)
-		}
-		errs = append(errs, err)
-	}
-	return a.end(ctx, errs)
+	_, err := a.end(ctx, AttemptSucceeded)
+	return err
 }
 
 // failed ends a check whose credentials were wrong: the failure is counted
-// on every key, before the place is given back (see reserve), and a key
-// it fills is locked. It returns the lockouts it began, for the security
-// events, even when the counter failed on another key: those locks hold.
+// on every key, before the place is given back, and a key it fills is
+// locked. It returns the lockouts it began, for the security events, even
+// when the counter failed on another key: those locks hold.
 func (a *admission) failed(ctx context.Context) ([]lockStart, error) {
-	c, now := a.t.counter, a.p.now()
-	var (
-		errs   []error
-		locked []lockStart
-	)
-	for _, k := range a.keys {
-		fails, err := c.Increment(ctx, failKey(k.id), 1, now, a.p.maxLockout)
-		if err == nil && fails >= int64(k.limit) {
-			var d time.Duration
-			if d, err = a.lock(ctx, k, now); d > 0 {
-				locked = append(locked, lockStart{reason: k.reason, length: d})
-			}
-		}
-		errs = append(errs, err)
-	}
-	return locked, a.end(ctx, errs)
+	return a.end(ctx, AttemptFailed)
 }
 
 // abandoned ends a check that could not be made (a store failed): nothing
 // is counted, the places are given back.
 func (a *admission) abandoned(ctx context.Context) {
-	_ = a.end(ctx, nil)
-}
-
-// lock starts a lockout of k and returns its length, or zero when k was
-// locked already (by a concurrent failure): that lockout was reported by
-// the failure that began it. Lockout n lasts the throttle's window times
-// 2^(n-1), up to maxLockout; the level is forgotten maxLockout after the
-// last lockout ended. The lock is set before the failures are cleared, for
-// reserve.
-func (a *admission) lock(ctx context.Context, k throttleKey, now time.Time) (time.Duration, error) {
-	c := a.t.counter
-	if n, _, err := c.Get(ctx, lockKey(k.id), now); err != nil || n > 0 {
-		return 0, err
-	}
-	level, err := c.Increment(ctx, levelKey(k.id), 1, now, a.p.maxLockout)
-	if err != nil {
-		return 0, err
-	}
-	d := lockoutDuration(a.t.window, a.p.maxLockout, level)
-	if _, err := c.Increment(ctx, levelKey(k.id), 0, now, d+a.p.maxLockout); err != nil {
-		return 0, err
-	}
-	if _, err := c.Increment(ctx, lockKey(k.id), 1, now, d); err != nil {
-		return 0, err
-	}
-	// The lock holds from here on, whether or not the reset works: report it.
-	return d, c.Reset(ctx, failKey(k.id))
+	_, _ = a.end(ctx, AttemptAbandoned)
 }
 
 // lockoutDuration is the length of lockout number level: base doubled

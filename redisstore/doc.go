@@ -26,6 +26,7 @@
 //	{r:<key>}              string: a revocation's deadline (unix µs)
 //	{v:<subject>}          hash: a user's token version and deleted flag
 //	{a:<key>}              hash: an attempt count and its deadline (unix µs)
+//	{t:<id>}               hash: a login-throttle key's four counts and their deadlines (AttemptBatcher's steps)
 //	{st:<state>}           string: an OAuth2 state's data
 //	{i:<identity>}         string: the user a linked identity belongs to
 //	{iu:<user>}            set: the user's linked identities

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -89,3 +90,44 @@ func (o *options) lifetime(deadline time.Time) int64 {
 	ms := deadline.Sub(o.now()).Milliseconds() + 1
 	return max(ms, 1)
 }
+
+// lazyTimeout is the bound of an operation that may not need Redis at
+// all: a read that rueidis answers from its client-side cache never looks
+// at its context, and there a context.WithTimeout (a timer, three
+// allocations and two clock reads) would cost more than the read. The
+// bound is set the first time anything asks the context for its deadline,
+// its Done channel, its error or a value, which rueidis does before it
+// sends a command or waits for another caller's reply: every round trip
+// is bounded by the full timeout, counted from when it starts instead of
+// from the call (what comes before is local work, microseconds).
+type lazyTimeout struct {
+	parent  context.Context
+	timeout time.Duration
+	once    sync.Once
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// lazyBound returns ctx bounded by the timeout from its first use, and
+// the function that releases the bound.
+func (o *options) lazyBound(ctx context.Context) (*lazyTimeout, func()) {
+	l := &lazyTimeout{parent: ctx, timeout: o.timeout}
+	return l, l.stop
+}
+
+func (l *lazyTimeout) start() context.Context {
+	l.once.Do(func() { l.ctx, l.cancel = context.WithTimeout(l.parent, l.timeout) })
+	return l.ctx
+}
+
+// stop releases the bound, if one was set, and makes sure none is set
+// afterwards.
+func (l *lazyTimeout) stop() {
+	l.once.Do(func() { l.ctx, l.cancel = l.parent, func() {} })
+	l.cancel()
+}
+
+func (l *lazyTimeout) Deadline() (time.Time, bool) { return l.start().Deadline() }
+func (l *lazyTimeout) Done() <-chan struct{}       { return l.start().Done() }
+func (l *lazyTimeout) Err() error                  { return l.start().Err() }
+func (l *lazyTimeout) Value(key any) any           { return l.start().Value(key) }

@@ -67,19 +67,45 @@ extendFamily(KEYS[1], ARGV[6], ARGV[5])
 return 'ok'
 `)
 
-// getScript reads a record and its family's revocation together. A family
-// whose state is gone, or past its deadline, reads as revoked: losing
-// state must fail closed. KEYS: family state, record. ARGV: now (unix µs).
-var getScript = rueidis.NewLuaScript(extendLua + `
-local r = redis.call('HMGET', KEYS[2], 'iat', 'exp', 'sub', 'ver', 'rot', 'ras', 'ran')
-if not r[1] then return false end
-for i = 1, 7 do if not r[i] then r[i] = '' end end
-r[8] = '0'
-if familyRevoked(KEYS[1], ARGV[1]) then r[8] = '1' end
+// readRecordLua reads a record and its family's revocation together. A
+// family whose state is gone, or past its deadline, reads as revoked:
+// losing state must fail closed.
+const readRecordLua = `
+local function readRecord(fk, rk, now)
+  local r = redis.call('HMGET', rk, 'iat', 'exp', 'sub', 'ver', 'rot', 'ras', 'ran')
+  if not r[1] then return false end
+  for i = 1, 7 do if not r[i] then r[i] = '' end end
+  r[8] = '0'
+  if familyRevoked(fk, now) then r[8] = '1' end
+  return r
+end
+`
+
+// getScript reads a record of a known family. KEYS: family state,
+// record. ARGV: now (unix µs). It only reads: rueidis may retry it.
+var getScript = rueidis.NewLuaScriptRetryable(extendLua + readRecordLua + `
+return readRecord(KEYS[1], KEYS[2], ARGV[1])
+`)
+
+// findScript is lookup and getScript in one round trip, on a single
+// node only: the record's keys, in its family's slot, are named from the
+// index's value, which a script on Redis Cluster may not do. It returns
+// getScript's reply and the index's value. KEYS: the hash's index. ARGV:
+// now (unix µs), the prefix, the hash. It only reads, so rueidis may
+// retry it after a dropped connection, as it does the GET it replaces.
+var findScript = rueidis.NewLuaScriptRetryable(extendLua + readRecordLua + `
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local cut = string.find(v, '\0', 1, true)
+if not cut then return {v} end
+local fk = ARGV[2] .. '{f:' .. string.sub(v, 1, cut - 1) .. '}'
+local r = readRecord(fk, fk .. 'r:' .. ARGV[3], ARGV[1])
+if not r then return false end
+r[9] = v
 return r
 `)
 
-// rotateScript is the whole rotation decision of RefreshStore.Rotate.
+// rotateLua is the whole rotation decision of RefreshStore.Rotate.
 // Times are seconds and nanoseconds apart, so that the grace is judged
 // exactly: Lua numbers are doubles, too coarse for unix nanoseconds.
 // Without a grace a rotated token is reuse whatever the times: a
@@ -88,24 +114,47 @@ return r
 // KEYS: family state, old record, next record. ARGV: now (s), now (ns
 // within the second), grace (ns), next's iat, exp (unix ns), next's
 // lifetime in ms, next's deadline, now (unix µs).
-var rotateScript = rueidis.NewLuaScript(extendLua + `
-local r = redis.call('HMGET', KEYS[2], 'sub', 'ver', 'rot', 'ras', 'ran')
-if not r[1] then return 'notfound' end
-if familyRevoked(KEYS[1], ARGV[8]) then return 'revoked' end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
-if r[3] then
-  local grace = tonumber(ARGV[3])
-  local age = (tonumber(ARGV[1]) - tonumber(r[4])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[5]))
-  if grace <= 0 or not (age < grace) then
-    redis.call('HSET', KEYS[1], 'rev', '1')
-    return 'reused'
+const rotateLua = `
+local function rotate()
+  local r = redis.call('HMGET', KEYS[2], 'sub', 'ver', 'rot', 'ras', 'ran')
+  if not r[1] then return 'notfound' end
+  if familyRevoked(KEYS[1], ARGV[8]) then return 'revoked' end
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
+  if r[3] then
+    local grace = tonumber(ARGV[3])
+    local age = (tonumber(ARGV[1]) - tonumber(r[4])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[5]))
+    if grace <= 0 or not (age < grace) then
+      redis.call('HSET', KEYS[1], 'rev', '1')
+      return 'reused'
+    end
+  else
+    redis.call('HSET', KEYS[2], 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2])
   end
-else
-  redis.call('HSET', KEYS[2], 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2])
+  redis.call('HSET', KEYS[3], 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[1], 'ver', r[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  extendFamily(KEYS[1], ARGV[7], ARGV[6])
+  return 'ok'
 end
-redis.call('HSET', KEYS[3], 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[1], 'ver', r[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[6])
-extendFamily(KEYS[1], ARGV[7], ARGV[6])
+`
+
+// rotateScript is the rotation alone, for Redis Cluster.
+var rotateScript = rueidis.NewLuaScript(extendLua + rotateLua + `
+return rotate()
+`)
+
+// rotateIndexedScript is rotateScript and the two index writes before it
+// in one round trip, on a single node only: the indexes are in other
+// slots. Being atomic, it writes them only when the rotation is made.
+// KEYS: rotateScript's, the successor's hash index, the subject's index.
+// ARGV: rotateScript's, the index's value, the family.
+var rotateIndexedScript = rueidis.NewLuaScript(extendLua + rotateLua + `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'claimed' end
+local status = rotate()
+if status ~= 'ok' then return status end
+redis.call('SET', KEYS[4], ARGV[9], 'PX', ARGV[6])
+redis.call('ZADD', KEYS[5], 'GT', ARGV[7], ARGV[10])
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[8])
+extend(KEYS[5], ARGV[6])
 return 'ok'
 `)
 
@@ -231,6 +280,11 @@ func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subjec
 	case err != nil:
 		return "", "", fmt.Errorf("redisstore: look up refresh token: %w", err)
 	}
+	return s.remember(hash, v)
+}
+
+// remember parses the index value v of hash and remembers it.
+func (s *RefreshTokens) remember(hash, v string) (family, subject string, err error) {
 	family, subject, ok := strings.Cut(v, "\x00")
 	if !ok {
 		return "", "", fmt.Errorf("redisstore: malformed refresh token index %q", v)
@@ -239,15 +293,38 @@ func (s *RefreshTokens) lookup(ctx context.Context, hash string) (family, subjec
 	return family, subject, nil
 }
 
+// single reports whether the store's Redis is one node, where a script
+// may take keys of several slots: then Get and Rotate are one round trip
+// each (findScript, rotateIndexedScript); on Redis Cluster they take the
+// steps of slots one by one.
+func (s *RefreshTokens) single() bool { return s.c.Mode() != rueidis.ClientModeCluster }
+
 // Get implements gqljwt.RefreshStore.
 func (s *RefreshTokens) Get(ctx context.Context, hash string) (gqljwt.RefreshRecord, error) {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
-	family, _, err := s.lookup(ctx, hash)
-	if err != nil {
-		return gqljwt.RefreshRecord{}, err
+	var (
+		family string
+		f      []string
+		err    error
+	)
+	if _, known := s.found.Get(hash); !known && s.single() {
+		f, err = findScript.Exec(ctx, s.c, []string{s.hashKey(hash)}, []string{s.nowMicros(), s.o.prefix, hash}).AsStrSlice()
+		if err == nil {
+			if len(f) != 9 {
+				return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: malformed refresh token index for %s", hash)
+			}
+			if family, _, err = s.remember(hash, f[8]); err != nil {
+				return gqljwt.RefreshRecord{}, err
+			}
+			f = f[:8]
+		}
+	} else {
+		if family, _, err = s.lookup(ctx, hash); err != nil {
+			return gqljwt.RefreshRecord{}, err
+		}
+		f, err = getScript.Exec(ctx, s.c, []string{s.familyKey(family), s.recordKey(family, hash)}, []string{s.nowMicros()}).AsStrSlice()
 	}
-	f, err := getScript.Exec(ctx, s.c, []string{s.familyKey(family), s.recordKey(family, hash)}, []string{s.nowMicros()}).AsStrSlice()
 	switch {
 	case rueidis.IsRedisNil(err):
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
@@ -308,6 +385,19 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 	keep := next.ExpiresAt.Add(refreshRetention)
 	life := s.o.lifetime(keep)
 	px, dl := ms(life), ms(micros(keep))
+	keys := []string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)}
+	args := []string{
+		strconv.FormatInt(now.Unix(), 10), strconv.Itoa(now.Nanosecond()), strconv.FormatInt(int64(grace), 10),
+		nanos(next.IssuedAt), nanos(next.ExpiresAt), px, dl, s.nowMicros(),
+	}
+	if s.single() {
+		status, err := rotateIndexedScript.Exec(ctx, s.c, append(keys, s.hashKey(next.Hash), s.subjectKey(subject)),
+			append(args, indexValue(family, subject), family)).ToString()
+		if err != nil {
+			return fmt.Errorf("redisstore: rotate refresh token: %w", err)
+		}
+		return rotateStatus(status, next.Hash, func(why error) error { return why })
+	}
 	// The successor's index, and the family's place in the subject's
 	// index for as long as the successor lives: sent together, one round
 	// trip (rueidis pipelines concurrent calls on one connection).
@@ -325,28 +415,32 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 	case indexErr != nil:
 		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", indexErr))
 	}
-	status, err := rotateScript.Exec(ctx, s.c,
-		[]string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)},
-		[]string{
-			strconv.FormatInt(now.Unix(), 10), strconv.Itoa(now.Nanosecond()), strconv.FormatInt(int64(grace), 10),
-			nanos(next.IssuedAt), nanos(next.ExpiresAt), px, dl, s.nowMicros(),
-		}).ToString()
+	status, err := rotateScript.Exec(ctx, s.c, keys, args).ToString()
 	if err != nil {
 		// The script may have run: the index stays, and reads as the
 		// record's if it did, as unknown if not.
 		return fmt.Errorf("redisstore: rotate refresh token: %w", err)
 	}
+	return rotateStatus(status, next.Hash, func(why error) error { return s.unclaim(ctx, next.Hash, why) })
+}
+
+// rotateStatus turns a rotation script's status into Rotate's answer;
+// refused passes each refusal through, to remove the successor's index
+// where it was written before the script.
+func rotateStatus(status, next string, refused func(error) error) error {
 	switch status {
 	case "ok":
 		return nil
 	case "notfound":
-		return s.unclaim(ctx, next.Hash, gqljwt.ErrNotFound)
+		return refused(gqljwt.ErrNotFound)
 	case "revoked":
-		return s.unclaim(ctx, next.Hash, gqljwt.ErrRefreshRevoked)
+		return refused(gqljwt.ErrRefreshRevoked)
 	case "reused":
-		return s.unclaim(ctx, next.Hash, gqljwt.ErrRefreshReused)
+		return refused(gqljwt.ErrRefreshReused)
+	case "claimed":
+		return fmt.Errorf("redisstore: refresh token hash %s already stored", next)
 	default:
-		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: successor %s %s", next.Hash, status))
+		return refused(fmt.Errorf("redisstore: rotate refresh token: successor %s %s", next, status))
 	}
 }
 

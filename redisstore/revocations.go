@@ -128,49 +128,64 @@ func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
 
 // IsRevoked implements gqljwt.RevocationStore.
 func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string) (bool, error) {
-	ctx, cancel := s.o.withTimeout(ctx)
-	defer cancel()
-	keys := []string{s.key(tokenID)}
-	if sessionKey != "" {
-		keys = append(keys, s.key(sessionKey))
-	}
 	at := s.o.now()
-	var results []rueidis.RedisResult
+	now := micros(at)
+	tk, sk := s.key(tokenID), ""
+	if sessionKey != "" {
+		sk = s.key(sessionKey)
+	}
 	if s.o.cacheTTL > 0 {
-		if s.revokedHere(at, keys...) {
+		if s.revokedHere(at, tk, sk) {
 			return true, nil
 		}
+		// The bound is set only if a read goes to Redis (lazyTimeout).
+		ctx, stop := s.o.lazyBound(ctx)
+		defer stop()
 		// One key at a time, the session's first: it is shared by all the
 		// session's tokens and nearly always cached. A hit costs a map
 		// lookup; DoMultiCache would spread the keys over the client's
 		// connections with a goroutine each, hit or miss, which on the
 		// warm path costs more than the lookups it makes (a miss costs a
 		// round trip either way).
-		results = make([]rueidis.RedisResult, len(keys))
-		for i := len(keys) - 1; i >= 0; i-- {
-			results[i] = s.c.DoCache(ctx, s.c.B().Get().Key(keys[i]).Cache(), s.o.cacheTTL)
+		revoked := false
+		for _, k := range [2]string{sk, tk} {
+			if k == "" {
+				continue
+			}
+			r, err := revokedBy(s.c.DoCache(ctx, s.c.B().Get().Key(k).Cache(), s.o.cacheTTL), now)
+			if err != nil {
+				return false, err
+			}
+			revoked = revoked || r
 		}
-	} else {
-		cmds := make(rueidis.Commands, len(keys))
-		for i, k := range keys {
-			cmds[i] = s.c.B().Get().Key(k).Build()
-		}
-		results = s.c.DoMulti(ctx, cmds...)
+		return revoked, nil
 	}
-	now := micros(at)
+	ctx, cancel := s.o.withTimeout(ctx)
+	defer cancel()
+	cmds := rueidis.Commands{s.c.B().Get().Key(tk).Build()}
+	if sk != "" {
+		cmds = append(cmds, s.c.B().Get().Key(sk).Build())
+	}
 	revoked := false
-	for _, r := range results {
-		v, err := r.AsInt64()
-		switch {
-		case rueidis.IsRedisNil(err):
-			continue
-		case err != nil:
-			// Every answer counts: one that failed refuses the request.
-			return false, fmt.Errorf("redisstore: check revocation: %w", err)
+	for _, res := range s.c.DoMulti(ctx, cmds...) {
+		// Every answer counts: one that failed refuses the request.
+		r, err := revokedBy(res, now)
+		if err != nil {
+			return false, err
 		}
-		if now < v {
-			revoked = true
-		}
+		revoked = revoked || r
 	}
 	return revoked, nil
+}
+
+// revokedBy judges one entry's reply at now (unix µs).
+func revokedBy(res rueidis.RedisResult, now int64) (bool, error) {
+	v, err := res.AsInt64()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("redisstore: check revocation: %w", err)
+	}
+	return now < v, nil
 }
