@@ -434,7 +434,8 @@ func TestDeviceCookieIgnored(t *testing.T) {
 	name := e.s.Settings().DeviceCookieName
 	other := func(cfg gqljwt.Config, skew time.Duration) *http.Cookie {
 		t.Helper()
-		c := &clock{t: e.clock.Now().Add(skew)}
+		c := newClock()
+		c.Advance(e.clock.Now().Add(skew).Sub(c.Now()))
 		cfg.Users, cfg.Now = e.users, c.Now
 		s := mustService(t, cfg)
 		ctx, w := requestContext(ownerAddr)

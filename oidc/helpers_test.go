@@ -6,20 +6,19 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/graphql-go/graphql"
-	"github.com/graphql-go/handler"
-
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/directives"
+	"github.com/gqljwt/gqljwt/internal/testclock"
 	"github.com/gqljwt/gqljwt/memstore"
 	"github.com/gqljwt/gqljwt/middleware"
 	"github.com/gqljwt/gqljwt/oidc"
 	"github.com/gqljwt/gqljwt/oidc/oidctest"
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/handler"
 )
 
 // ourSecret signs the Service's own tokens; ourIssuer is their iss.
@@ -31,24 +30,9 @@ const (
 )
 
 // clock is a settable clock shared by the issuer and the Service.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: time.Now().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New() }
 
 func newProvider(t testing.TB) *oidctest.Provider {
 	t.Helper()

@@ -54,7 +54,7 @@ func TestUnknownKidRefetchesOnceThenRateLimited(t *testing.T) {
 	if _, err := auth.Verify(context.Background(), sign(t, p, "ES256", p.Claims("u", audience, clk.Now(), time.Hour))); err != nil {
 		t.Fatalf("known kid during the flood: %v", err)
 	}
-	clk.Add(oidc.DefaultRefetchInterval)
+	clk.Advance(oidc.DefaultRefetchInterval)
 	for i := range 100 {
 		_, _ = auth.Verify(context.Background(), randomKid(1000+i))
 	}
@@ -136,14 +136,14 @@ func TestProviderDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.SetDown(true)
-	clk.Add(2*time.Hour - time.Minute)
+	clk.Advance(2*time.Hour - time.Minute)
 	fresh := sign(t, p, "ES256", p.Claims("u2", audience, clk.Now(), time.Hour))
 	for name, tok := range map[string]string{"cached": cached, "new": fresh} {
 		if _, err := auth.Verify(context.Background(), tok); err != nil {
 			t.Fatalf("%s token within MaxStale: %v", name, err)
 		}
 	}
-	clk.Add(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	for name, tok := range map[string]string{"cached": cached, "new": fresh} {
 		if _, err := auth.Verify(context.Background(), tok); gqljwt.CodeOf(err) != gqljwt.CodeUnavailable {
 			t.Fatalf("%s token past MaxStale: %v, want AUTH_UNAVAILABLE", name, err)
@@ -159,7 +159,7 @@ func TestProviderDown(t *testing.T) {
 		t.Fatalf("our token while the provider is stale: %v", err)
 	}
 	p.SetDown(false)
-	clk.Add(oidc.DefaultRefetchInterval)
+	clk.Advance(oidc.DefaultRefetchInterval)
 	if _, err := auth.Verify(context.Background(), fresh); err != nil {
 		t.Fatalf("after the provider is back: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestCacheEntryBoundedByExp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clk.Add(2*time.Minute + gqljwt.DefaultLeeway)
+	clk.Advance(2*time.Minute + gqljwt.DefaultLeeway)
 	if _, err := auth.Verify(context.Background(), tok); gqljwt.CodeOf(err) != gqljwt.CodeTokenExpired {
 		t.Fatalf("past exp: %v, want TOKEN_EXPIRED", err)
 	}

@@ -64,7 +64,7 @@ func TestApolloRefreshLink(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		clock.advance(d)
+		clock.Advance(d)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /test/refreshes", func(w http.ResponseWriter, r *http.Request) {

@@ -82,7 +82,7 @@ func TestSlidingRefreshRenewsOnlyItsOwnTokens(t *testing.T) {
 
 	// 6 minutes in, the /service/Auth token expires within the sliding
 	// window; it is still good where it was issued.
-	clock.advance(6 * time.Minute)
+	clock.Advance(6 * time.Minute)
 	const me = `{ me { id } }`
 	if r := s.post("/service/Auth", me, nil, "Authorization", "Bearer "+caToken); r.get("data", "me", "id") != float64(2) {
 		t.Fatalf("the /service/Auth token on /service/Auth: %s", r.raw)
@@ -96,7 +96,7 @@ func TestSlidingRefreshRenewsOnlyItsOwnTokens(t *testing.T) {
 	}
 
 	// 55 minutes in, the /toggle token is renewed on /toggle, for /toggle.
-	clock.advance(49 * time.Minute)
+	clock.Advance(49 * time.Minute)
 	r = s.post("/toggle", me, nil, "Authorization", "Bearer "+toggleToken)
 	fresh := bearer(t, r)
 	if fresh == toggleToken || r.str("data", "me", "id") != "2" {

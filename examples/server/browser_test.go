@@ -96,11 +96,11 @@ func TestTTLFlags(t *testing.T) {
 	me := func(token string) *reply {
 		return s.post("/graphql", `{ me { username } }`, nil, "Authorization", "JWT "+token)
 	}
-	clock.advance(time.Minute + 29*time.Second) // expired, within the 30 s leeway
+	clock.Advance(time.Minute + 29*time.Second) // expired, within the 30 s leeway
 	if r := me(token); r.str("data", "me", "username") != "bob" {
 		t.Fatalf("within the leeway: %s", r.raw)
 	}
-	clock.advance(2 * time.Second)
+	clock.Advance(2 * time.Second)
 	r := me(token)
 	if r.get("data", "me") != nil || r.str("errors", 0, "extensions", "reason") != string(gqljwt.CodeTokenExpired) {
 		t.Fatalf("after 1m31s: %s", r.raw)
@@ -109,7 +109,7 @@ func TestTTLFlags(t *testing.T) {
 	if r = me(r.str("data", "refreshToken", "token")); r.str("data", "me", "username") != "bob" {
 		t.Fatalf("refreshed: %s", r.raw)
 	}
-	clock.advance(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	r = s.post("/graphql", `mutation($t: String!) { refreshToken(refreshToken: $t) { token } }`, map[string]any{"t": refresh})
 	if r.str("data", "refreshToken", "token") != "" || r.str("errors", 0, "extensions", "code") == "" {
 		t.Fatalf("refresh after the refresh TTL: %s", r.raw)

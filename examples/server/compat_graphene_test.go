@@ -152,7 +152,7 @@ func TestGrapheneCompatMessages(t *testing.T) {
 	// graphql_jwt/utils.py get_payload through the backend
 	// (backends.py, middleware.py): verifyToken with the token in the
 	// Authorization header only, once it has expired.
-	clock.advance(10 * time.Minute) // JWT_EXPIRATION_DELTA is 5 minutes
+	clock.Advance(10 * time.Minute) // JWT_EXPIRATION_DELTA is 5 minutes
 	check("verifyToken, expired header token", s.post("/graphene", `mutation { verifyToken { payload } }`, nil, "Authorization", "JWT "+token),
 		want{"Signature has expired", "UNAUTHENTICATED", "TOKEN_EXPIRED"})
 	check("Relay refreshToken(token:), expired", s.post("/graphene-relay", `mutation($t: String) { refreshToken(input: {token: $t}) { token } }`, map[string]any{"t": relayToken}),
@@ -243,7 +243,7 @@ func TestGrapheneCompatReuseRefreshTokens(t *testing.T) {
 	if r := s.post("/graphene", refresh, map[string]any{"r": first}); r.str("data", "refreshToken", "token") == "" {
 		t.Errorf("the old token within the grace: %s", r.raw)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	// In this order: the reuse of the old token is what ends the session.
 	for _, c := range []struct{ name, token string }{{"the old token after the grace", first}, {"its successor, the session ended", second}} {
 		r := s.post("/graphene", refresh, map[string]any{"r": c.token})

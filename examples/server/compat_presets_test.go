@@ -41,13 +41,13 @@ func TestDECompatUnusableRefreshTokens(t *testing.T) {
 	if second == "" {
 		t.Fatal("rotation failed")
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	refused("reused", refresh(first))
 	refused("revoked with its session", refresh(second))
 
 	// Expired: seven days on.
 	_, rt := tokens("carol")
-	clock.advance(7*24*time.Hour + time.Minute)
+	clock.Advance(7*24*time.Hour + time.Minute)
 	refused("expired", refresh(rt))
 }
 

@@ -241,7 +241,7 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 		mustJSON(t, claims["iat"]) != iat || mustJSON(t, claims["nbf"]) != iat {
 		t.Errorf("claims: %v", claims)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	r = s.post(wpPath, q, nil, "Authorization", "Bearer "+token)
 	renewed := r.header.Get("X-WPGraphQL-Login-Token")
 	if r.status != http.StatusOK || r.str("data", "viewer", "id") != "2" || renewed == "" || renewed == token ||
@@ -255,7 +255,7 @@ func TestWPGraphQLCompatRequests(t *testing.T) {
 		t.Errorf("X-WPGraphQL-Login-Refresh-Token sent: %q", h)
 	}
 	// The renewed token works, and expires 300 s after it was issued.
-	clock.advance(280 * time.Second)
+	clock.Advance(280 * time.Second)
 	if r := s.post(wpPath, q, nil, "Authorization", "Bearer "+renewed); r.str("data", "viewer", "id") != "2" {
 		t.Errorf("renewed token: %s", r.raw)
 	}

@@ -168,7 +168,7 @@ func TestCookieModeRefreshRotatesTheCookie(t *testing.T) {
 	b := newBrowser(t, srv)
 	b.login()
 	old := b.cookie("JWT-refresh-token")
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	r := b.gql(cookieRefresh, nil)
 	next := r.str("data", "refreshToken", "refreshToken")
 	if next == "" || next == old || b.cookie("JWT-refresh-token") != next || b.cookie("JWT") != r.str("data", "refreshToken", "token") {
@@ -184,7 +184,7 @@ func TestCookieModeRefreshRotatesTheCookie(t *testing.T) {
 		t.Fatalf("old cookie within the grace: %s", r.raw)
 	}
 	// After the grace the old cookie is reuse.
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	late := newBrowser(t, srv)
 	late.setRefreshCookie(old)
 	r = late.gql(cookieRefresh, nil)

@@ -57,7 +57,7 @@ func TestGrapheneWordsLikeDjangoGraphQLJWT(t *testing.T) {
 
 	// An hour on, the access token has expired: the message the clients'
 	// error links refresh on.
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	check("verifyToken, expired", s.post(path, verify, map[string]any{"token": token}),
 		want{"Signature has expired", "TOKEN_EXPIRED", ""})
 	check("protected field, expired token", s.post(path, drafts, nil, "Authorization", "JWT "+token),
@@ -72,7 +72,7 @@ func TestGrapheneWordsLikeDjangoGraphQLJWT(t *testing.T) {
 	refresh = r.str("data", "refreshToken", "refreshToken")
 	// A week on, the refresh token has expired too (and is still kept, so
 	// the store can say so).
-	clock.advance(7*24*time.Hour + time.Minute)
+	clock.Advance(7*24*time.Hour + time.Minute)
 	check("refreshToken, expired refresh token", s.post(path, renew, map[string]any{"refreshToken": refresh}),
 		want{"Refresh token is expired", "TOKEN_EXPIRED", ""})
 

@@ -1,34 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// syncBuffer is a log sink the server's goroutines write to while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLogsHoldNoSecret runs a browser's whole session against the demo
 // with its access log and its security-event log writing into one buffer:
@@ -37,7 +16,7 @@ func (s *syncBuffer) String() string {
 // a refresh, a query token, an OAuth2 callback with its code and state.
 // Not one password, token, code or state it used may be in the log.
 func TestLogsHoldNoSecret(t *testing.T) {
-	var logs syncBuffer
+	var logs lockedBuffer
 	provider := newOAuthServer(t)
 	s := newServer(t, options{logRequests: true, accessLog: &logs, events: slog.New(slog.NewTextHandler(&logs, nil)),
 		oauth2: provider.config(), userInfoURL: provider.URL + "/userinfo"})

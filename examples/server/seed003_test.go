@@ -2,30 +2,16 @@ package main
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gqljwt/gqljwt/internal/testclock"
 )
 
 // testClock is a settable clock for lifetimes and sliding refresh.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type testClock = testclock.Clock
 
-func newTestClock() *testClock { return &testClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newTestClock() *testClock { return testclock.New() }
 
 // bearer returns the token of an Authorization response header.
 func bearer(t *testing.T, r *reply) string {
@@ -106,18 +92,18 @@ func TestSeed003Toggle(t *testing.T) {
 	}
 
 	// Sliding refresh: 55 minutes in, the response carries a fresh token.
-	clock.advance(45 * time.Minute)
+	clock.Advance(45 * time.Minute)
 	r = s.post(path, protected, nil, "Authorization", "Bearer "+token)
 	if r.header.Get("Authorization") != "" {
 		t.Errorf("renewed 15 minutes before expiry: %v", r.header)
 	}
-	clock.advance(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	r = s.post(path, protected, nil, "Authorization", "Bearer "+token)
 	fresh := bearer(t, r)
 	if fresh == token || !jsonEqual(t, r.raw, `{"data": {"me": {"id": "2"}}}`) {
 		t.Fatalf("sliding refresh: %s", r.raw)
 	}
-	clock.advance(10 * time.Minute) // the old token has expired, the fresh one works
+	clock.Advance(10 * time.Minute) // the old token has expired, the fresh one works
 	if r := s.post(path, protected, nil, "Authorization", "Bearer "+token); r.str("errors", 0, "extensions", "reason") != "TOKEN_EXPIRED" {
 		t.Errorf("old token after expiry: %s", r.raw)
 	}
