@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -140,6 +141,9 @@ func acceptsGraphQLResponse(accept []string) bool {
 // a field (graphql-go writes "data": null for parse and validation errors;
 // an error that nulls the whole data during execution has a path).
 func isRequestError(body []byte) bool {
+	if !bytes.Contains(body, []byte(`"errors"`)) {
+		return false // most responses: no decoding
+	}
 	var resp struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []struct {
