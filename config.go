@@ -218,6 +218,13 @@ type Config struct {
 	// carries its user's version and is refused once the version moves on.
 	// Nil selects Users when it is a VersionStore too (memstore.Users is).
 	Versions VersionStore
+	// UserSecrets, when set, keeps WPGraphQL's revoked user secret (see
+	// UserSecretStore): RevokeUserSecret marks the user, and no token is
+	// issued for a marked user until RefreshUserSecret, at the price of one
+	// store read per token issued. It is a VersionStore too, the one that
+	// holds the versions it moves: nil Versions selects it, and New refuses
+	// a Versions that is another store.
+	UserSecrets UserSecretStore
 	// VersionCacheTTL is how long a looked-up token version is reused before
 	// Versions is asked again (default 5 s). A version bumped through this
 	// Service takes effect here at once; on other instances within this TTL.
@@ -385,8 +392,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.UserSecrets != nil && cfg.Versions == nil {
+		cfg.Versions = cfg.UserSecrets
+	}
 	if vs, ok := cfg.Users.(VersionStore); ok && cfg.Versions == nil {
 		cfg.Versions = vs
+	}
+	if cfg.UserSecrets != nil && !sameStore(cfg.UserSecrets, cfg.Versions) {
+		return cfg, errors.New("gqljwt: Config.UserSecrets must be the Versions store: revoking a user secret moves the version it holds")
 	}
 	return cfg, nil
 }

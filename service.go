@@ -97,6 +97,9 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 	if u == nil || u.ID == "" {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: issuing a token needs a user with an ID"))
 	}
+	if err := s.mayIssue(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	now := s.cfg.Now().Truncate(time.Second)
 	if origIat.IsZero() {
 		origIat = now

@@ -33,6 +33,8 @@ type Users struct {
 type account struct {
 	user gqljwt.User
 	hash []byte
+	// secretRevoked is the revoked user secret (usersecret.go).
+	secretRevoked bool
 }
 
 // NewUsers returns an empty store. It panics on a bcrypt cost bcrypt

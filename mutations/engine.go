@@ -461,12 +461,24 @@ func (e *engine) userSecret(ctx context.Context, op Operation, in inputs, out *o
 	if err != nil {
 		return err
 	}
-	old, next, err := e.auth.RevokeUser(ctx, userID)
+	move := e.auth.RevokeUserSecret
+	if op.Kind == RefreshUserSecret {
+		move = e.auth.RefreshUserSecret
+	}
+	old, next, err := move(ctx, userID)
 	if err != nil {
 		return err
 	}
-	out.revokedUserSecret, out.userSecret, out.success = secretOf(userID, old), secretOf(userID, next), true
-	if op.Kind == RefreshUserSecret && id.IsLocalUser(userID) {
+	out.success = true
+	if !id.IsLocalUser(userID) {
+		// An administrator acting on another user is shown neither
+		// secret, as the plugin's get_user_secret shows them to the user
+		// alone (RevokeUserSecretMutationTest.php, RefreshUserSecret…
+		// testMutation).
+		return nil
+	}
+	out.revokedUserSecret, out.userSecret = secretOf(userID, old), secretOf(userID, next)
+	if op.Kind == RefreshUserSecret {
 		u, err := e.auth.User(ctx, userID)
 		if err != nil {
 			return err

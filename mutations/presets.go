@@ -334,6 +334,9 @@ func WPGraphQL() Preset {
 			// passes on WordPress's own messages, which tell an unknown
 			// username from a wrong password; this one message does not.
 			gqljwt.ErrInvalidCredentials.Message: "The user could not be logged in.",
+			// src/CoreSchemaFilters.php check_if_secret_is_revoked: no
+			// token is signed for a user whose secret is revoked.
+			gqljwt.ErrUserSecretRevoked.Message: "A JWT token cannot be issued for this user.",
 		},
 	}
 }

@@ -31,10 +31,14 @@ const (
 	// LogoutAll ends every session of the request's user.
 	LogoutAll Kind = "logoutAll"
 	// RevokeUserSecret moves a user's token version on (WPGraphQL's user
-	// secret), which invalidates all of that user's tokens. Self or admin.
+	// secret), which invalidates all of that user's tokens, and with
+	// gqljwt.Config.UserSecrets marks the secret revoked: no token is
+	// issued for the user until RefreshUserSecret (Service.RevokeUserSecret).
+	// Self or admin.
 	RevokeUserSecret Kind = "revokeUserSecret"
-	// RefreshUserSecret is RevokeUserSecret followed by a new session for
-	// the caller when the caller is that user.
+	// RefreshUserSecret moves the version on too, clears the revocation
+	// (Service.RefreshUserSecret) and starts a new session for the caller
+	// when the caller is that user.
 	RefreshUserSecret Kind = "refreshUserSecret"
 	// LinkIdentity links an OAuth2 account to a user. Self or admin.
 	LinkIdentity Kind = "linkIdentity"

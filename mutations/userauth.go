@@ -23,12 +23,10 @@ import (
 // selection of auth makes one session, whatever it selects of it.
 // linkedIdentities is null when the user has none.
 //
-// isUserSecretRevoked is always false, and truthfully so: the secret is
-// the user's token version, and revokeUserSecret moves it on, which
-// refuses every token of the old one and makes the new one current at
-// once. The plugin instead keeps a revoked flag per user that refuses
-// every token until refreshUserSecret clears it; gqljwt's VersionStore
-// holds no such state, and a lockout of the user is what that flag adds.
+// isUserSecretRevoked is the Service's UserSecretRevoked: true between
+// revokeUserSecret and refreshUserSecret when gqljwt.Config.UserSecrets
+// keeps the mark, always false without it (a revocation then only moves
+// the version on). A store that cannot answer fails the field.
 func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
 	identity := graphql.NewObject(graphql.ObjectConfig{
 		Name: "LinkedIdentity",
@@ -94,8 +92,13 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 				}
 				return secretOf(d.user.ID, v), nil
 			}),
-			"isUserSecretRevoked": &graphql.Field{Type: graphql.Boolean, Resolve: func(graphql.ResolveParams) (any, error) {
-				return false, nil
+			"isUserSecretRevoked": &graphql.Field{Type: graphql.Boolean, Resolve: func(p graphql.ResolveParams) (any, error) {
+				d := p.Source.(*authData)
+				revoked, err := auth.UserSecretRevoked(p.Context, d.user.ID)
+				if err != nil {
+					return nil, gqljwt.AsError(err)
+				}
+				return revoked, nil
 			}},
 			"linkedIdentities": &graphql.Field{Type: graphql.NewList(identity), Resolve: func(p graphql.ResolveParams) (any, error) {
 				d := p.Source.(*authData)

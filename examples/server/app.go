@@ -190,6 +190,13 @@ func newApp(o options) (*app, error) {
 	// budget, and a user secret revoked on one endpoint would be honoured
 	// by the others until their caches expired.
 	versions := gqljwt.NewVersionCache(0)
+	// WPGraphQL's revoked user secret, kept where the versions are: a
+	// user whose secret /wpgraphql revoked gets no token from any
+	// endpoint until it is refreshed, as the plugin signs none for them.
+	secrets, _ := shared.versions.(gqljwt.UserSecretStore)
+	if shared.versions == nil {
+		secrets = a.users
+	}
 	posts := newBlog()
 
 	r := chi.NewRouter()
@@ -223,7 +230,7 @@ func newApp(o options) (*app, error) {
 		accessTTL, refreshTTL := cmp.Or(o.accessTTL, ep.preset.AccessTTL), cmp.Or(o.refreshTTL, ep.preset.RefreshTTL)
 		auth, err := gqljwt.New(gqljwt.Config{
 			Algorithm: o.alg, Secret: o.secret, SigningKey: o.signingKey, Users: a.users, Refresh: refresh, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: o.now,
-			Revocations: shared.revocations, Versions: shared.versions, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
+			Revocations: shared.revocations, Versions: shared.versions, UserSecrets: secrets, LoginThrottle: shared.throttle, VersionCache: versions, Logger: o.events,
 			Claims: ep.preset.Claims, NotBefore: ep.preset.NotBefore, Issuer: ep.issuer,
 			RefreshReuseGrace: o.reuseGrace,
 			// The endpoints share a key, so only the audience tells their
@@ -250,6 +257,8 @@ func newApp(o options) (*app, error) {
 			query["viewer"] = viewerField(user, a.users)
 			epRules = maps.Clone(rules) // the endpoints share rules
 			epRules["Query.viewer"] = directives.Public()
+			query["user"] = userByIDField(user, a.users)
+			epRules["Query.user"] = directives.Public()
 			for name, f := range mutations.LoginClientFields(loginClients(o)...) {
 				query[name] = f
 				epRules["Query."+name] = directives.Public()

@@ -150,15 +150,97 @@ func TestWPGraphQLCompatRefreshToken(t *testing.T) {
 	if r := s.post(wpPath, q, map[string]any{"t": refresh}); !jsonEqual(t, r.raw, refused) {
 		t.Errorf("testWithSecretRevoked: %s", r.raw)
 	}
-	// The documented deviation: revoking replaces the secret at once, so
-	// a new login is served a new, unrevoked one; the plugin keeps the
-	// old one revoked (isUserSecretRevoked true, and CoreSchemaFilters.php
-	// check_if_secret_is_revoked refuses every token) until
-	// refreshUserSecret.
-	again, _ := wpPasswordLogin(t, s, "bob")
-	r = s.post(wpPath, secret, nil, "Authorization", "Bearer "+again)
-	if r.get("data", "viewer", "auth", "isUserSecretRevoked") != false || r.str("data", "viewer", "auth", "userSecret") == before {
-		t.Errorf("after revokeUserSecret: %s", r.raw)
+}
+
+// TestWPGraphQLCompatRevokedSecret: the revoked user secret, from the
+// plugin's source and tests, over HTTP. revokeUserSecret marks the secret
+// revoked (src/Auth/TokenManager.php revoke_user_secret); while it is, no
+// token is signed for the user (src/CoreSchemaFilters.php
+// check_if_secret_is_revoked, tests/wpunit/CoreSchemaFiltersTest.php
+// testCheckIfSecretIsRevokedWhenRevoked), refresh tokens are refused
+// (RefreshTokenMutationTest.php testWithSecretRevoked) and
+// isUserSecretRevoked is true (src/Model/User.php); refreshUserSecret
+// issues a new secret and clears the mark (refresh_user_secret,
+// issue_new_user_secret), after which the old secret's refresh tokens stay
+// refused (testWithOldSecret) and new tokens work. An administrator acting
+// on the user sees neither secret nor tokens (RevokeUserSecretMutationTest
+// .php and RefreshUserSecretMutationTest.php testMutation).
+func TestWPGraphQLCompatRevokedSecret(t *testing.T) {
+	s := wpServer(t, options{})
+	bob, bobRefresh := wpPasswordLogin(t, s, "bob")
+	alice, _ := wpPasswordLogin(t, s, "alice")
+	const status = `query($id: ID!) { user(id: $id) { auth { isUserSecretRevoked userSecret authToken } } }`
+	revokedAs := func(t *testing.T, want bool) {
+		t.Helper()
+		want0 := `{"data": {"user": {"auth": {"isUserSecretRevoked": ` + strconv.FormatBool(want) + `, "userSecret": null, "authToken": null}}}}`
+		if r := s.post(wpPath, status, map[string]any{"id": "dXNlcjoy"}, "Authorization", "Bearer "+alice); !jsonEqual(t, r.raw, want0) {
+			t.Errorf("isUserSecretRevoked as an administrator: %s, want %s", r.raw, want0)
+		}
+	}
+	revokedAs(t, false)
+	before := s.post(wpPath, `{ viewer { auth { userSecret } } }`, nil, "Authorization", "Bearer "+bob).str("data", "viewer", "auth", "userSecret")
+	r := s.post(wpPath, `mutation { revokeUserSecret(input: {userId: "2"}) { success revokedUserSecret } }`, nil, "Authorization", "Bearer "+bob)
+	if want := `{"data": {"revokeUserSecret": {"success": true, "revokedUserSecret": "` + before + `"}}}`; before == "" || !jsonEqual(t, r.raw, want) {
+		t.Fatalf("revokeUserSecret: %s, want %s", r.raw, want)
+	}
+	revokedAs(t, true)
+
+	refused := `{"data": {"refreshToken": {"authToken": null, "success": false}}}`
+	const refresh = `mutation($t: String!) { refreshToken(input: {refreshToken: $t}) { authToken success } }`
+	if r := s.post(wpPath, refresh, map[string]any{"t": bobRefresh}); !jsonEqual(t, r.raw, refused) {
+		t.Errorf("refreshToken while revoked: %s", r.raw)
+	}
+	// A login with the right password: the plugin's UserError, with our
+	// code and reason beside it.
+	const login = `mutation { login(input: {provider: PASSWORD, credentials: {username: "bob", password: "bob-password"}}) { authToken refreshToken } }`
+	r = s.post(wpPath, login, nil)
+	if r.str("errors", 0, "message") != "A JWT token cannot be issued for this user." || r.str("errors", 0, "extensions", "code") != "FORBIDDEN" ||
+		r.str("errors", 0, "extensions", "reason") != "TOKEN_REVOKED" || r.get("data", "login") != nil || len(r.get("errors").([]any)) != 1 {
+		t.Errorf("login while revoked: %s", r.raw)
+	}
+	// A wrong password still answers as one.
+	if r := s.post(wpPath, `mutation { login(input: {provider: PASSWORD, credentials: {username: "bob", password: "nope"}}) { authToken } }`, nil); r.str("errors", 0, "message") != "The user could not be logged in." {
+		t.Errorf("wrong password while revoked: %s", r.raw)
+	}
+	// The documented deviation: bob's token of before is refused at once
+	// (the plugin honours it until it expires), so the request is
+	// anonymous with a 403, and bob cannot lift the revocation himself.
+	r = s.post(wpPath, `mutation { refreshUserSecret(input: {userId: "2"}) { success } }`, nil, "Authorization", "Bearer "+bob)
+	if r.status != http.StatusForbidden || wpError(r) != (wpWant{"You are not allowed to refresh the user secret.", "UNAUTHENTICATED"}) {
+		t.Errorf("refreshUserSecret with the revoked token: %d %s", r.status, r.raw)
+	}
+	// The administrator refreshes it: success, and no secret or token for
+	// the administrator.
+	r = s.post(wpPath, `mutation { refreshUserSecret(input: {userId: "dXNlcjoy"}) { success authToken refreshToken userSecret revokedUserSecret } }`, nil, "Authorization", "Bearer "+alice)
+	if want := `{"data": {"refreshUserSecret": {"success": true, "authToken": null, "refreshToken": null, "userSecret": null, "revokedUserSecret": null}}}`; !jsonEqual(t, r.raw, want) {
+		t.Fatalf("refreshUserSecret as an administrator: %s, want %s", r.raw, want)
+	}
+	revokedAs(t, false)
+	if r := s.post(wpPath, refresh, map[string]any{"t": bobRefresh}); !jsonEqual(t, r.raw, refused) {
+		t.Errorf("refreshToken of the old secret after refreshUserSecret: %s", r.raw)
+	}
+	again, againRefresh := wpPasswordLogin(t, s, "bob")
+	r = s.post(wpPath, `{ viewer { auth { isUserSecretRevoked userSecret } } }`, nil, "Authorization", "Bearer "+again)
+	secret := r.str("data", "viewer", "auth", "userSecret")
+	if r.get("data", "viewer", "auth", "isUserSecretRevoked") != false || secret == "" || secret == before {
+		t.Errorf("viewer after refreshUserSecret: %s", r.raw)
+	}
+	if r := s.post(wpPath, refresh, map[string]any{"t": againRefresh}); r.get("data", "refreshToken", "success") != true {
+		t.Errorf("refreshToken of the new secret: %s", r.raw)
+	}
+	// refreshUserSecret as the user: new tokens that work, the old one
+	// refused (RefreshUserSecretMutationTest.php testMutation, as the user).
+	r = s.post(wpPath, `mutation { refreshUserSecret(input: {userId: "2"}) { success authToken refreshToken userSecret revokedUserSecret } }`, nil, "Authorization", "Bearer "+again)
+	newToken := r.str("data", "refreshUserSecret", "authToken")
+	if r.get("data", "refreshUserSecret", "success") != true || newToken == "" || r.str("data", "refreshUserSecret", "refreshToken") == "" ||
+		r.str("data", "refreshUserSecret", "revokedUserSecret") != secret || r.str("data", "refreshUserSecret", "userSecret") == secret {
+		t.Fatalf("refreshUserSecret as the user: %s", r.raw)
+	}
+	if r := s.post(wpPath, `{ viewer { id } }`, nil, "Authorization", "Bearer "+newToken); r.status != http.StatusOK || r.str("data", "viewer", "id") != "2" {
+		t.Errorf("the token of refreshUserSecret: %d %s", r.status, r.raw)
+	}
+	if r := s.post(wpPath, `{ viewer { id } }`, nil, "Authorization", "Bearer "+again); r.status != http.StatusForbidden || r.get("data", "viewer") != nil {
+		t.Errorf("the token of the secret before refreshUserSecret: %d %s", r.status, r.raw)
 	}
 }
 

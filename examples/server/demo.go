@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -214,6 +216,36 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 				return externalUser(id), nil
 			}
 			return users.UserByID(p.Context, id.Subject)
+		}}
+}
+
+// userByIDField is WPGraphQL's user(id:), by database or global ID
+// ("user:2" in base64): the user for that user themself and for an
+// administrator, null for anybody else, as WPGraphQL's User model hides
+// an account from those who may not see it. It is how an administrator
+// reads another user's auth { isUserSecretRevoked }.
+func userByIDField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
+	return &graphql.Field{Type: user, Description: "A user, for themself and administrators; null otherwise.",
+		Args: graphql.FieldConfigArgument{"id": &graphql.ArgumentConfig{Type: graphql.NewNonNull(graphql.ID)}},
+		Resolve: func(p graphql.ResolveParams) (any, error) {
+			id, _ := gqljwt.FromContext(p.Context)
+			userID, _ := p.Args["id"].(string)
+			if b, err := base64.StdEncoding.DecodeString(userID); err == nil {
+				if v, ok := strings.CutPrefix(string(b), "user:"); ok {
+					userID = v
+				}
+			}
+			if id == nil || (!id.IsLocalUser(userID) && !id.HasRole("ADMIN")) {
+				return nil, nil
+			}
+			u, err := users.UserByID(p.Context, userID)
+			if errors.Is(err, gqljwt.ErrNotFound) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, gqljwt.ErrUnavailable.WithCause(err)
+			}
+			return u, nil
 		}}
 }
 

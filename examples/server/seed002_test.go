@@ -348,6 +348,17 @@ func TestSeed002WPGraphQL(t *testing.T) {
 		}
 	}
 
+	// While the secret is revoked no token is issued for bob (the plugin's
+	// check_if_secret_is_revoked): an administrator lifts it with
+	// refreshUserSecret, and bob logs in again.
+	alice := s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "alice", "password": "alice-password"}).str("data", "login", "authToken")
+	if r = s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "bob", "password": "bob-password"}); r.str("errors", 0, "message") != "A JWT token cannot be issued for this user." {
+		t.Errorf("login while the secret is revoked: %s", r.raw)
+	}
+	if r = s.post(path, operation(t, doc, "mutation refreshUserSecret(", 0), map[string]any{"userId": "2"}, "Authorization", "Bearer "+alice); r.get("data", "refreshUserSecret", "success") != true {
+		t.Fatalf("admin refreshing bob's secret: %s", r.raw)
+	}
+
 	// refreshUserSecret: new secret and new tokens for the caller.
 	r = s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "bob", "password": "bob-password"})
 	auth = r.str("data", "login", "authToken")
@@ -365,7 +376,6 @@ func TestSeed002WPGraphQL(t *testing.T) {
 		t.Errorf("new auth token: %s", r.raw)
 	}
 	// An admin may revoke another user's secret.
-	alice := s.post(path, wpOperation(t, doc, "mutation loginWithPassword("), map[string]any{"username": "alice", "password": "alice-password"}).str("data", "login", "authToken")
 	if r = s.post(path, revoke, map[string]any{"userId": "dXNlcjoz"}, "Authorization", "Bearer "+alice); r.get("data", "revokeUserSecret", "success") != true {
 		t.Errorf("admin revoking carol's secret by global ID: %s", r.raw)
 	}
