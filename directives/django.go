@@ -31,8 +31,49 @@ const (
 // identity, and UNAUTHENTICATED for an anonymous one, worded the same way
 // under mutations.Graphene's GuardMessages.
 
-// LoginRequired is @login_required: any authenticated caller.
+// LoginRequired is @login_required: any authenticated caller. It reads no
+// account, so a disabled user's token passes until it expires; see
+// ActiveLoginRequired for the check django-graphql-jwt makes.
 func LoginRequired() Rule { return Authenticated() }
+
+// ErrDjangoUserDisabled is the refusal of ActiveLoginRequired for a
+// disabled account: django-graphql-jwt's JSONWebTokenError "User is
+// disabled" (graphql_jwt/utils.py get_user_by_payload), as UNAUTHENTICATED
+// whose reason is TOKEN_REVOKED, since the account's tokens are no longer
+// good and logging in again is what the client must do.
+var ErrDjangoUserDisabled = gqljwt.Unauthenticated(gqljwt.ErrTokenRevoked).WithMessage("User is disabled")
+
+// ActiveLoginRequired is @login_required as django-graphql-jwt serves it:
+// its authentication backend (graphql_jwt/backends.py) looks the token's
+// user up on every request (utils.py get_user_by_payload), so a disabled
+// account's still-valid token is refused with ErrDjangoUserDisabled, and
+// the token of an account that no longer exists leaves the caller
+// anonymous, whom login_required denies ("You do not have permission to
+// perform this action", FORBIDDEN here, as the caller has a token). A
+// store that fails refuses (AUTH_UNAVAILABLE). The identity of an external
+// issuer (Config.Issuers) has no account here and passes as with
+// LoginRequired. It costs a user store read per request (it is a Memo);
+// LoginRequired costs none.
+func ActiveLoginRequired(users gqljwt.UserStore) Rule {
+	if users == nil {
+		panic("directives: ActiveLoginRequired needs a user store")
+	}
+	return Memo(Predicate("login_required", func(p graphql.ResolveParams, id *gqljwt.Identity) (bool, error) {
+		if id.ExternalIssuer != "" {
+			return true, nil
+		}
+		u, err := users.UserByID(p.Context, id.Subject)
+		switch {
+		case errors.Is(err, gqljwt.ErrNotFound):
+			return false, nil
+		case err != nil:
+			return false, gqljwt.ErrUnavailable.WithCause(err)
+		case !u.Active:
+			return false, ErrDjangoUserDisabled
+		}
+		return true, nil
+	}))
+}
 
 // StaffMemberRequired is @staff_member_required: an active account whose
 // roles in users include DjangoStaffRole.

@@ -31,13 +31,15 @@ func djangoEnv(t *testing.T) (*env, *memstore.Users) {
 		return &graphql.Field{Type: graphql.String, Resolve: func(graphql.ResolveParams) (any, error) { return v, nil }}
 	}
 	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
-		"login": str("in"), "staff": str("staff"), "superuser": str("super"), "add": str("add"), "addChange": str("add+change"), "even": str("even"),
+		"login": str("in"), "active": str("active"), "down": str("down"), "staff": str("staff"), "superuser": str("super"), "add": str("add"), "addChange": str("add+change"), "even": str("even"),
 	}})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := directives.Apply(&schema, map[string]directives.Rule{
 		"Query.login":     directives.LoginRequired(),
+		"Query.active":    directives.ActiveLoginRequired(users),
+		"Query.down":      directives.ActiveLoginRequired(downUsers{users}),
 		"Query.staff":     directives.StaffMemberRequired(users),
 		"Query.superuser": directives.SuperuserRequired(users),
 		"Query.add":       directives.PermissionRequired(users, "auth.add_user"),
@@ -59,6 +61,11 @@ func djangoEnv(t *testing.T) (*env, *memstore.Users) {
 	e.tokens["deleted"] = e.issue(e.auth, &gqljwt.User{ID: "u9"})
 	return e, users
 }
+
+// downUsers is a user store whose lookups fail.
+type downUsers struct{ *memstore.Users }
+
+func (downUsers) UserByID(context.Context, string) (*gqljwt.User, error) { return nil, errBoom }
 
 // TestDjangoDecoratorRules: the rules of django-graphql-jwt's decorators
 // (graphql_jwt/decorators.py), cases from its tests/test_decorators.py,
@@ -108,12 +115,39 @@ func TestDjangoDecoratorRules(t *testing.T) {
 		})
 	}
 
+	// ActiveLoginRequired: login_required behind django-graphql-jwt's
+	// backend, which reads the user on each request (graphql_jwt/
+	// backends.py, utils.py get_user_by_payload; tests/test_utils.py
+	// test_user_disabled_by_payload): a disabled account's valid token is
+	// refused as "User is disabled"; a deleted account's caller is
+	// anonymous to Django, whom login_required denies.
+	at := func(field, code, reason, msg string) string {
+		ext := sprintf(`{"code": %q}`, code)
+		if reason != "" {
+			ext = sprintf(`{"code": %q, "reason": %q}`, code, reason)
+		}
+		return sprintf(`{"data": {%q: null}, "errors": [{"message": %q, "locations": [{"line": 1, "column": 3}], "path": [%q], "extensions": %s}]}`, field, msg, field, ext)
+	}
+	for _, c := range []struct{ caller, want string }{
+		{"plain", `{"data": {"active": "active"}}`},
+		{"gone", at("active", "UNAUTHENTICATED", "TOKEN_REVOKED", "User is disabled")},
+		{"deleted", at("active", "FORBIDDEN", "", denied)},
+		{"anonymous", at("active", "UNAUTHENTICATED", "", "Unauthorized")},
+	} {
+		assertJSON(t, e.do(c.caller, "{ active }"), c.want)
+	}
+	// LoginRequired reads no account: the disabled user's token passes.
+	assertJSON(t, e.do("gone", "{ login }"), `{"data": {"login": "in"}}`)
+	// A store that fails refuses.
+	assertJSON(t, e.do("plain", "{ down }"), at("down", "AUTH_UNAVAILABLE", "", gqljwt.ErrUnavailable.Message))
+
 	// The store decides, not the token: an account disabled after its
 	// token was issued is denied at once.
 	if err := users.SetActive("u4", false); err != nil {
 		t.Fatal(err)
 	}
 	assertJSON(t, e.do("adder", "{ add }"), `{"data": {"add": null}, "errors": [{"message": "`+denied+`", "locations": [{"line": 1, "column": 3}], "path": ["add"], "extensions": {"code": "FORBIDDEN"}}]}`)
+	assertJSON(t, e.do("adder", "{ active }"), at("active", "UNAUTHENTICATED", "TOKEN_REVOKED", "User is disabled"))
 }
 
 func TestPermissionRequiredRefusesMalformedPermissions(t *testing.T) {

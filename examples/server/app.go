@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -263,6 +264,9 @@ func newApp(o options) (*app, error) {
 				query[name] = f
 				epRules["Query."+name] = directives.Public()
 			}
+		}
+		if strings.HasPrefix(ep.preset.Name, "graphene") {
+			epRules = djangoRules(epRules, a.users)
 		}
 		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -335,5 +336,58 @@ func TestGrapheneCompatKeepAliveRefusals(t *testing.T) {
 		if r := s.post(path, q, map[string]any{"t": carol}); r.get("errors") != nil {
 			t.Errorf("%s: carol enabled again: %s", path, r.raw)
 		}
+	}
+}
+
+// TestGrapheneCompatDisabledUser: django-graphql-jwt's backend reads the
+// token's user on every request (graphql_jwt/backends.py,
+// utils.py get_user_by_payload; tests/test_utils.py
+// test_user_disabled_by_payload), so once an account is disabled its
+// still-valid token in the header answers "User is disabled" on every
+// guarded field (directives.ActiveLoginRequired), our code and reason
+// beside it, and public fields are answered; enabled again, it works.
+func TestGrapheneCompatDisabledUser(t *testing.T) {
+	s := newServer(t, options{})
+	login := map[string]string{
+		"/graphene":       `mutation { tokenAuth(username: "carol", password: "carol-password") { token } }`,
+		"/graphene-relay": `mutation { tokenAuth(input: {username: "carol", password: "carol-password"}) { token } }`,
+	}
+	for path, q := range login {
+		token := s.post(path, q, nil).str("data", "tokenAuth", "token")
+		if token == "" {
+			t.Fatalf("%s: tokenAuth carol", path)
+		}
+		if err := s.app.users.SetActive("3", false); err != nil {
+			t.Fatal(err)
+		}
+		disabled := func(field string, col int) string {
+			return `{"message": "User is disabled", "locations": [{"line": 1, "column": ` + strconv.Itoa(col) + `}], "path": ["` + field + `"], "extensions": {"code": "UNAUTHENTICATED", "reason": "TOKEN_REVOKED"}}`
+		}
+		for _, c := range []struct{ query, want string }{
+			{`{ me { username } posts { title } }`, `{"data": {"me": null, "posts": [{"title": "Hello, gqljwt"}, {"title": "Guarding fields with @auth"}]}, "errors": [` + disabled("me", 3) + `]}`},
+			// drafts needs EDITOR, which carol lacks: the account is read
+			// first, as Django authenticates before any decorator runs.
+			{`{ drafts { title } }`, `{"data": {"drafts": null}, "errors": [` + disabled("drafts", 3) + `]}`},
+			{`mutation { createPost(title: "x") { title } }`, `{"data": {"createPost": null}, "errors": [` + disabled("createPost", 12) + `]}`},
+		} {
+			if r := s.post(path, c.query, nil, "Authorization", "JWT "+token); !jsonEqual(t, r.raw, c.want) {
+				t.Errorf("%s %s: %s, want %s", path, c.query, r.raw, c.want)
+			}
+		}
+		if err := s.app.users.SetActive("3", true); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.post(path, `{ me { username } }`, nil, "Authorization", "JWT "+token); r.raw != `{"data":{"me":{"username":"carol"}}}` {
+			t.Errorf("%s: carol enabled again: %s", path, r.raw)
+		}
+	}
+	// LoginRequired alone, as on /graphql, reads no account: the token
+	// of a disabled user passes there until it expires.
+	native := s.post("/graphql", `mutation { tokenAuth(username: "carol", password: "carol-password") { token } }`, nil).str("data", "tokenAuth", "token")
+	if err := s.app.users.SetActive("3", false); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.post("/graphql", `{ me { username } }`, nil, "Authorization", "JWT "+native); r.raw != `{"data":{"me":{"username":"carol"}}}` {
+		t.Errorf("/graphql, a disabled user's token: %s", r.raw)
 	}
 }

@@ -219,6 +219,23 @@ func viewerField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 		}}
 }
 
+// djangoRules puts the account check of django-graphql-jwt's backend in
+// front of every guarded field of the Graphene endpoints: the backend
+// reads the token's user on each request, so a disabled user's token
+// answers "User is disabled" on me, drafts and the rest
+// (directives.ActiveLoginRequired), while public fields stay public.
+func djangoRules(rules map[string]directives.Rule, users gqljwt.UserStore) map[string]directives.Rule {
+	active := directives.ActiveLoginRequired(users)
+	out := make(map[string]directives.Rule, len(rules))
+	for field, rule := range rules {
+		if rule != directives.Public() {
+			rule = directives.And(active, rule)
+		}
+		out[field] = rule
+	}
+	return out
+}
+
 // userByIDField is WPGraphQL's user(id:), by database or global ID
 // ("user:2" in base64): the user for that user themself and for an
 // administrator, null for anybody else, as WPGraphQL's User model hides
