@@ -169,10 +169,12 @@ func TestWPGraphQLCompatRevokedSecret(t *testing.T) {
 	s := wpServer(t, options{})
 	bob, bobRefresh := wpPasswordLogin(t, s, "bob")
 	alice, _ := wpPasswordLogin(t, s, "alice")
-	const status = `query($id: ID!) { user(id: $id) { auth { isUserSecretRevoked userSecret authToken } } }`
+	// An administrator looking at bob: the flag, and null secret, tokens
+	// and expirations (UserAuthenticationQueryTest.php, as another user).
+	const status = `query($id: ID!) { user(id: $id) { auth { isUserSecretRevoked userSecret authToken authTokenExpiration refreshToken refreshTokenExpiration linkedIdentities { id } } } }`
 	revokedAs := func(t *testing.T, want bool) {
 		t.Helper()
-		want0 := `{"data": {"user": {"auth": {"isUserSecretRevoked": ` + strconv.FormatBool(want) + `, "userSecret": null, "authToken": null}}}}`
+		want0 := `{"data": {"user": {"auth": {"isUserSecretRevoked": ` + strconv.FormatBool(want) + `, "userSecret": null, "authToken": null, "authTokenExpiration": null, "refreshToken": null, "refreshTokenExpiration": null, "linkedIdentities": null}}}}`
 		if r := s.post(wpPath, status, map[string]any{"id": "dXNlcjoy"}, "Authorization", "Bearer "+alice); !jsonEqual(t, r.raw, want0) {
 			t.Errorf("isUserSecretRevoked as an administrator: %s, want %s", r.raw, want0)
 		}
@@ -285,6 +287,9 @@ func TestWPGraphQLCompatUserSecretAndLogout(t *testing.T) {
 	// LogoutMutationTest.php testWithMutationDisabled.
 	if r := s.post(wpPath, `mutation { nope { success } }`, nil); !strings.HasPrefix(r.str("errors", 0, "message"), `Cannot query field "nope" on type "RootMutation".`) {
 		t.Errorf("root mutation type: %s", r.raw)
+	}
+	if r := s.post(wpPath, `{ nope }`, nil); !strings.HasPrefix(r.str("errors", 0, "message"), `Cannot query field "nope" on type "RootQuery".`) {
+		t.Errorf("root query type: %s", r.raw)
 	}
 }
 
