@@ -24,7 +24,7 @@
 //	{h:<hash>}             string: "<family>\x00<subject>", finds a record by hash
 //	{s:<subject>}          sorted set: the subject's refresh families, by deadline (unix µs)
 //	{r:<key>}              string: a revocation's deadline (unix µs)
-//	{v:<subject>}          hash: a user's token version and deleted flag
+//	{v:<subject>}          hash: a user's token version (v), deleted flag (d), revoked-secret flag (s)
 //	{a:<key>}              hash: an attempt count and its deadline (unix µs)
 //	{t:<id>}               hash: a login-throttle key's four counts and their deadlines (AttemptBatcher's steps)
 //	{st:<state>}           string: an OAuth2 state's data
