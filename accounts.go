@@ -42,7 +42,8 @@ func (s *Service) TokenVersion(ctx context.Context, subject string) (uint64, err
 }
 
 // RevokeUser invalidates every token of subject, access and refresh
-// (WPGraphQL's revokeUserSecret): it moves the token version on, which
+// (WPGraphQL's revokeUserSecret without the revoked mark: see
+// RevokeUserSecret): it moves the token version on, which
 // refuses every access token at once, and revokes the refresh tokens,
 // which frees their records too. It returns the versions before and after
 // (a bump moves a version on by exactly one: see VersionStore).

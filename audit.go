@@ -47,8 +47,10 @@ type Event struct {
 	// (the account from all untrusted clients), "address" (all accounts
 	// from this address) or "device" (the account from this trusted
 	// device). On EventKeysRotated it is the new signing key's kid, "" if
-	// it has none. The session events give theirs: "logout", "reuse",
-	// "logout_all", ...
+	// it has none. On EventUserSecretBumped it is "revoked" or
+	// "refreshed" when Config.UserSecrets marked or cleared the secret,
+	// "" for a plain bump. The session events give theirs: "logout",
+	// "reuse", "logout_all", ...
 	Reason string
 	// RetryAfter is set on throttling and lockout events: how long the
 	// client is refused for, the lock's length on EventLockout.

@@ -3,6 +3,7 @@ package gqljwt_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/gqljwt/gqljwt"
@@ -10,7 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-func userSecretService(t *testing.T, withSecrets bool) (*gqljwt.Service, *memstore.Users) {
+func userSecretService(t *testing.T, withSecrets bool, audit ...gqljwt.AuditHook) (*gqljwt.Service, *memstore.Users) {
 	t.Helper()
 	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
 	if err := users.Add(gqljwt.User{ID: "1", Username: "bob", Active: true}, "pw"); err != nil {
@@ -20,6 +21,9 @@ func userSecretService(t *testing.T, withSecrets bool) (*gqljwt.Service, *memsto
 	if withSecrets {
 		cfg.UserSecrets = users
 	}
+	if len(audit) > 0 {
+		cfg.Audit = audit[0]
+	}
 	return mustService(t, cfg), users
 }
 
@@ -28,7 +32,12 @@ func userSecretService(t *testing.T, withSecrets bool) (*gqljwt.Service, *memsto
 // until the secret is refreshed.
 func TestUserSecretRevocation(t *testing.T) {
 	ctx := context.Background()
-	s, users := userSecretService(t, true)
+	var reasons []string
+	s, users := userSecretService(t, true, func(_ context.Context, e gqljwt.Event) {
+		if e.Kind == gqljwt.EventUserSecretBumped {
+			reasons = append(reasons, e.Subject+":"+e.Reason)
+		}
+	})
 	creds := gqljwt.Credentials{Username: "bob", Password: "pw"}
 	sess, err := s.Login(ctx, creds)
 	if err != nil {
@@ -78,6 +87,9 @@ func TestUserSecretRevocation(t *testing.T) {
 	}
 	if _, _, err := s.RevokeUserSecret(ctx, "nobody"); codeOf(err) != gqljwt.CodeBadUserInput {
 		t.Errorf("RevokeUserSecret(unknown) = %v, want BAD_USER_INPUT", err)
+	}
+	if got := strings.Join(reasons, " "); got != "1:revoked 1:refreshed" {
+		t.Errorf("events: %q, want 1:revoked 1:refreshed", got)
 	}
 }
 
