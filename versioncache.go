@@ -5,8 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/patrickmn/go-cache"
 )
 
 // VersionCache holds the token versions the verifier looked up, for a short
@@ -23,14 +21,33 @@ import (
 // DefaultVersionCacheTTL.
 type VersionCache struct {
 	once sync.Once
-	c    *cache.Cache // subject -> uint64
 	ttl  time.Duration
+	// m maps a subject to its *versionEntry. Every request reads it: a
+	// read takes no lock.
+	m sync.Map
+	// n counts the entries of m, which stops at defaultVersionCacheSize.
+	n atomic.Int64
 	// gen counts bumps: a version read from the store is kept only if no
 	// bump ran meanwhile, or it would undo the bump for the TTL. mu orders
-	// that check against a bump's delete.
+	// that check against a bump's delete, and the writers among
+	// themselves.
 	gen atomic.Uint64
 	mu  sync.Mutex
+	// sweeping is set while a sweep of the expired entries is scheduled:
+	// one is, whenever m holds an entry.
+	sweeping bool
 }
+
+// versionEntry is a version and the wall-clock time (Unix nanoseconds)
+// after which it is read from the store again.
+type versionEntry struct {
+	v       uint64
+	expires int64
+}
+
+// versionCacheSweep is how often expired versions are reclaimed while the
+// cache holds any.
+const versionCacheSweep = time.Minute
 
 // NewVersionCache returns an empty cache whose entries live ttl; zero or
 // less means DefaultVersionCacheTTL.
@@ -44,15 +61,18 @@ func (vc *VersionCache) ready() *VersionCache {
 		if vc.ttl <= 0 {
 			vc.ttl = DefaultVersionCacheTTL
 		}
-		vc.c = cache.New(vc.ttl, time.Minute)
 	})
 	return vc
 }
 
-// version returns subject's version, from the cache or from store.
-func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject string) (uint64, error) {
-	if v, ok := vc.c.Get(subject); ok {
-		return v.(uint64), nil
+// version returns subject's version, from the cache or from store. now is
+// the wall clock's time, read by the caller: a request reads it once for
+// all its checks.
+func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject string, now time.Time) (uint64, error) {
+	if x, ok := vc.m.Load(subject); ok {
+		if e := x.(*versionEntry); now.UnixNano() <= e.expires {
+			return e.v, nil
+		}
 	}
 	gen := vc.gen.Load()
 	v, err := store.TokenVersion(ctx, subject)
@@ -60,10 +80,22 @@ func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject
 		return 0, err
 	}
 	vc.mu.Lock()
-	if vc.gen.Load() == gen && vc.c.ItemCount() < defaultVersionCacheSize {
-		vc.c.SetDefault(subject, v)
+	defer vc.mu.Unlock()
+	if vc.gen.Load() != gen {
+		return v, nil
 	}
-	vc.mu.Unlock()
+	if _, held := vc.m.Load(subject); !held {
+		if vc.n.Load() >= defaultVersionCacheSize {
+			return v, nil
+		}
+		vc.n.Add(1)
+	}
+	// The TTL runs from after the store's answer, as go-cache's did.
+	vc.m.Store(subject, &versionEntry{v: v, expires: time.Now().Add(vc.ttl).UnixNano()})
+	if !vc.sweeping {
+		vc.sweeping = true
+		time.AfterFunc(versionCacheSweep, vc.sweep)
+	}
 	return v, nil
 }
 
@@ -71,6 +103,26 @@ func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject
 func (vc *VersionCache) bumped(subject string) {
 	vc.mu.Lock()
 	vc.gen.Add(1)
-	vc.c.Delete(subject)
+	if _, held := vc.m.LoadAndDelete(subject); held {
+		vc.n.Add(-1)
+	}
 	vc.mu.Unlock()
+}
+
+// sweep deletes the expired entries, which are never served, and comes
+// back while any entry is left.
+func (vc *VersionCache) sweep() {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	now := time.Now().UnixNano()
+	vc.m.Range(func(subject, x any) bool {
+		if now > x.(*versionEntry).expires {
+			vc.m.Delete(subject)
+			vc.n.Add(-1)
+		}
+		return true
+	})
+	if vc.sweeping = vc.n.Load() > 0; vc.sweeping {
+		time.AfterFunc(versionCacheSweep, vc.sweep)
+	}
 }
