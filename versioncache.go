@@ -111,10 +111,12 @@ func (vc *VersionCache) bumped(subject string) {
 
 // sweep deletes the expired entries, which are never served, and comes
 // back while any entry is left.
-func (vc *VersionCache) sweep() {
+func (vc *VersionCache) sweep() { vc.sweepAt(time.Now().UnixNano()) }
+
+// sweepAt is sweep at now, in Unix nanoseconds.
+func (vc *VersionCache) sweepAt(now int64) {
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
-	now := time.Now().UnixNano()
 	vc.m.Range(func(subject, x any) bool {
 		if now > x.(*versionEntry).expires {
 			vc.m.Delete(subject)
