@@ -181,16 +181,18 @@ func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
 // allocation and shares nothing with the cache) or the error. It is what
 // middleware.Verifier runs for a request that carries a token.
 func (s *Service) VerifiedContext(parent context.Context, w http.ResponseWriter, r *http.Request, token string) context.Context {
-	c := &verifiedContext{requestContext: requestContext{Context: parent, w: w, r: r}}
+	c := &verifiedContext{httpContext: httpContext{Context: parent, w: w, r: r}}
 	id, err := s.verify(parent, token, &c.box)
 	if err != nil {
 		// The identity's room is not needed: a smaller node will do.
-		return &requestContext{Context: parent, err: err, w: w, r: r}
+		return &requestContext{httpContext: c.httpContext, err: err}
 	}
-	// A hit was built in c.box; a full verification's identity is new and
-	// shared with nothing either.
-	c.id = id
-	return &c.requestContext
+	if id != &c.box.id {
+		// A full verification's identity is new and shared with nothing:
+		// a plain copy is the request's own.
+		c.box.id = *id
+	}
+	return c
 }
 
 // verify checks token and returns its identity, the caller's own: a cache
