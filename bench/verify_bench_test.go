@@ -108,13 +108,35 @@ func vbTokens(b testing.TB) ([]string, [][]string) {
 // vbService is the verifying service: the issuer's settings, Versions and
 // a VersionCache, and the given cache bound (0: the default).
 func vbService(b testing.TB, cacheEntries int) *gqljwt.Service {
+	return vbServiceWith(b, cacheEntries, nil)
+}
+
+// vbServiceWith is vbService with the given RevocationStore (nil: New's
+// in-process one, empty).
+func vbServiceWith(b testing.TB, cacheEntries int, revocations gqljwt.RevocationStore) *gqljwt.Service {
 	b.Helper()
-	s, err := gqljwt.New(gqljwt.Config{Secret: vbSecret, CacheEntries: cacheEntries,
+	s, err := gqljwt.New(gqljwt.Config{Secret: vbSecret, CacheEntries: cacheEntries, Revocations: revocations,
 		Issuer: vbIssuer, Audience: vbAudience, Versions: vbVersions{}, VersionCache: gqljwt.NewVersionCache(time.Minute)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// vbRevokedOthers is an in-process RevocationStore holding 1000 revoked
+// tokens and 1000 ended sessions, none of the pool's: an empty store
+// answers from its count alone, a service people log out of does not.
+func vbRevokedOthers(b testing.TB) gqljwt.RevocationStore {
+	r := gqljwt.NewMemoryRevocations()
+	until := time.Now().Add(time.Hour)
+	for i := range 1000 {
+		for _, key := range []string{fmt.Sprintf("revoked-jti-%d", i), fmt.Sprintf("sid:revoked-session-%d", i)} {
+			if err := r.RevokeToken(context.Background(), key, until); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return r
 }
 
 // vbWriter is a ResponseWriter that keeps nothing, so the middleware
@@ -366,7 +388,11 @@ func BenchmarkVerifyColdStdlibFloor(b *testing.B) {
 // without one.
 
 func vbGqljwtMiddleware(b testing.TB, cacheEntries int) http.Handler {
-	return middleware.Verifier(vbService(b, cacheEntries))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return vbGqljwtMiddlewareOf(vbService(b, cacheEntries))
+}
+
+func vbGqljwtMiddlewareOf(s *gqljwt.Service) http.Handler {
+	return middleware.Verifier(s)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, err := gqljwt.FromContext(r.Context()); id == nil || id.Subject == "" {
 			panic(fmt.Sprintf("no identity: %v", err))
 		}
@@ -435,6 +461,12 @@ func BenchmarkMiddlewareColdGolangJWT(b *testing.B) { vbServe(b, vbGolangJWTMidd
 // the version check (through the VersionCache). Target: ≤ 300 ns/op,
 // ≤ 2 allocs/op.
 func BenchmarkMiddlewareWarmGqljwt(b *testing.B) { vbServe(b, vbGqljwtMiddleware(b, 0), false) }
+
+// BenchmarkMiddlewareWarmGqljwtRevocations: the same with 2000 entries
+// in the revocation store, whose two lookups (jti, session) then run.
+func BenchmarkMiddlewareWarmGqljwtRevocations(b *testing.B) {
+	vbServe(b, vbGqljwtMiddlewareOf(vbServiceWith(b, 0, vbRevokedOthers(b))), false)
+}
 
 // BenchmarkMiddlewareWarmJwtauth: jwtauth has no cache: a repeated token
 // costs what a new one does.
