@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwt"
@@ -61,9 +61,13 @@ type Identity struct {
 	sessionKey string
 }
 
+// lazyToken is the parsed token once JWT has run: a pointer, not a
+// sync.Once beside the token, so that it takes 8 bytes of the context node
+// that holds every verified request's identity. Two first calls at once
+// may both parse; they parse the same string, and the first to finish is
+// kept.
 type lazyToken struct {
-	once sync.Once
-	t    jwt.Token
+	p atomic.Pointer[jwt.Token]
 }
 
 // HasRole reports whether the identity holds role.
@@ -105,26 +109,38 @@ func (id *Identity) JWT() jwt.Token {
 	if id == nil || id.parsed == nil {
 		return nil
 	}
-	id.parsed.once.Do(func() {
-		// The claims were verified when the identity was built, but a
-		// cache hit matches the token by a hash: the signature is checked
-		// again before the string is read, so that what this returns is
-		// always what was signed.
-		if id.issuer != nil {
-			// An external token: its issuer verifies it again.
-			if _, err := id.issuer.Verify(context.Background(), id.Token); err == nil {
-				id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
-			}
-			return
+	if t := id.parsed.p.Load(); t != nil {
+		return *t
+	}
+	t := id.parse()
+	if !id.parsed.p.CompareAndSwap(nil, &t) {
+		t = *id.parsed.p.Load()
+	}
+	return t
+}
+
+// parse returns the jwx token of id.Token, nil unless its signature
+// verifies.
+func (id *Identity) parse() jwt.Token {
+	// The claims were verified when the identity was built, but a cache
+	// hit matches the token by a hash: the signature is checked again
+	// before the string is read, so that what JWT returns is always what
+	// was signed.
+	if id.issuer != nil {
+		// An external token: its issuer verifies it again.
+		if _, err := id.issuer.Verify(context.Background(), id.Token); err != nil {
+			return nil
 		}
-		if id.ring == nil {
-			return
-		}
-		if k, ok := id.ring.verifierFor(id.Token); ok && wellFormed(id.Token, len(id.Token)) && k.verify(id.Token) {
-			id.parsed.t, _ = jwt.ParseInsecure([]byte(id.Token))
-		}
-	})
-	return id.parsed.t
+	} else if id.ring == nil {
+		return nil
+	} else if k, ok := id.ring.verifierFor(id.Token); !ok || !wellFormed(id.Token, len(id.Token)) || !k.verify(id.Token) {
+		return nil
+	}
+	t, err := jwt.ParseInsecure([]byte(id.Token))
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // identityFromPayload builds the identity of a verified token from the

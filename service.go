@@ -28,12 +28,17 @@ type Service struct {
 	// names are the configurable claim names, as the payload reader takes
 	// them.
 	names claimNames
+	// wallClock is set when the service clock is time.Now (Config.Now
+	// nil): a request's one reading of it then serves the version cache,
+	// which runs on the wall clock, too.
+	wallClock bool
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
 // configuration that is unsafe (a short HS256 secret, a key that does not fit
 // the algorithm, ...) with an error that says what to change.
 func New(cfg Config) (*Service, error) {
+	wallClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -50,7 +55,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, verified: newVerifiedCache(cfg.CacheEntries), issuers: issuers,
-		names: claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim}}
+		names:     claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim},
+		wallClock: wallClock}
 	if issuers != nil {
 		s.external = newExternalCache(cfg.CacheEntries)
 	}
@@ -178,16 +184,18 @@ func (s *Service) Verify(ctx context.Context, token string) (*Identity, error) {
 // allocation and shares nothing with the cache) or the error. It is what
 // middleware.Verifier runs for a request that carries a token.
 func (s *Service) VerifiedContext(parent context.Context, w http.ResponseWriter, r *http.Request, token string) context.Context {
-	c := &verifiedContext{requestContext: requestContext{Context: parent, w: w, r: r}}
+	c := &verifiedContext{httpContext: httpContext{Context: parent, w: w, r: r}}
 	id, err := s.verify(parent, token, &c.box)
 	if err != nil {
 		// The identity's room is not needed: a smaller node will do.
-		return &requestContext{Context: parent, err: err, w: w, r: r}
+		return &requestContext{httpContext: c.httpContext, err: err}
 	}
-	// A hit was built in c.box; a full verification's identity is new and
-	// shared with nothing either.
-	c.id = id
-	return &c.requestContext
+	if id != &c.box.id {
+		// A full verification's identity is new and shared with nothing:
+		// a plain copy is the request's own.
+		c.box.id = *id
+	}
+	return c
 }
 
 // verify checks token and returns its identity, the caller's own: a cache
@@ -199,18 +207,21 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 		return nil, ErrTokenInvalid
 	}
 	ring := s.ring.Load()
-	if e, ok := s.verified.get(token); ok && e.servable(s.cfg.Now(), ring) {
+	// One reading of the clock serves the whole of a hit: time.Now is a
+	// large part of it on some machines.
+	now := s.cfg.Now()
+	if e, ok := s.verified.get(token); ok && e.servable(now, ring) {
 		if box == nil {
 			box = new(identityBox)
 		}
 		id := e.fill(box, token, ring)
-		if err := s.checkRevocation(ctx, id); err != nil {
+		if err := s.checkRevocation(ctx, id, now); err != nil {
 			return nil, err
 		}
 		return id, nil
 	}
-	if id, ok := s.external.get(s.verified, token, s.cfg.Now(), ring); ok {
-		if err := s.checkRevocation(ctx, id); err != nil {
+	if id, ok := s.external.get(s.verified, token, now, ring); ok {
+		if err := s.checkRevocation(ctx, id, now); err != nil {
 			return nil, err
 		}
 		return id, nil
@@ -219,7 +230,7 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkRevocation(ctx, id); err != nil {
+	if err := s.checkRevocation(ctx, id, now); err != nil {
 		return nil, err
 	}
 	if id.issuer != nil {
@@ -305,7 +316,8 @@ func (s *Service) validateClaims(buf []byte, c *payloadClaims) error {
 // checkRevocation runs on every verification, cached or not: neither the
 // token's jti nor its session may be revoked and, with a VersionStore, its
 // version must be the user's current one. A store error refuses the token.
-func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
+// now is the service clock's time the request read.
+func (s *Service) checkRevocation(ctx context.Context, id *Identity, now time.Time) error {
 	if id.issuer != nil {
 		return s.checkExternal(ctx, id)
 	}
@@ -319,7 +331,10 @@ func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
 	if s.cfg.Versions == nil {
 		return nil
 	}
-	current, err := s.tokenVersion(ctx, id.Subject)
+	if !s.wallClock {
+		now = time.Now()
+	}
+	current, err := s.cfg.VersionCache.version(ctx, s.cfg.Versions, id.Subject, now)
 	if errors.Is(err, ErrNotFound) {
 		return ErrTokenRevoked
 	}
@@ -333,7 +348,7 @@ func (s *Service) checkRevocation(ctx context.Context, id *Identity) error {
 }
 
 func (s *Service) tokenVersion(ctx context.Context, subject string) (uint64, error) {
-	return s.cfg.VersionCache.version(ctx, s.cfg.Versions, subject)
+	return s.cfg.VersionCache.version(ctx, s.cfg.Versions, subject, time.Now())
 }
 
 // RevokeAccessToken denylists the access token of id until it expires. It

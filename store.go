@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/patrickmn/go-cache"
 )
 
 // Errors stores return. They are plain errors for backends to return;
@@ -238,46 +237,93 @@ type IdentityStore interface {
 }
 
 // memoryRevocations is the in-process RevocationStore. Entries expire with
-// the token they revoke, so it never holds more than the tokens still alive.
-// Deadlines are judged by now; go-cache only reclaims the memory, on the
-// wall clock, a little after.
+// the token they revoke, so it never holds more than the tokens still alive
+// (and, for at most a minute, those that just died). Deadlines are judged
+// by now.
+//
+// Every request reads it, so a read takes no lock and reads the clock only
+// for a key the store holds: a key it does not hold is not revoked, at any
+// time. While it holds nothing, the usual state of a service nobody logged
+// out of in the last token lifetime, a read is one atomic load.
 type memoryRevocations struct {
-	mu  sync.Mutex
-	c   *cache.Cache // tokenID -> time.Time, the deadline
-	now func() time.Time
+	// mu orders the writers: RevokeToken's read-modify-write and sweep.
+	mu sync.Mutex
+	// m maps a key to its deadline, a time.Time.
+	m sync.Map
+	// n counts the entries of m. A writer raises it before it stores a
+	// new entry and lowers it after it deletes one, so that a reader that
+	// loads 0 knows m held nothing at that moment.
+	n atomic.Int64
+	// sweeping is set while a sweep is scheduled: one is, whenever m
+	// holds an entry.
+	sweeping bool
+	now      func() time.Time
 }
 
-// NewMemoryRevocations returns an in-process RevocationStore on go-cache,
-// the one New uses when Config.Revocations is nil. Share one between the
-// Services of one process that accept each other's tokens; use a shared
-// backend when several processes do.
+// memoryRevocationSweep is how often expired entries are reclaimed while
+// the store holds any.
+const memoryRevocationSweep = time.Minute
+
+// NewMemoryRevocations returns an in-process RevocationStore, the one New
+// uses when Config.Revocations is nil. Share one between the Services of
+// one process that accept each other's tokens; use a shared backend when
+// several processes do.
 func NewMemoryRevocations() RevocationStore { return newMemoryRevocations(time.Now) }
 
 func newMemoryRevocations(now func() time.Time) *memoryRevocations {
-	return &memoryRevocations{c: cache.New(cache.NoExpiration, time.Minute), now: now}
+	return &memoryRevocations{now: now}
 }
 
 func (m *memoryRevocations) RevokeToken(_ context.Context, tokenID string, until time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ttl := until.Sub(m.now())
-	if ttl <= 0 {
+	if !m.now().Before(until) {
 		return nil
 	}
-	if x, ok := m.c.Get(tokenID); ok && x.(time.Time).After(until) {
+	x, held := m.m.Load(tokenID)
+	if held && !x.(time.Time).Before(until) {
 		return nil
 	}
-	m.c.Set(tokenID, until, ttl+memoryReclaimSlack)
+	if !held {
+		m.n.Add(1)
+	}
+	m.m.Store(tokenID, until)
+	if !m.sweeping {
+		m.sweeping = true
+		time.AfterFunc(memoryRevocationSweep, m.sweep)
+	}
 	return nil
 }
 
-func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID, sessionKey string) (bool, error) {
+// sweep deletes the entries whose deadline has passed, which answer false
+// whether held or not, and comes back while any is left. It runs on the
+// wall clock, like go-cache's janitor did; the entries' deadlines are
+// judged by the store's clock.
+func (m *memoryRevocations) sweep() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	now := m.now()
+	m.m.Range(func(key, x any) bool {
+		if !now.Before(x.(time.Time)) {
+			m.m.Delete(key)
+			m.n.Add(-1)
+		}
+		return true
+	})
+	if m.sweeping = m.n.Load() > 0; m.sweeping {
+		time.AfterFunc(memoryRevocationSweep, m.sweep)
+	}
+}
+
+func (m *memoryRevocations) IsRevoked(_ context.Context, tokenID, sessionKey string) (bool, error) {
+	if m.n.Load() == 0 {
+		return false, nil
+	}
 	for _, key := range [...]string{tokenID, sessionKey} {
 		if key == "" {
 			continue
 		}
-		if x, found := m.c.Get(key); found && now.Before(x.(time.Time)) {
+		if x, held := m.m.Load(key); held && m.now().Before(x.(time.Time)) {
 			return true, nil
 		}
 	}
