@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,7 +52,14 @@ import (
 
 const (
 	e2eServerEnv = "GQLJWT_BENCH_SERVER"
-	e2eClients   = 4
+	// e2eProfileEnv, when set to a directory, makes every server write
+	// there its CPU profile (<server>.pprof), its live heap at the end
+	// (<server>.heap.pprof) and its GC trace (<server>.gctrace), to
+	// compare where the time of a load goes; e2eLoadsEnv, a
+	// comma-separated list of load names, runs only those loads.
+	e2eProfileEnv = "GQLJWT_BENCH_PROFILE"
+	e2eLoadsEnv   = "GQLJWT_BENCH_LOADS"
+	e2eClients    = 4
 )
 
 // TestE2EServer is the server process of BenchmarkHTTPEndToEnd: it runs
@@ -60,43 +70,70 @@ func TestE2EServer(t *testing.T) {
 	if kind == "" {
 		t.Skip("started by BenchmarkHTTPEndToEnd only")
 	}
-	var h http.Handler
-	switch kind {
-	case "gqljwt":
-		guard := func(me graphql.FieldResolveFn) graphql.FieldResolveFn {
-			return directives.Guard(directives.Authenticated(), me)
-		}
-		h = e2eServe(t, middleware.Verifier(vbService(t, 0)), guard, func(ctx context.Context) (string, bool) {
-			if id, err := gqljwt.FromContext(ctx); err == nil {
-				return id.Subject, true
-			}
-			return "", false
-		})
-	case "jwtauth":
-		h = e2eServe(t, jwtauth.Verifier(vbJWTAuth()), nil, func(ctx context.Context) (string, bool) {
-			_, claims, err := jwtauth.FromContext(ctx)
-			sub, _ := claims["sub"].(string)
-			return sub, err == nil && sub != ""
-		})
-	case "golang-jwt":
-		h = e2eServe(t, vbGolangJWTVerifier, nil, func(ctx context.Context) (string, bool) {
-			if c, _ := ctx.Value(vbClaimsKey{}).(*vbClaims); c != nil {
-				return c.Subject, true
-			}
-			return "", false
-		})
-	default:
-		t.Fatalf("unknown server %q", kind)
-	}
+	h := e2eHandler(t, kind)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if dir := os.Getenv(e2eProfileEnv); dir != "" {
+		f, err := os.Create(filepath.Join(dir, kind+".pprof"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+			runtime.GC() // the heap profile then shows what is live at the end
+			if hf, err := os.Create(filepath.Join(dir, kind+".heap.pprof")); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(hf, 0)
+				_ = hf.Close()
+			}
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprintf(os.Stderr, "%s server: %d GCs, GC CPU %.1f%%, heap in use %d KiB, goroutines %d\n",
+				kind, m.NumGC, 100*m.GCCPUFraction, m.HeapInuse>>10, runtime.NumGoroutine())
+		}()
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Println(ln.Addr().String())
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	_ = srv.Close()
+}
+
+// e2eHandler is the server kind serves: the schema of e2eServe behind
+// that verifier.
+func e2eHandler(t testing.TB, kind string) http.Handler {
+	switch kind {
+	case "gqljwt":
+		guard := func(me graphql.FieldResolveFn) graphql.FieldResolveFn {
+			return directives.Guard(directives.Authenticated(), me)
+		}
+		return e2eServe(t, middleware.Verifier(vbService(t, 0)), guard, func(ctx context.Context) (string, bool) {
+			if id, err := gqljwt.FromContext(ctx); err == nil {
+				return id.Subject, true
+			}
+			return "", false
+		})
+	case "jwtauth":
+		return e2eServe(t, jwtauth.Verifier(vbJWTAuth()), nil, func(ctx context.Context) (string, bool) {
+			_, claims, err := jwtauth.FromContext(ctx)
+			sub, _ := claims["sub"].(string)
+			return sub, err == nil && sub != ""
+		})
+	case "golang-jwt":
+		return e2eServe(t, vbGolangJWTVerifier, nil, func(ctx context.Context) (string, bool) {
+			if c, _ := ctx.Value(vbClaimsKey{}).(*vbClaims); c != nil {
+				return c.Subject, true
+			}
+			return "", false
+		})
+	}
+	t.Fatalf("unknown server %q", kind)
+	return nil
 }
 
 // e2eServe is the schema every server serves, behind verifier: me answers
@@ -149,6 +186,17 @@ func startE2EServer(b *testing.B, name string) *e2eServer {
 		b.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	if dir := os.Getenv(e2eProfileEnv); dir != "" {
+		// The server's GC trace, one line per cycle, goes to a file of
+		// its own: which of them spends what on marking.
+		f, err := os.Create(filepath.Join(dir, name+".gctrace"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close() // the child holds its own descriptor
+		cmd.Stderr = f
+		cmd.Env = append(cmd.Env, "GODEBUG=gctrace=1")
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -267,12 +315,17 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 		{"fresh", `{"query":"{ me }"}`, func(i int) string { return "Bearer " + tokens[round*requests+i] }},
 		{"anonymous", `{"query":"{ hello }"}`, nil},
 	}
+	warmUp := []e2eLoad{loads[0], loads[2]}
+	if only := os.Getenv(e2eLoadsEnv); only != "" {
+		loads = slices.DeleteFunc(loads, func(l e2eLoad) bool { return !slices.Contains(strings.Split(only, ","), l.name) })
+	}
 	type key struct{ server, load string }
 	rps, cpuPer := map[key][]float64{}, map[key][]float64{}
 	for b.Loop() {
 		for _, s := range servers { // warm-up: the warm token is seen, connections open
-			s.run(b, client, loads[0], 50)
-			s.run(b, client, loads[2], 50)
+			for _, load := range warmUp {
+				s.run(b, client, load, 50)
+			}
 		}
 		for round = range rounds {
 			for k := range servers {
@@ -286,7 +339,14 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 			}
 		}
 	}
-	med := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
+	med := func(v []float64) float64 {
+		if len(v) == 0 {
+			return math.NaN() // a load not run
+		}
+		v = slices.Clone(v)
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
 	for _, load := range loads {
 		for _, name := range names {
 			id := key{name, load.name}
