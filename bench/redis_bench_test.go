@@ -252,16 +252,42 @@ func rbScripts(b *testing.B, addr string) int {
 	return n
 }
 
-// rbRoundTrips measures the round trips and scripts of each op of f.
+// rbServerCPU is the CPU time redis-server has used (INFO cpu: user and
+// system, its main thread and its I/O together), in µs: what each op
+// costs on the server's side of the shared CPUs.
+func rbServerCPU(b *testing.B, addr string) float64 {
+	b.Helper()
+	info, err := redistest.Do(addr, "INFO cpu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0.0
+	for line := range strings.SplitSeq(info, "\r\n") {
+		name, v, _ := strings.Cut(line, ":")
+		if name != "used_cpu_sys" && name != "used_cpu_user" {
+			continue
+		}
+		s, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.Fatalf("INFO cpu line %q", line)
+		}
+		total += s * 1e6
+	}
+	return total
+}
+
+// rbRoundTrips measures the round trips, scripts and redis-server CPU of
+// each op of f.
 func rbRoundTrips(b *testing.B, s *rbServer, f func()) {
 	b.Helper()
-	trips, scripts := s.trips.Load(), rbScripts(b, s.Addr)
+	trips, scripts, cpu := s.trips.Load(), rbScripts(b, s.Addr), rbServerCPU(b, s.Addr)
 	b.ReportAllocs()
 	b.ResetTimer()
 	f()
 	b.StopTimer()
 	b.ReportMetric(float64(s.trips.Load()-trips)/float64(b.N), "round-trips/op")
 	b.ReportMetric(float64(rbScripts(b, s.Addr)-scripts)/float64(b.N), "scripts/op")
+	b.ReportMetric((rbServerCPU(b, s.Addr)-cpu)/float64(b.N), "server-µs/op")
 }
 
 // BenchmarkRedisLoginThrottle: a login (bcrypt at its lowest cost)

@@ -101,6 +101,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("OneWinner", refreshOneWinner)
 	run("AllWithinGrace", refreshAllWithinGrace)
 	run("RevokeDuringRotate", refreshRevokeDuringRotate)
+	refreshExchanger(t, newStore)
 }
 
 func refreshCreateGet(f *refreshFixture) {
