@@ -146,20 +146,17 @@ func (s *RefreshTokens) Exchange(ctx context.Context, oldHash string, next gqljw
 	if s.single() {
 		f, err = exchangeIndexedScript.Exec(ctx, s.c, []string{s.hashKey(oldHash), s.hashKey(next.Hash)},
 			append(args, s.o.prefix, oldHash, next.Hash)).AsStrSlice()
-		if err == nil {
-			if len(f) != 10 {
-				return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: malformed refresh token index for %s", oldHash)
-			}
-			family = f[9]
+		switch {
+		case rueidis.IsRedisNil(err):
+			return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
+		case err != nil:
+			return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: exchange refresh token: %w", err)
+		case len(f) != 10:
+			return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: malformed refresh token index for %s", oldHash)
 		}
-	} else {
-		family, f, err = s.exchangeCluster(ctx, oldHash, next, args, life)
-	}
-	switch {
-	case rueidis.IsRedisNil(err):
-		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
-	case err != nil:
-		return gqljwt.RefreshRecord{}, fmt.Errorf("redisstore: exchange refresh token: %w", err)
+		family = f[9]
+	} else if family, f, err = s.exchangeCluster(ctx, oldHash, next, args, life); err != nil {
+		return gqljwt.RefreshRecord{}, err
 	}
 	rec, err := parseRecord(oldHash, family, f[:8])
 	if err != nil {
@@ -174,13 +171,9 @@ func (s *RefreshTokens) Exchange(ctx context.Context, oldHash string, next gqljw
 // exchangeCluster is Exchange's steps on Redis Cluster, as Rotate's: the
 // family from the hash's index, the successor's indexes (removed again
 // when the script refuses), then the family's script. It returns the
-// family and the script's reply, or its error (a Redis nil for a record
-// unknown).
+// family and the script's reply; ErrNotFound for a record unknown.
 func (s *RefreshTokens) exchangeCluster(ctx context.Context, oldHash string, next gqljwt.RefreshRecord, args []string, life int64) (string, []string, error) {
 	family, subject, err := s.lookup(ctx, oldHash)
-	if err == gqljwt.ErrNotFound {
-		return "", nil, rueidis.Nil
-	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -191,14 +184,13 @@ func (s *RefreshTokens) exchangeCluster(ctx context.Context, oldHash string, nex
 		[]string{s.familyKey(family), s.recordKey(family, oldHash), s.recordKey(family, next.Hash)}, args).AsStrSlice()
 	switch {
 	case rueidis.IsRedisNil(err):
-		_ = s.unclaim(ctx, next.Hash, nil)
-		return "", nil, err
+		return "", nil, s.unclaim(ctx, next.Hash, gqljwt.ErrNotFound)
 	case err != nil:
 		// The script may have run: the index stays, and reads as the
 		// record's if it did, as unknown if not.
-		return "", nil, err
+		return "", nil, fmt.Errorf("redisstore: exchange refresh token: %w", err)
 	case len(f) != 9:
-		return "", nil, fmt.Errorf("malformed reply for %s", oldHash)
+		return "", nil, fmt.Errorf("redisstore: malformed refresh record %s", oldHash)
 	case f[8] != "ok":
 		_ = s.unclaim(ctx, next.Hash, nil)
 	}
