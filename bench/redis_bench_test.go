@@ -215,7 +215,7 @@ func BenchmarkRedisRefreshRotation(b *testing.B) {
 				for pb.Next() {
 					next, err := svc.Refresh(ctx, token, gqljwt.RefreshOptions{})
 					if err != nil {
-						b.Error(err)
+						b.Errorf("%v: %v", err, errors.Unwrap(err))
 						return
 					}
 					token = next.RefreshToken
