@@ -256,6 +256,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: refresh needs Config.Users"))
 	}
+	if sess, done, err := s.refreshByExchange(ctx, refreshToken, opts); done {
+		return sess, err
+	}
 	rec, err := s.lookupRefresh(ctx, refreshToken)
 	if err != nil {
 		return nil, err

@@ -67,16 +67,19 @@ func Clock(now func() time.Time) Option {
 }
 
 // CacheTTL turns on client-side caching of Revocations.IsRevoked, the
-// read every request makes, for at most d (zero, the default, reads Redis
-// each time). Redis tracks the cached keys and pushes an invalidation
-// when one changes, so a revocation made through another instance is seen
-// as soon as the push arrives; d bounds how long a lost push could hide
-// it. The push may arrive after the reply to the revoking call, so the
-// store also remembers for d what it revoked itself: a logout is refused
-// on its own instance at once. rueidis drops its cache when the
-// connection drops, so an outage never serves stale answers: the reads
-// fail instead. It needs a client with caching enabled (rueidis's
-// default, RESP3); on a client with DisableCache the reads go to Redis.
+// read every request makes, and of Versions.TokenVersion, the read every
+// refresh makes, for at most d (zero, the default, reads Redis each
+// time). Redis tracks the cached keys and pushes an invalidation when one
+// changes, so a revocation or a version bump made through another
+// instance is seen as soon as the push arrives; d bounds how long a lost
+// push could hide it. The push may arrive after the reply to the writing
+// call, so each store also remembers for d what it wrote itself
+// (Revocations its revocations, Versions the users whose version it
+// moved, which it then reads from Redis): a logout is refused on its own
+// instance at once. rueidis drops its cache when the connection drops,
+// so an outage never serves stale answers: the reads fail instead. It
+// needs a client with caching enabled (rueidis's default, RESP3); on a
+// client with DisableCache the reads go to Redis.
 func CacheTTL(d time.Duration) Option { return func(o *options) { o.cacheTTL = d } }
 
 // withTimeout bounds one operation.

@@ -124,6 +124,7 @@ func conformance(t *testing.T, c rueidis.Client) {
 		}
 	}
 	t.Run("VersionStore", func(t *testing.T) { storetest.VersionStore(t, versions()) })
+	t.Run("VersionStoreCached", func(t *testing.T) { storetest.VersionStore(t, versions(redisstore.CacheTTL(time.Second))) })
 	t.Run("StateStore", func(t *testing.T) {
 		storetest.StateStore(t, func(*testing.T) gqljwt.StateStore { return redisstore.NewStates(c, prefix(), slow) })
 	})
@@ -420,6 +421,165 @@ func TestRevocationSeenWithCache(t *testing.T) {
 			t.Fatal("B still took the session for live 100 ms after A revoked it")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestVersionSeenWithCache: with client-side caching, a version bumped
+// through instance A is seen by instance B, which had cached it, within
+// 100 ms; and a store sees its own bumps at once, before Redis's
+// invalidation push has arrived.
+func TestVersionSeenWithCache(t *testing.T) {
+	s := startRedis(t)
+	opt := prefix()
+	a := redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute))
+	b := redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute))
+	if _, err := a.Add(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // cached now
+		if v, err := b.TokenVersion(ctx, "u1"); v != 0 || err != nil {
+			t.Fatalf("TokenVersion before any bump = %d, %v; want 0", v, err)
+		}
+	}
+	if _, err := a.BumpTokenVersion(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		v, err := b.TokenVersion(ctx, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v == 1 {
+			t.Logf("bump seen by B after %s", time.Since(start))
+			break
+		}
+		if time.Since(start) > 100*time.Millisecond {
+			t.Fatal("B still read version 0 100 ms after A bumped it")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := uint64(2); i < 200; i++ {
+		if v, err := b.BumpTokenVersion(ctx, "u1"); v != i || err != nil {
+			t.Fatalf("BumpTokenVersion = %d, %v; want %d", v, err, i)
+		}
+		if v, err := b.TokenVersion(ctx, "u1"); v != i || err != nil {
+			t.Fatalf("TokenVersion right after the store's own bump = %d, %v; want %d", v, err, i)
+		}
+	}
+	if err := b.Remove(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := b.TokenVersion(ctx, "u1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("TokenVersion right after the store's own Remove = %d, %v; want ErrNotFound", v, err)
+	}
+}
+
+// TestRefreshAnswers: Service.Refresh answers the same on Redis, where it
+// takes RefreshExchanger's path, as on memstore, where it takes Get and
+// Rotate: every refusal with its exact code and message, and what each
+// leaves working.
+func TestRefreshAnswers(t *testing.T) {
+	s := startRedis(t)
+	backends := map[string]func(t *testing.T, now func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore){
+		"memstore": func(t *testing.T, _ func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore) {
+			return memstore.NewRefreshTokens(), nil, gqljwt.NewMemoryRevocations()
+		},
+		"redis": func(t *testing.T, now func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore) {
+			c := s.client(t)
+			opts := []redisstore.Option{prefix(), slow, redisstore.CacheTTL(time.Minute), redisstore.Clock(now)}
+			v := redisstore.NewVersions(c, opts...)
+			if _, err := v.Add(ctx, "u1"); err != nil {
+				t.Fatal(err)
+			}
+			return redisstore.NewRefreshTokens(c, opts...), v, redisstore.NewRevocations(c, opts...)
+		},
+	}
+	type step struct {
+		token   string // "login", "next" (the last successor) or a literal
+		advance time.Duration
+		code    gqljwt.Code // "" for success
+		message string
+	}
+	const (
+		revoked = "Refresh token has been revoked"
+		expired = "Refresh token has expired"
+		invalid = "Invalid refresh token"
+	)
+	for _, tc := range []struct {
+		name  string
+		grace time.Duration
+		steps []step
+	}{
+		{"rotate twice", 0, []step{{token: "login"}, {token: "next"}}},
+		{"unknown", 0, []step{{token: "no-such-token", code: gqljwt.CodeTokenInvalid, message: invalid}}},
+		{"within the grace", 0, []step{{token: "login"}, {token: "login", advance: time.Second}, {token: "next"}}},
+		{"reuse ends the session", 0, []step{
+			{token: "login"},
+			{token: "login", advance: gqljwt.DefaultRefreshReuseGrace, code: gqljwt.CodeTokenRevoked, message: revoked},
+			{token: "next", code: gqljwt.CodeTokenRevoked, message: revoked},
+		}},
+		{"reuse without a grace", -1, []step{
+			{token: "login"},
+			{token: "login", code: gqljwt.CodeTokenRevoked, message: revoked},
+			{token: "next", code: gqljwt.CodeTokenRevoked, message: revoked},
+		}},
+		{"expired", 0, []step{
+			{token: "login", advance: 2 * time.Hour, code: gqljwt.CodeTokenExpired, message: expired},
+			{token: "login", code: gqljwt.CodeTokenExpired, message: expired},
+		}},
+		{"expired after a rotation", 0, []step{
+			{token: "login"},
+			{token: "next", advance: 2 * time.Hour, code: gqljwt.CodeTokenExpired, message: expired},
+		}},
+	} {
+		for name, newStores := range backends {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				now := time.Now()
+				clock := func() time.Time { return now }
+				refresh, versions, revocations := newStores(t, clock)
+				users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+				if err := users.Add(gqljwt.User{ID: "u1", Username: "alice", Active: true}, "alice-password"); err != nil {
+					t.Fatal(err)
+				}
+				cfg := gqljwt.Config{Secret: secret, Users: users, Refresh: refresh, Revocations: revocations,
+					RefreshTTL: time.Hour, RefreshReuseGrace: tc.grace, Now: clock}
+				if versions != nil {
+					cfg.Versions = versions
+				}
+				svc, err := gqljwt.New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sess, err := svc.Login(ctx, alice)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokens := map[string]string{"login": sess.RefreshToken, "next": sess.RefreshToken}
+				for i, st := range tc.steps {
+					now = now.Add(st.advance)
+					tok, ok := tokens[st.token]
+					if !ok {
+						tok = st.token
+					}
+					got, err := svc.Refresh(ctx, tok, gqljwt.RefreshOptions{})
+					if st.code == "" {
+						if err != nil {
+							t.Fatalf("step %d: Refresh(%s) = %v, want success", i, st.token, err)
+						}
+						if got.ID != sess.ID || got.RefreshToken == "" || got.Access.Value == "" {
+							t.Fatalf("step %d: Refresh(%s) = %+v, want a new pair in session %s", i, st.token, got, sess.ID)
+						}
+						tokens["next"] = got.RefreshToken
+						continue
+					}
+					var e *gqljwt.Error
+					if !errors.As(err, &e) || e.Code != st.code || e.Message != st.message {
+						t.Fatalf("step %d: Refresh(%s) = %v, %v; want %s %q", i, st.token, got, err, st.code, st.message)
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -398,22 +398,8 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 		}
 		return rotateStatus(status, next.Hash, func(why error) error { return why })
 	}
-	// The successor's index, and the family's place in the subject's
-	// index for as long as the successor lives: sent together, one round
-	// trip (rueidis pipelines concurrent calls on one connection).
-	var indexErr error
-	indexed := make(chan struct{})
-	go func() {
-		defer close(indexed)
-		indexErr = s.index(ctx, subject, family, dl, px)
-	}()
-	claimErr := s.claimHash(ctx, next.Hash, indexValue(family, subject), life)
-	<-indexed
-	switch {
-	case claimErr != nil:
-		return claimErr
-	case indexErr != nil:
-		return s.unclaim(ctx, next.Hash, fmt.Errorf("redisstore: rotate refresh token: %w", indexErr))
+	if err := s.indexSuccessor(ctx, family, subject, next.Hash, dl, px, life); err != nil {
+		return err
 	}
 	status, err := rotateScript.Exec(ctx, s.c, keys, args).ToString()
 	if err != nil {
@@ -422,6 +408,29 @@ func (s *RefreshTokens) Rotate(ctx context.Context, oldHash string, next gqljwt.
 		return fmt.Errorf("redisstore: rotate refresh token: %w", err)
 	}
 	return rotateStatus(status, next.Hash, func(why error) error { return s.unclaim(ctx, next.Hash, why) })
+}
+
+// indexSuccessor writes, before a rotation on Redis Cluster, the
+// successor's hash index, and the family's place in the subject's index
+// until dl (lifetime px) for as long as the successor lives: sent
+// together, one round trip (rueidis pipelines concurrent calls on one
+// connection).
+func (s *RefreshTokens) indexSuccessor(ctx context.Context, family, subject, hash, dl, px string, life int64) error {
+	var indexErr error
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		indexErr = s.index(ctx, subject, family, dl, px)
+	}()
+	claimErr := s.claimHash(ctx, hash, indexValue(family, subject), life)
+	<-indexed
+	switch {
+	case claimErr != nil:
+		return claimErr
+	case indexErr != nil:
+		return s.unclaim(ctx, hash, fmt.Errorf("redisstore: rotate refresh token: %w", indexErr))
+	}
+	return nil
 }
 
 // rotateStatus turns a rotation script's status into Rotate's answer;
@@ -437,6 +446,8 @@ func rotateStatus(status, next string, refused func(error) error) error {
 		return refused(gqljwt.ErrRefreshRevoked)
 	case "reused":
 		return refused(gqljwt.ErrRefreshReused)
+	case "expired":
+		return refused(gqljwt.ErrRefreshExpired)
 	case "claimed":
 		return fmt.Errorf("redisstore: refresh token hash %s already stored", next)
 	default:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -46,6 +47,9 @@ type Revocations struct {
 	mu     sync.RWMutex
 	mine   map[string]localRevocation
 	pruned time.Time
+	// held is len(mine), so that the warm path skips the lock while the
+	// store has written nothing lately, as nearly always.
+	held atomic.Int32
 }
 
 // localRevocation is a revocation this store wrote, and when.
@@ -62,6 +66,17 @@ func NewRevocations(c rueidis.Client, opts ...Option) *Revocations {
 var _ gqljwt.RevocationStore = (*Revocations)(nil)
 
 func (s *Revocations) key(id string) string { return s.o.prefix + "{r:" + id + "}" }
+
+// keys are the entries of a token and its session ("" for none), built
+// in one allocation: IsRevoked builds them on every request.
+func (s *Revocations) keys(tokenID, sessionKey string) (tk, sk string) {
+	if sessionKey == "" {
+		return s.key(tokenID), ""
+	}
+	both := s.o.prefix + "{r:" + tokenID + "}" + s.o.prefix + "{r:" + sessionKey + "}"
+	n := len(s.o.prefix) + len("{r:}") + len(tokenID)
+	return both[:n], both[n:]
+}
 
 // micros rounds t up to the microsecond: a deadline may only grow.
 func micros(t time.Time) int64 {
@@ -111,11 +126,15 @@ func (s *Revocations) remember(key string, until time.Time) {
 	if r, ok := s.mine[key]; !ok || r.until.Before(until) {
 		s.mine[key] = localRevocation{until: until, written: now}
 	}
+	s.held.Store(int32(len(s.mine)))
 }
 
 // revokedHere reports whether this store revoked one of keys within the
 // last CacheTTL, with a deadline not yet past at now.
 func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
+	if s.held.Load() == 0 {
+		return false
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, k := range keys {
@@ -130,10 +149,7 @@ func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
 func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string) (bool, error) {
 	at := s.o.now()
 	now := micros(at)
-	tk, sk := s.key(tokenID), ""
-	if sessionKey != "" {
-		sk = s.key(sessionKey)
-	}
+	tk, sk := s.keys(tokenID, sessionKey)
 	if s.o.cacheTTL > 0 {
 		if s.revokedHere(at, tk, sk) {
 			return true, nil

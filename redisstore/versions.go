@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/redis/rueidis"
@@ -47,17 +49,67 @@ return 1
 // user's key stays, a few bytes, as versions have no lifetime: a user
 // recreated under the same ID continues from the old version, so no
 // version ever comes back.
+//
+// With CacheTTL, TokenVersion reads through rueidis's client-side cache,
+// as Revocations.IsRevoked does: Redis pushes an invalidation when a
+// version moves, so a bump made through another instance is seen as soon
+// as the push arrives (CacheTTL bounds how long a lost push could hide
+// it), and one made through this store at once (it reads Redis for CacheTTL
+// after its own writes). That is the read Service.Refresh makes of every
+// refreshing user: without the cache it is a round trip each.
 type Versions struct {
 	c rueidis.Client
 	o options
+
+	// wrote holds, with CacheTTL, when this store last wrote each key,
+	// for CacheTTL: the cache may answer before the invalidation of a
+	// version this store has just moved has arrived.
+	mu     sync.Mutex
+	wrote  map[string]time.Time
+	pruned time.Time
 }
 
-// NewVersions returns a VersionStore on c. It reads the Prefix and
-// Timeout options. Its reads are not cached here: the Service's
-// VersionCache (Config.VersionCacheTTL) already is that cache, and knows
-// at once of a bump made through its own Service.
+// NewVersions returns a VersionStore on c. It reads the Prefix, Timeout
+// and CacheTTL options. The Service's VersionCache
+// (Config.VersionCacheTTL) caches the access path's reads in front of
+// this store, and knows at once of a bump made through its own Service.
 func NewVersions(c rueidis.Client, opts ...Option) *Versions {
 	return &Versions{c: c, o: newOptions(opts)}
+}
+
+// written records that key was written now, and forgets writes older than
+// CacheTTL.
+func (s *Versions) written(key string) {
+	if s.o.cacheTTL <= 0 {
+		return
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = make(map[string]time.Time)
+	}
+	if now.Sub(s.pruned) > s.o.cacheTTL {
+		for k, at := range s.wrote {
+			if now.Sub(at) > s.o.cacheTTL {
+				delete(s.wrote, k)
+			}
+		}
+		s.pruned = now
+	}
+	s.wrote[key] = now
+}
+
+// cached reports whether TokenVersion may read key from the client-side
+// cache: CacheTTL is set and this store has not written key within it.
+func (s *Versions) cached(key string) bool {
+	if s.o.cacheTTL <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	at, ok := s.wrote[key]
+	s.mu.Unlock()
+	return !ok || time.Since(at) > s.o.cacheTTL
 }
 
 var _ gqljwt.VersionStore = (*Versions)(nil)
@@ -70,6 +122,7 @@ func (s *Versions) key(subject string) string { return s.o.prefix + "{v:" + subj
 func (s *Versions) Add(ctx context.Context, subject string) (uint64, error) {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	defer s.written(s.key(subject))
 	v, err := addScript.Exec(ctx, s.c, []string{s.key(subject)}, nil).AsUint64()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: add user version: %w", err)
@@ -82,6 +135,7 @@ func (s *Versions) Add(ctx context.Context, subject string) (uint64, error) {
 func (s *Versions) Remove(ctx context.Context, subject string) error {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	defer s.written(s.key(subject))
 	if err := removeScript.Exec(ctx, s.c, []string{s.key(subject)}, nil).Error(); err != nil {
 		return fmt.Errorf("redisstore: remove user version: %w", err)
 	}
@@ -90,9 +144,19 @@ func (s *Versions) Remove(ctx context.Context, subject string) error {
 
 // TokenVersion implements gqljwt.VersionStore.
 func (s *Versions) TokenVersion(ctx context.Context, subject string) (uint64, error) {
-	ctx, cancel := s.o.withTimeout(ctx)
-	defer cancel()
-	f, err := s.c.Do(ctx, s.c.B().Hmget().Key(s.key(subject)).Field("v", "d").Build()).ToArray()
+	key := s.key(subject)
+	var res rueidis.RedisResult
+	if s.cached(key) {
+		// The bound is set only if the read goes to Redis (lazyTimeout).
+		ctx, stop := s.o.lazyBound(ctx)
+		defer stop()
+		res = s.c.DoCache(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Cache(), s.o.cacheTTL)
+	} else {
+		ctx, cancel := s.o.withTimeout(ctx)
+		defer cancel()
+		res = s.c.Do(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Build())
+	}
+	f, err := res.ToArray()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: token version: %w", err)
 	}
@@ -110,6 +174,7 @@ func (s *Versions) TokenVersion(ctx context.Context, subject string) (uint64, er
 func (s *Versions) BumpTokenVersion(ctx context.Context, subject string) (uint64, error) {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	defer s.written(s.key(subject))
 	v, err := bumpScript.Exec(ctx, s.c, []string{s.key(subject)}, nil).AsInt64()
 	switch {
 	case err != nil:

@@ -78,8 +78,9 @@ func (f *refreshFixture) revoked(want bool, hashes ...string) {
 	}
 }
 
-// RefreshStore checks a gqljwt.RefreshStore against its contract. newStore
-// returns an empty store keeping time by clock.
+// RefreshStore checks a gqljwt.RefreshStore against its contract, and
+// its Exchange when it is a gqljwt.RefreshExchanger. newStore returns an
+// empty store keeping time by clock.
 func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Time) gqljwt.RefreshStore) {
 	run := func(name string, check func(f *refreshFixture)) {
 		t.Run(name, func(t *testing.T) {
@@ -101,6 +102,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("OneWinner", refreshOneWinner)
 	run("AllWithinGrace", refreshAllWithinGrace)
 	run("RevokeDuringRotate", refreshRevokeDuringRotate)
+	refreshExchanger(t, newStore)
 }
 
 func refreshCreateGet(f *refreshFixture) {
