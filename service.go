@@ -28,6 +28,9 @@ type Service struct {
 	// names are the configurable claim names, as the payload reader takes
 	// them.
 	names claimNames
+	// refreshMAC tags and opens refresh tokens; nil without a
+	// RefreshStore.
+	refreshMAC *refreshMAC
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
@@ -53,6 +56,13 @@ func New(cfg Config) (*Service, error) {
 		names: claimNames{username: cfg.UsernameClaim, roles: cfg.RolesClaim, scope: cfg.ScopeClaim, scopeArray: cfg.ScopeArrayClaim}}
 	if issuers != nil {
 		s.external = newExternalCache(cfg.CacheEntries)
+	}
+	key, err := refreshKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if key != nil {
+		s.refreshMAC = newRefreshMAC(key)
 	}
 	s.ring.Store(ring)
 	return s, nil
