@@ -366,7 +366,10 @@ func (s *Service) lookupRefresh(ctx context.Context, refreshToken string) (Refre
 // reuse and its session, which the token names, ends: a thief who rotated
 // a stolen token many times is cut off when the owner presents the old
 // one, however old (RFC 9700 §4.14.2). Fail closed: a store that lost a
-// live session ends it too. Anything else is invalid and ends nothing.
+// live session ends it too. A session ended lately (its RevocationStore
+// entry is still kept) is not ended and reported again: the token is
+// refused as revoked, as a kept record of it would be. Anything else is
+// invalid and ends nothing.
 func (s *Service) unknownRefresh(ctx context.Context, refreshToken string) error {
 	claims, ours := s.refreshMAC.open(refreshToken)
 	switch {
@@ -374,6 +377,13 @@ func (s *Service) unknownRefresh(ctx context.Context, refreshToken string) error
 		return errInvalidRefresh
 	case !s.cfg.Now().Before(claims.expires):
 		return errExpiredRefresh
+	}
+	ended, err := s.cfg.Revocations.IsRevoked(ctx, "", sessionRevocationKey(claims.family))
+	switch {
+	case err != nil:
+		return ErrUnavailable.WithCause(err)
+	case ended:
+		return errRevokedRefresh
 	}
 	return s.refreshReused(ctx, RefreshRecord{Family: claims.family, Subject: claims.subject})
 }

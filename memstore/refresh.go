@@ -2,6 +2,10 @@ package memstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"hash/maphash"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -9,157 +13,270 @@ import (
 	"github.com/patrickmn/go-cache"
 )
 
-// RefreshTokens is an in-memory gqljwt.RefreshStore on go-cache. Records
-// are dropped ExpiredRetention after their tokens expire, by the store's
-// clock (see Clock), so memory holds live sessions and the recently
-// expired. Compound operations run under one mutex, which makes Rotate
-// atomic. The zero value is an empty store on the wall clock.
+// RefreshTokens is an in-memory gqljwt.RefreshStore on go-cache.
+// Compound operations run under one mutex, which makes Rotate atomic. The
+// zero value is an empty store on the wall clock.
+//
+// Memory follows the live sessions, not the rotations. A session is one
+// record: its family, subject and version, its revocation, and the tokens
+// the contract needs: each live token until it expires, and a rotated
+// token until the grace of its rotation is over. Older rotated tokens are
+// forgotten, as gqljwt.RefreshStore allows: the Service recognises them by
+// their tag and takes them for reuse. About 270 bytes a session however
+// often it rotates (bench: BenchmarkRefreshSessionMemory).
+//
+// Answers are judged by the store's clock (see Clock). Sessions live in
+// go-cache, split into shards by family, with an expiration a little past
+// their last token's; go-cache only reclaims the memory, on the wall
+// clock. No janitor sweeps the whole map under one lock: each write sweeps
+// at most one shard, when one is due, so that the whole store is swept
+// once every SweepInterval (default a minute) while writes come. A rotated
+// token is forgotten at the first write after its grace.
 type RefreshTokens struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	records  *cache.Cache // hash -> *gqljwt.RefreshRecord
-	families *cache.Cache // family -> *family
-	subjects *cache.Cache // subject -> *subjectIndex
+	mu      sync.Mutex
+	now     func() time.Time
+	every   time.Duration // a whole sweep
+	seed    maphash.Seed
+	shards  []*cache.Cache        // family -> *session; nil until first use
+	tokens  map[tokenKey]*session // every kept token's session
+	subject map[string]*session   // each subject's newest session
+	graceQ  []graceItem           // rotated tokens by the end of their grace
+	graceAt int                   // graceQ's head
+	swept   int                   // the shard the sweep visits next
+	sweepAt time.Time             // when, by the wall clock
 }
 
-// family is a session's state. It lives as long as the longest-lived
-// record of the family: a record outliving it would read as revoked.
-type family struct {
-	revoked bool
-	until   time.Time // when the last record of the family is dropped
-}
-
-// NewRefreshTokens returns an empty store. It reads the Clock option.
-func NewRefreshTokens(opts ...Option) *RefreshTokens {
-	s := &RefreshTokens{now: newOptions(opts).now}
-	s.initLocked()
-	return s
-}
-
-// initLocked makes the caches of a zero store. Callers hold s.mu.
-func (s *RefreshTokens) initLocked() {
-	if s.records != nil {
-		return
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	// go-cache runs on the wall clock: it only reclaims memory, a little
-	// after the store's clock has dropped an entry.
-	s.records = cache.New(cache.NoExpiration, time.Minute)
-	s.families = cache.New(cache.NoExpiration, time.Minute)
-	s.subjects = cache.New(cache.NoExpiration, time.Minute)
-}
-
-// Create implements gqljwt.RefreshStore.
-func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.initLocked()
-	if _, exists := s.record(rec.Hash); exists {
-		return errDuplicate
-	}
-	s.put(rec)
-	return nil
-}
-
-// ExpiredRetention is how long a record outlives its token, so that a
-// client presenting an expired refresh token is told it expired
-// (TOKEN_EXPIRED, log in again) rather than that it is unknown.
-const ExpiredRetention = 24 * time.Hour
+// shardCount splits the sessions so that a sweep step reads 1/shardCount
+// of them: about 2 000 at two million sessions.
+const shardCount = 1024
 
 // reclaimSlack keeps go-cache entries a little past the store's own
 // deadline, so that a clock running slightly behind the wall clock still
 // finds them.
 const reclaimSlack = time.Minute
 
-// put stores rec and extends its family and subject index to live as long
-// as it. A record already expired is not stored: no refresh could use it.
-// Callers hold s.mu.
-func (s *RefreshTokens) put(rec gqljwt.RefreshRecord) {
-	now := s.now()
-	if !now.Before(rec.ExpiresAt) {
+// tokenKey is the first half of the SHA-256 of a record's Hash: fixed
+// size, no pointer, and still 128 bits no one can match without the token.
+type tokenKey [16]byte
+
+func keyOf(hash string) tokenKey {
+	sum := sha256.Sum256([]byte(hash))
+	return tokenKey(sum[:16])
+}
+
+// session is a family's record.
+type session struct {
+	family, subject string
+	version         uint64
+	// prev and next link the subject's sessions, newest first.
+	prev, next *session
+	tokens     []token
+	revoked    bool
+	// dead is set once the session is dropped: nothing refers to it
+	// then but a caller still holding it.
+	dead bool
+}
+
+// token is what the store keeps of one refresh token, times in Unix
+// nanoseconds by the store's clock, in 48 bytes.
+type token struct {
+	key             tokenKey
+	issued, expires int64
+	rotatedAt       int64 // notRotated while the token is live
+	// keepUntil is the end of the grace of the token's rotation (the
+	// longest any Rotate call gave it): it is forgotten then.
+	keepUntil int64
+}
+
+const notRotated = math.MinInt64
+
+// until is when t may be forgotten.
+func (t *token) until() int64 {
+	if t.rotatedAt == notRotated {
+		return t.expires
+	}
+	return min(t.keepUntil, t.expires)
+}
+
+// graceItem is a rotated token to forget at until, if its grace was not
+// extended meanwhile.
+type graceItem struct {
+	s     *session
+	key   tokenKey
+	until int64
+}
+
+// NewRefreshTokens returns an empty store. It reads the Clock and
+// SweepInterval options.
+func NewRefreshTokens(opts ...Option) *RefreshTokens {
+	o := newOptions(opts)
+	s := &RefreshTokens{now: o.now, every: o.sweep}
+	s.initLocked()
+	return s
+}
+
+// initLocked makes the caches of a zero store. Callers hold s.mu.
+func (s *RefreshTokens) initLocked() {
+	if s.shards != nil {
 		return
 	}
-	until := rec.ExpiresAt.Add(ExpiredRetention)
-	ttl := until.Sub(now) + reclaimSlack
-	rec.Rotated, rec.RotatedAt, rec.Revoked = false, time.Time{}, false
-	s.records.Set(rec.Hash, &rec, ttl)
-	f, ok := s.family(rec.Family)
-	if !ok {
-		f = &family{}
+	if s.now == nil {
+		s.now = time.Now
 	}
-	if until.After(f.until) {
-		f.until = until
-		s.families.Set(rec.Family, f, ttl)
+	if s.every <= 0 {
+		s.every = defaultSweepInterval
 	}
-	idx, ok := s.subject(rec.Subject)
-	if !ok {
-		idx = &subjectIndex{families: map[string]struct{}{}}
+	s.seed = maphash.MakeSeed()
+	s.shards = make([]*cache.Cache, shardCount)
+	for i := range s.shards {
+		// No janitor: the store sweeps a shard at a time itself.
+		c := cache.New(cache.NoExpiration, 0)
+		c.OnEvicted(s.evicted)
+		s.shards[i] = c
 	}
-	// Families whose records are all gone need no revoking: forget them,
-	// or a user logging in daily would grow the index for ever.
-	for fam := range idx.families {
-		if _, live := s.family(fam); !live {
-			delete(idx.families, fam)
+	s.tokens = map[tokenKey]*session{}
+	s.subject = map[string]*session{}
+}
+
+func (s *RefreshTokens) shard(family string) *cache.Cache {
+	return s.shards[maphash.String(s.seed, family)%shardCount]
+}
+
+// evicted is go-cache's word that a session went, by a sweep or a Delete;
+// both run under s.mu.
+func (s *RefreshTokens) evicted(_ string, x any) { s.unlink(x.(*session)) }
+
+// unlink forgets ses's tokens and takes it off its subject's list.
+// Callers hold s.mu.
+func (s *RefreshTokens) unlink(ses *session) {
+	if ses.dead {
+		return
+	}
+	ses.dead = true
+	for i := range ses.tokens {
+		delete(s.tokens, ses.tokens[i].key)
+	}
+	ses.tokens = nil
+	switch {
+	case ses.prev != nil:
+		ses.prev.next = ses.next
+	case ses.next != nil:
+		s.subject[ses.subject] = ses.next
+	default:
+		delete(s.subject, ses.subject)
+	}
+	if ses.next != nil {
+		ses.next.prev = ses.prev
+	}
+	ses.prev, ses.next = nil, nil
+}
+
+// drop forgets ses. Callers hold s.mu.
+func (s *RefreshTokens) drop(ses *session) {
+	if !ses.dead {
+		s.shard(ses.family).Delete(ses.family) // evicted unlinks it
+		s.unlink(ses)                          // in case go-cache had swept it
+	}
+}
+
+// prune forgets ses's tokens whose time is over at now, and ses itself
+// when none is left; otherwise, when its tokens changed (or the caller
+// changed them), it sets ses's go-cache expiration to its last token's. It reports whether ses lives on. Callers hold s.mu.
+func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
+	if ses.dead {
+		return false
+	}
+	kept := ses.tokens[:0]
+	last := int64(math.MinInt64)
+	for _, t := range ses.tokens {
+		if now >= t.until() {
+			delete(s.tokens, t.key)
+			continue
+		}
+		kept = append(kept, t)
+		last = max(last, t.until())
+	}
+	if len(kept) == 0 {
+		s.drop(ses)
+		return false
+	}
+	if len(kept) < len(ses.tokens) {
+		// Clipped: a session holds one token between rotations, and the
+		// room for a second would cost 48 bytes a session.
+		ses.tokens, changed = slices.Clone(kept), true
+	}
+	if changed {
+		s.shard(ses.family).Set(ses.family, ses, time.Duration(last-now)+reclaimSlack)
+	}
+	return true
+}
+
+// lookup returns the kept token under hash and its session, by the
+// store's clock. Callers hold s.mu.
+func (s *RefreshTokens) lookup(hash string, now int64) (*session, *token) {
+	k := keyOf(hash)
+	ses := s.tokens[k]
+	if ses == nil || !s.prune(ses, now, false) {
+		return nil, nil
+	}
+	for i := range ses.tokens {
+		if t := &ses.tokens[i]; t.key == k {
+			return ses, t
 		}
 	}
-	idx.families[rec.Family] = struct{}{}
-	if until.After(idx.until) {
-		idx.until = until
-	}
-	s.subjects.Set(rec.Subject, idx, idx.until.Sub(now)+reclaimSlack)
+	return nil, nil
 }
 
-// subjectIndex lists a user's families, for RevokeSubject. It lives as
-// long as the longest-lived of them.
-type subjectIndex struct {
-	families map[string]struct{}
-	until    time.Time
+// write does the housekeeping every write pays for: the rotated tokens
+// whose grace is over are forgotten and, when one is due, a shard is
+// swept. Callers hold s.mu.
+func (s *RefreshTokens) write(now int64) {
+	for s.graceAt < len(s.graceQ) && s.graceQ[s.graceAt].until <= now {
+		it := s.graceQ[s.graceAt]
+		s.graceQ[s.graceAt] = graceItem{}
+		s.graceAt++
+		s.prune(it.s, now, false)
+	}
+	if s.graceAt > 0 && s.graceAt >= len(s.graceQ)/2 {
+		s.graceQ = append(s.graceQ[:0], s.graceQ[s.graceAt:]...)
+		s.graceAt = 0
+	}
+	if wall := time.Now(); !wall.Before(s.sweepAt) {
+		s.sweepAt = wall.Add(s.every / shardCount)
+		s.shards[s.swept].DeleteExpired()
+		s.swept = (s.swept + 1) % shardCount
+	}
 }
 
-// subject returns the index of subject, by the store's clock. Callers hold
-// s.mu.
-func (s *RefreshTokens) subject(subject string) (*subjectIndex, bool) {
-	x, ok := s.subjects.Get(subject)
-	if !ok {
-		return nil, false
+// Create implements gqljwt.RefreshStore. A Family the store holds already
+// is refused: a session starts with its first record.
+func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.initLocked()
+	now := s.now().UnixNano()
+	s.write(now)
+	k := keyOf(rec.Hash)
+	if _, exists := s.tokens[k]; exists {
+		return errDuplicate
 	}
-	idx := x.(*subjectIndex)
-	if !s.now().Before(idx.until) {
-		s.subjects.Delete(subject)
-		return nil, false
+	c := s.shard(rec.Family)
+	if x, exists := c.Get(rec.Family); exists && s.prune(x.(*session), now, false) {
+		return errFamilyExists
 	}
-	return idx, true
-}
-
-// record returns the live record under hash, by the store's clock.
-// Callers hold s.mu.
-func (s *RefreshTokens) record(hash string) (*gqljwt.RefreshRecord, bool) {
-	x, ok := s.records.Get(hash)
-	if !ok {
-		return nil, false
+	if now >= rec.ExpiresAt.UnixNano() {
+		return nil // no refresh could use it
 	}
-	rec := x.(*gqljwt.RefreshRecord)
-	if !s.now().Before(rec.ExpiresAt.Add(ExpiredRetention)) {
-		s.records.Delete(hash)
-		return nil, false
+	ses := &session{family: rec.Family, subject: rec.Subject, version: rec.TokenVersion,
+		tokens: []token{{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano(), rotatedAt: notRotated}}}
+	if head := s.subject[rec.Subject]; head != nil {
+		// One subject string for all the subject's sessions.
+		ses.subject, ses.next, head.prev = head.subject, head, ses
 	}
-	return rec, true
-}
-
-// family returns the state of fam, by the store's clock. Callers hold s.mu.
-func (s *RefreshTokens) family(fam string) (*family, bool) {
-	x, ok := s.families.Get(fam)
-	if !ok {
-		return nil, false
-	}
-	f := x.(*family)
-	if !s.now().Before(f.until) {
-		s.families.Delete(fam)
-		return nil, false
-	}
-	return f, true
+	s.subject[ses.subject] = ses
+	s.tokens[k] = ses
+	s.prune(ses, now, true)
+	return nil
 }
 
 // Get implements gqljwt.RefreshStore.
@@ -167,48 +284,60 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	x, ok := s.record(hash)
-	if !ok {
+	ses, t := s.lookup(hash, s.now().UnixNano())
+	if ses == nil {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
-	rec := *x
-	rec.Revoked = s.revoked(rec.Family)
+	rec := gqljwt.RefreshRecord{Hash: hash, Family: ses.family, Subject: ses.subject, TokenVersion: ses.version,
+		IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires), Revoked: ses.revoked}
+	if t.rotatedAt != notRotated {
+		rec.Rotated, rec.RotatedAt = true, time.Unix(0, t.rotatedAt)
+	}
 	return rec, nil
 }
 
-// revoked reports whether family was revoked; a family that expired from
-// the index counts as revoked. Callers hold s.mu.
-func (s *RefreshTokens) revoked(fam string) bool {
-	f, ok := s.family(fam)
-	return !ok || f.revoked
-}
-
-// Rotate implements gqljwt.RefreshStore, under the store's lock.
+// Rotate implements gqljwt.RefreshStore, under the store's lock. A token
+// rotated without a grace is forgotten at once, one rotated with a grace
+// when it is over: presented later, it is unknown (gqljwt.ErrNotFound).
 func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.RefreshRecord, now time.Time, grace time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	old, ok := s.record(oldHash)
-	if !ok {
+	storeNow := s.now().UnixNano()
+	s.write(storeNow)
+	ses, old := s.lookup(oldHash, storeNow)
+	if ses == nil {
 		return gqljwt.ErrNotFound
 	}
-	if s.revoked(old.Family) {
+	if ses.revoked {
 		return gqljwt.ErrRefreshRevoked
 	}
 	// Without a grace any second presentation is reuse, even one whose
 	// now precedes RotatedAt (a concurrent caller read its clock first).
-	if old.Rotated && (grace <= 0 || !now.Before(old.RotatedAt.Add(grace))) {
-		s.revokeFamily(old.Family)
+	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(time.Unix(0, old.rotatedAt).Add(grace))) {
+		ses.revoked = true
 		return gqljwt.ErrRefreshReused
 	}
-	if _, exists := s.record(next.Hash); exists {
+	k := keyOf(next.Hash)
+	if _, exists := s.tokens[k]; exists {
 		return errDuplicate
 	}
-	if !old.Rotated {
-		old.Rotated, old.RotatedAt = true, now
+	first := old.rotatedAt == notRotated
+	if first {
+		old.rotatedAt = now.UnixNano()
 	}
-	next.Family, next.Subject, next.TokenVersion = old.Family, old.Subject, old.TokenVersion
-	s.put(next)
+	if end := time.Unix(0, old.rotatedAt).Add(max(grace, 0)).UnixNano(); first || end > old.keepUntil {
+		old.keepUntil = end
+		if end > storeNow {
+			s.graceQ = append(s.graceQ, graceItem{s: ses, key: old.key, until: end})
+		}
+	}
+	if storeNow < next.ExpiresAt.UnixNano() {
+		ses.tokens = append(ses.tokens, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
+		s.tokens[k] = ses
+	}
+	// Forgets the old token at once when its grace is none.
+	s.prune(ses, storeNow, true)
 	return nil
 }
 
@@ -217,14 +346,10 @@ func (s *RefreshTokens) RevokeFamily(_ context.Context, fam string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	s.revokeFamily(fam)
-	return nil
-}
-
-func (s *RefreshTokens) revokeFamily(fam string) {
-	if f, ok := s.family(fam); ok {
-		f.revoked = true
+	if x, ok := s.shard(fam).Get(fam); ok {
+		x.(*session).revoked = true
 	}
+	return nil
 }
 
 // RevokeSubject implements gqljwt.RefreshStore.
@@ -232,10 +357,8 @@ func (s *RefreshTokens) RevokeSubject(_ context.Context, subject string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	if idx, ok := s.subject(subject); ok {
-		for fam := range idx.families {
-			s.revokeFamily(fam)
-		}
+	for ses := s.subject[subject]; ses != nil; ses = ses.next {
+		ses.revoked = true
 	}
 	return nil
 }
@@ -247,3 +370,7 @@ func (e storeError) Error() string { return string(e) }
 // errDuplicate: a hash collided with a stored one, which 256 random bits
 // make a sign of a bug, not chance.
 const errDuplicate = storeError("memstore: refresh token hash exists")
+
+// errFamilyExists: Create was given the family of a live session, which
+// the Service's 128 random bits make a sign of a bug.
+const errFamilyExists = storeError("memstore: refresh family exists")
