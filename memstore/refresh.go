@@ -37,13 +37,14 @@ type RefreshTokens struct {
 	now     func() time.Time
 	every   time.Duration // a whole sweep
 	seed    maphash.Seed
-	shards  []*cache.Cache        // family -> *session; nil until first use
-	tokens  map[tokenKey]*session // every kept token's session
-	subject map[string]*session   // each subject's newest session
-	graceQ  []graceItem           // rotated tokens by the end of their grace
-	graceAt int                   // graceQ's head
-	swept   int                   // the shard the sweep visits next
-	sweepAt time.Time             // when, by the wall clock
+	shards  []*cache.Cache          // family -> *session; nil until first use
+	tokens  []map[tokenKey]*session // every kept token's session, by tokenShard
+	deleted []int                   // keys deleted from each tokens map since it was made
+	subject map[string]*subjectList // each subject's sessions
+	graceQ  []graceItem             // rotated tokens by the end of their grace
+	graceAt int                     // graceQ's head
+	swept   int                     // the shard the sweep visits next
+	sweepAt time.Time               // when, by the wall clock
 }
 
 // shardCount splits the sessions so that a sweep step reads 1/shardCount
@@ -66,15 +67,38 @@ func keyOf(hash string) tokenKey {
 
 // session is a family's record.
 type session struct {
-	family, subject string
-	version         uint64
+	family  string
+	subject *subjectList
+	version uint64
 	// prev and next link the subject's sessions, newest first.
 	prev, next *session
-	tokens     []token
-	revoked    bool
-	// dead is set once the session is dropped: nothing refers to it
-	// then but a caller still holding it.
-	dead bool
+	// tokens are the session's kept tokens: one, in one, between
+	// rotations, which spares a second allocation. nil once the session
+	// is dropped: nothing refers to it then but a caller still holding it.
+	tokens  []token
+	one     [1]token
+	revoked bool
+}
+
+// subjectList is a subject's sessions, for RevokeSubject; its sessions
+// share its name.
+type subjectList struct {
+	name string
+	head *session
+}
+
+// dead reports whether ses was dropped.
+func (ses *session) dead() bool { return ses.tokens == nil }
+
+// setTokens makes kept, a fresh slice or one aliasing ses.tokens, the
+// session's tokens, in ses.one when there is one.
+func (ses *session) setTokens(kept []token) {
+	if len(kept) == 1 {
+		ses.one[0] = kept[0]
+		ses.tokens = ses.one[:1:1]
+		return
+	}
+	ses.tokens = slices.Clone(kept)
 }
 
 // token is what the store keeps of one refresh token, times in Unix
@@ -134,8 +158,37 @@ func (s *RefreshTokens) initLocked() {
 		c.OnEvicted(s.evicted)
 		s.shards[i] = c
 	}
-	s.tokens = map[tokenKey]*session{}
-	s.subject = map[string]*session{}
+	s.tokens = make([]map[tokenKey]*session, shardCount)
+	for i := range s.tokens {
+		s.tokens[i] = map[tokenKey]*session{}
+	}
+	s.deleted = make([]int, shardCount)
+	s.subject = map[string]*subjectList{}
+}
+
+func tokenShard(k tokenKey) int { return (int(k[0])<<8 | int(k[1])) % shardCount }
+
+// token returns the session of the token k.
+func (s *RefreshTokens) token(k tokenKey) *session { return s.tokens[tokenShard(k)][k] }
+
+func (s *RefreshTokens) setToken(k tokenKey, ses *session) { s.tokens[tokenShard(k)][k] = ses }
+
+// deleteToken forgets k. A map keeps the room of the keys deleted from it
+// and grows when rotations (a key deleted, another added) leave it no free
+// slot: once a quarter as many keys were deleted as a shard holds, it is
+// copied into a map of the room its keys need, a copy of about
+// 1/shardCount of the store (about 1 000 keys at a million sessions).
+func (s *RefreshTokens) deleteToken(k tokenKey) {
+	i := tokenShard(k)
+	m := s.tokens[i]
+	delete(m, k)
+	if s.deleted[i]++; s.deleted[i] > len(m)/4+8 {
+		fresh := make(map[tokenKey]*session, len(m))
+		for k, ses := range m {
+			fresh[k] = ses
+		}
+		s.tokens[i], s.deleted[i] = fresh, 0
+	}
 }
 
 func (s *RefreshTokens) shard(family string) *cache.Cache {
@@ -149,21 +202,20 @@ func (s *RefreshTokens) evicted(_ string, x any) { s.unlink(x.(*session)) }
 // unlink forgets ses's tokens and takes it off its subject's list.
 // Callers hold s.mu.
 func (s *RefreshTokens) unlink(ses *session) {
-	if ses.dead {
+	if ses.dead() {
 		return
 	}
-	ses.dead = true
 	for i := range ses.tokens {
-		delete(s.tokens, ses.tokens[i].key)
+		s.deleteToken(ses.tokens[i].key)
 	}
 	ses.tokens = nil
 	switch {
 	case ses.prev != nil:
 		ses.prev.next = ses.next
 	case ses.next != nil:
-		s.subject[ses.subject] = ses.next
+		ses.subject.head = ses.next
 	default:
-		delete(s.subject, ses.subject)
+		delete(s.subject, ses.subject.name)
 	}
 	if ses.next != nil {
 		ses.next.prev = ses.prev
@@ -173,7 +225,7 @@ func (s *RefreshTokens) unlink(ses *session) {
 
 // drop forgets ses. Callers hold s.mu.
 func (s *RefreshTokens) drop(ses *session) {
-	if !ses.dead {
+	if !ses.dead() {
 		s.shard(ses.family).Delete(ses.family) // evicted unlinks it
 		s.unlink(ses)                          // in case go-cache had swept it
 	}
@@ -183,14 +235,14 @@ func (s *RefreshTokens) drop(ses *session) {
 // when none is left; otherwise, when its tokens changed (or the caller
 // changed them), it sets ses's go-cache expiration to its last token's. It reports whether ses lives on. Callers hold s.mu.
 func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
-	if ses.dead {
+	if ses.dead() {
 		return false
 	}
 	kept := ses.tokens[:0]
 	last := int64(math.MinInt64)
 	for _, t := range ses.tokens {
 		if now >= t.until() {
-			delete(s.tokens, t.key)
+			s.deleteToken(t.key)
 			continue
 		}
 		kept = append(kept, t)
@@ -203,7 +255,8 @@ func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
 	if len(kept) < len(ses.tokens) {
 		// Clipped: a session holds one token between rotations, and the
 		// room for a second would cost 48 bytes a session.
-		ses.tokens, changed = slices.Clone(kept), true
+		ses.setTokens(kept)
+		changed = true
 	}
 	if changed {
 		s.shard(ses.family).Set(ses.family, ses, time.Duration(last-now)+reclaimSlack)
@@ -215,7 +268,7 @@ func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
 // store's clock. Callers hold s.mu.
 func (s *RefreshTokens) lookup(hash string, now int64) (*session, *token) {
 	k := keyOf(hash)
-	ses := s.tokens[k]
+	ses := s.token(k)
 	if ses == nil || !s.prune(ses, now, false) {
 		return nil, nil
 	}
@@ -257,7 +310,7 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	now := s.now().UnixNano()
 	s.write(now)
 	k := keyOf(rec.Hash)
-	if _, exists := s.tokens[k]; exists {
+	if s.token(k) != nil {
 		return errDuplicate
 	}
 	c := s.shard(rec.Family)
@@ -267,14 +320,18 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	if now >= rec.ExpiresAt.UnixNano() {
 		return nil // no refresh could use it
 	}
-	ses := &session{family: rec.Family, subject: rec.Subject, version: rec.TokenVersion,
-		tokens: []token{{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano(), rotatedAt: notRotated}}}
-	if head := s.subject[rec.Subject]; head != nil {
-		// One subject string for all the subject's sessions.
-		ses.subject, ses.next, head.prev = head.subject, head, ses
+	ses := &session{family: rec.Family, version: rec.TokenVersion}
+	ses.setTokens([]token{{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano(), rotatedAt: notRotated}})
+	list := s.subject[rec.Subject]
+	if list == nil {
+		list = &subjectList{name: rec.Subject}
+		s.subject[rec.Subject] = list
 	}
-	s.subject[ses.subject] = ses
-	s.tokens[k] = ses
+	if list.head != nil {
+		ses.next, list.head.prev = list.head, ses
+	}
+	ses.subject, list.head = list, ses
+	s.setToken(k, ses)
 	s.prune(ses, now, true)
 	return nil
 }
@@ -288,7 +345,7 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	if ses == nil {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
-	rec := gqljwt.RefreshRecord{Hash: hash, Family: ses.family, Subject: ses.subject, TokenVersion: ses.version,
+	rec := gqljwt.RefreshRecord{Hash: hash, Family: ses.family, Subject: ses.subject.name, TokenVersion: ses.version,
 		IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires), Revoked: ses.revoked}
 	if t.rotatedAt != notRotated {
 		rec.Rotated, rec.RotatedAt = true, time.Unix(0, t.rotatedAt)
@@ -319,7 +376,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 		return gqljwt.ErrRefreshReused
 	}
 	k := keyOf(next.Hash)
-	if _, exists := s.tokens[k]; exists {
+	if s.token(k) != nil {
 		return errDuplicate
 	}
 	first := old.rotatedAt == notRotated
@@ -334,7 +391,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	if storeNow < next.ExpiresAt.UnixNano() {
 		ses.tokens = append(ses.tokens, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
-		s.tokens[k] = ses
+		s.setToken(k, ses)
 	}
 	// Forgets the old token at once when its grace is none.
 	s.prune(ses, storeNow, true)
@@ -357,7 +414,11 @@ func (s *RefreshTokens) RevokeSubject(_ context.Context, subject string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	for ses := s.subject[subject]; ses != nil; ses = ses.next {
+	list := s.subject[subject]
+	if list == nil {
+		return nil
+	}
+	for ses := list.head; ses != nil; ses = ses.next {
 		ses.revoked = true
 	}
 	return nil
