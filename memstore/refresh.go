@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -38,7 +39,7 @@ type RefreshTokens struct {
 	every   time.Duration // a whole sweep
 	seed    maphash.Seed
 	shards  []*cache.Cache          // family -> *session; nil until first use
-	tokens  []map[tokenKey]*session // every kept token's session, by tokenShard
+	tokens  []map[uint64]*session   // every kept token's session, by indexKey, in tokenShard
 	deleted []int                   // keys deleted from each tokens map since it was made
 	subject map[string]*subjectList // each subject's sessions
 	graceQ  []graceItem             // rotated tokens by the end of their grace
@@ -48,8 +49,8 @@ type RefreshTokens struct {
 }
 
 // shardCount splits the sessions so that a sweep step reads 1/shardCount
-// of them: about 2 000 at two million sessions.
-const shardCount = 1024
+// of them: about 8 000 at two million sessions.
+const shardCount = 256
 
 // reclaimSlack keeps go-cache entries a little past the store's own
 // deadline, so that a clock running slightly behind the wall clock still
@@ -72,12 +73,15 @@ type session struct {
 	version uint64
 	// prev and next link the subject's sessions, newest first.
 	prev, next *session
-	// tokens are the session's kept tokens: one, in one, between
-	// rotations, which spares a second allocation. nil once the session
-	// is dropped: nothing refers to it then but a caller still holding it.
-	tokens  []token
-	one     [1]token
+	// The session's kept tokens (see toks): between rotations one live
+	// token, in one, which spares an allocation, a slice header and the
+	// times only a rotated token needs; otherwise all of them in more.
+	one     liveToken
+	more    *[]token
 	revoked bool
+	// dead is set once the session is dropped: nothing refers to it then
+	// but a caller still holding it.
+	dead bool
 }
 
 // subjectList is a subject's sessions, for RevokeSubject; its sessions
@@ -87,18 +91,33 @@ type subjectList struct {
 	head *session
 }
 
-// dead reports whether ses was dropped.
-func (ses *session) dead() bool { return ses.tokens == nil }
+// liveToken is a token not rotated, in 32 bytes.
+type liveToken struct {
+	key             tokenKey
+	issued, expires int64
+}
 
-// setTokens makes kept, a fresh slice or one aliasing ses.tokens, the
-// session's tokens, in ses.one when there is one.
+// toks returns the session's kept tokens. A caller that changes them
+// stores them back with setTokens.
+func (ses *session) toks() []token {
+	switch {
+	case ses.dead:
+		return nil
+	case ses.more != nil:
+		return *ses.more
+	}
+	return []token{{key: ses.one.key, issued: ses.one.issued, expires: ses.one.expires, rotatedAt: notRotated}}
+}
+
+// setTokens makes kept (a fresh slice or one aliasing toks) the session's
+// tokens, in ses.one when it is one live token.
 func (ses *session) setTokens(kept []token) {
-	if len(kept) == 1 {
-		ses.one[0] = kept[0]
-		ses.tokens = ses.one[:1:1]
+	if len(kept) == 1 && kept[0].rotatedAt == notRotated {
+		ses.one, ses.more = liveToken{key: kept[0].key, issued: kept[0].issued, expires: kept[0].expires}, nil
 		return
 	}
-	ses.tokens = slices.Clone(kept)
+	more := slices.Clone(kept)
+	ses.more = &more
 }
 
 // token is what the store keeps of one refresh token, times in Unix
@@ -158,32 +177,41 @@ func (s *RefreshTokens) initLocked() {
 		c.OnEvicted(s.evicted)
 		s.shards[i] = c
 	}
-	s.tokens = make([]map[tokenKey]*session, shardCount)
+	s.tokens = make([]map[uint64]*session, shardCount)
 	for i := range s.tokens {
-		s.tokens[i] = map[tokenKey]*session{}
+		s.tokens[i] = map[uint64]*session{}
 	}
 	s.deleted = make([]int, shardCount)
 	s.subject = map[string]*subjectList{}
 }
 
-func tokenShard(k tokenKey) int { return (int(k[0])<<8 | int(k[1])) % shardCount }
+// indexKey is the half of a token's key the index is keyed by: 8 bytes a
+// slot fewer. The session holds the whole key, which a lookup compares,
+// so a token is still matched on 128 bits; a new token whose half is
+// taken already (2^-64 a token against each kept one) is refused as a
+// duplicate, so that each index key names one token.
+func indexKey(k tokenKey) uint64 { return binary.LittleEndian.Uint64(k[:8]) }
 
-// token returns the session of the token k.
-func (s *RefreshTokens) token(k tokenKey) *session { return s.tokens[tokenShard(k)][k] }
+func tokenShard(k tokenKey) int { return (int(k[8])<<8 | int(k[9])) % shardCount }
 
-func (s *RefreshTokens) setToken(k tokenKey, ses *session) { s.tokens[tokenShard(k)][k] = ses }
+// token returns the session of the token whose index key is k's.
+func (s *RefreshTokens) token(k tokenKey) *session { return s.tokens[tokenShard(k)][indexKey(k)] }
+
+func (s *RefreshTokens) setToken(k tokenKey, ses *session) {
+	s.tokens[tokenShard(k)][indexKey(k)] = ses
+}
 
 // deleteToken forgets k. A map keeps the room of the keys deleted from it
 // and grows when rotations (a key deleted, another added) leave it no free
 // slot: once a quarter as many keys were deleted as a shard holds, it is
 // copied into a map of the room its keys need, a copy of about
-// 1/shardCount of the store (about 1 000 keys at a million sessions).
+// 1/shardCount of the store (about 4 000 keys at a million sessions).
 func (s *RefreshTokens) deleteToken(k tokenKey) {
 	i := tokenShard(k)
 	m := s.tokens[i]
-	delete(m, k)
+	delete(m, indexKey(k))
 	if s.deleted[i]++; s.deleted[i] > len(m)/4+8 {
-		fresh := make(map[tokenKey]*session, len(m))
+		fresh := make(map[uint64]*session, len(m))
 		for k, ses := range m {
 			fresh[k] = ses
 		}
@@ -202,13 +230,13 @@ func (s *RefreshTokens) evicted(_ string, x any) { s.unlink(x.(*session)) }
 // unlink forgets ses's tokens and takes it off its subject's list.
 // Callers hold s.mu.
 func (s *RefreshTokens) unlink(ses *session) {
-	if ses.dead() {
+	if ses.dead {
 		return
 	}
-	for i := range ses.tokens {
-		s.deleteToken(ses.tokens[i].key)
+	for _, t := range ses.toks() {
+		s.deleteToken(t.key)
 	}
-	ses.tokens = nil
+	ses.dead, ses.more = true, nil
 	switch {
 	case ses.prev != nil:
 		ses.prev.next = ses.next
@@ -225,7 +253,7 @@ func (s *RefreshTokens) unlink(ses *session) {
 
 // drop forgets ses. Callers hold s.mu.
 func (s *RefreshTokens) drop(ses *session) {
-	if !ses.dead() {
+	if !ses.dead {
 		s.shard(ses.family).Delete(ses.family) // evicted unlinks it
 		s.unlink(ses)                          // in case go-cache had swept it
 	}
@@ -235,12 +263,13 @@ func (s *RefreshTokens) drop(ses *session) {
 // when none is left; otherwise, when its tokens changed (or the caller
 // changed them), it sets ses's go-cache expiration to its last token's. It reports whether ses lives on. Callers hold s.mu.
 func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
-	if ses.dead() {
+	if ses.dead {
 		return false
 	}
-	kept := ses.tokens[:0]
+	toks := ses.toks()
+	kept := toks[:0]
 	last := int64(math.MinInt64)
-	for _, t := range ses.tokens {
+	for _, t := range toks {
 		if now >= t.until() {
 			s.deleteToken(t.key)
 			continue
@@ -252,7 +281,7 @@ func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
 		s.drop(ses)
 		return false
 	}
-	if len(kept) < len(ses.tokens) {
+	if len(kept) < len(toks) {
 		// Clipped: a session holds one token between rotations, and the
 		// room for a second would cost 48 bytes a session.
 		ses.setTokens(kept)
@@ -264,20 +293,22 @@ func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
 	return true
 }
 
-// lookup returns the kept token under hash and its session, by the
-// store's clock. Callers hold s.mu.
-func (s *RefreshTokens) lookup(hash string, now int64) (*session, *token) {
+// lookup returns the session of the kept token under hash, its tokens
+// (see toks) and the token's index in them, by the store's clock. Callers
+// hold s.mu.
+func (s *RefreshTokens) lookup(hash string, now int64) (*session, []token, int) {
 	k := keyOf(hash)
 	ses := s.token(k)
 	if ses == nil || !s.prune(ses, now, false) {
-		return nil, nil
+		return nil, nil, 0
 	}
-	for i := range ses.tokens {
-		if t := &ses.tokens[i]; t.key == k {
-			return ses, t
+	toks := ses.toks()
+	for i := range toks {
+		if toks[i].key == k {
+			return ses, toks, i
 		}
 	}
-	return nil, nil
+	return nil, nil, 0
 }
 
 // write does the housekeeping every write pays for: the rotated tokens
@@ -341,10 +372,11 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	ses, t := s.lookup(hash, s.now().UnixNano())
+	ses, toks, i := s.lookup(hash, s.now().UnixNano())
 	if ses == nil {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
+	t := toks[i]
 	rec := gqljwt.RefreshRecord{Hash: hash, Family: ses.family, Subject: ses.subject.name, TokenVersion: ses.version,
 		IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires), Revoked: ses.revoked}
 	if t.rotatedAt != notRotated {
@@ -362,10 +394,11 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	s.initLocked()
 	storeNow := s.now().UnixNano()
 	s.write(storeNow)
-	ses, old := s.lookup(oldHash, storeNow)
+	ses, toks, i := s.lookup(oldHash, storeNow)
 	if ses == nil {
 		return gqljwt.ErrNotFound
 	}
+	old := &toks[i]
 	if ses.revoked {
 		return gqljwt.ErrRefreshRevoked
 	}
@@ -389,10 +422,12 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 			s.graceQ = append(s.graceQ, graceItem{s: ses, key: old.key, until: end})
 		}
 	}
+	toks = slices.Clone(toks)
 	if storeNow < next.ExpiresAt.UnixNano() {
-		ses.tokens = append(ses.tokens, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
+		toks = append(toks, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
 		s.setToken(k, ses)
 	}
+	ses.setTokens(toks)
 	// Forgets the old token at once when its grace is none.
 	s.prune(ses, storeNow, true)
 	return nil
