@@ -23,8 +23,8 @@ import (
 // the contract needs: each live token until it expires, and a rotated
 // token until the grace of its rotation is over. Older rotated tokens are
 // forgotten, as gqljwt.RefreshStore allows: the Service recognises them by
-// their tag and takes them for reuse. About 270 bytes a session however
-// often it rotates (bench: BenchmarkRefreshSessionMemory).
+// their tag and takes them for reuse. About 290 bytes a session at a
+// million however often it rotates (bench: BenchmarkRefreshSessionMemory).
 //
 // Answers are judged by the store's clock (see Clock). Sessions live in
 // go-cache, split into shards by family, with an expiration a little past
