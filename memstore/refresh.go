@@ -42,15 +42,16 @@ type RefreshTokens struct {
 	tokens  []map[uint64]*session   // every kept token's session, by indexKey, in tokenShard
 	deleted []int                   // keys deleted from each tokens map since it was made
 	subject map[string]*subjectList // each subject's sessions
-	graceQ  []graceItem             // rotated tokens by the end of their grace
-	graceAt int                     // graceQ's head
+	grace   graceQueue              // rotated tokens by the end of their grace
 	swept   int                     // the shard the sweep visits next
 	sweepAt time.Time               // when, by the wall clock
 }
 
 // shardCount splits the sessions so that a sweep step reads 1/shardCount
-// of them: about 8 000 at two million sessions.
-const shardCount = 256
+// of them: about 800 at two million sessions. Not a power of two: Go's
+// maps grow by doubling, and a million sessions over a power of two of
+// shards leaves every map just grown, half empty.
+const shardCount = 2500
 
 // reclaimSlack keeps go-cache entries a little past the store's own
 // deadline, so that a clock running slightly behind the wall clock still
@@ -141,12 +142,57 @@ func (t *token) until() int64 {
 	return min(t.keepUntil, t.expires)
 }
 
-// graceItem is a rotated token to forget at until, if its grace was not
-// extended meanwhile.
+// graceItem is a session to prune at until, when the grace of a token it
+// rotated ends.
 type graceItem struct {
 	s     *session
-	key   tokenKey
 	until int64
+}
+
+// graceQueue is a FIFO of graceItems in blocks of a fixed size, so that
+// neither a push nor a pop ever copies or allocates more than a block: a
+// large allocation during a GC cycle makes its goroutine assist the GC
+// in proportion, under the store's lock.
+type graceQueue struct {
+	head, tail *graceBlock
+	at         int // the head block's first item
+}
+
+type graceBlock struct {
+	items [256]graceItem
+	n     int
+	next  *graceBlock
+}
+
+func (q *graceQueue) push(it graceItem) {
+	if q.tail == nil || q.tail.n == len(q.tail.items) {
+		b := &graceBlock{}
+		if q.tail == nil {
+			q.head = b
+		} else {
+			q.tail.next = b
+		}
+		q.tail = b
+	}
+	q.tail.items[q.tail.n] = it
+	q.tail.n++
+}
+
+func (q *graceQueue) peek() (graceItem, bool) {
+	if q.head == nil || q.at == q.head.n {
+		return graceItem{}, false
+	}
+	return q.head.items[q.at], true
+}
+
+func (q *graceQueue) pop() {
+	q.head.items[q.at] = graceItem{} // let the session go
+	if q.at++; q.at == len(q.head.items) {
+		q.head, q.at = q.head.next, 0
+		if q.head == nil {
+			q.tail = nil
+		}
+	}
 }
 
 // NewRefreshTokens returns an empty store. It reads the Clock and
@@ -192,7 +238,7 @@ func (s *RefreshTokens) initLocked() {
 // duplicate, so that each index key names one token.
 func indexKey(k tokenKey) uint64 { return binary.LittleEndian.Uint64(k[:8]) }
 
-func tokenShard(k tokenKey) int { return (int(k[8])<<8 | int(k[9])) % shardCount }
+func tokenShard(k tokenKey) int { return int(binary.LittleEndian.Uint32(k[8:12]) % shardCount) }
 
 // token returns the session of the token whose index key is k's.
 func (s *RefreshTokens) token(k tokenKey) *session { return s.tokens[tokenShard(k)][indexKey(k)] }
@@ -205,7 +251,7 @@ func (s *RefreshTokens) setToken(k tokenKey, ses *session) {
 // and grows when rotations (a key deleted, another added) leave it no free
 // slot: once a quarter as many keys were deleted as a shard holds, it is
 // copied into a map of the room its keys need, a copy of about
-// 1/shardCount of the store (about 4 000 keys at a million sessions).
+// 1/shardCount of the store (about 400 keys at a million sessions).
 func (s *RefreshTokens) deleteToken(k tokenKey) {
 	i := tokenShard(k)
 	m := s.tokens[i]
@@ -315,15 +361,9 @@ func (s *RefreshTokens) lookup(hash string, now int64) (*session, []token, int) 
 // whose grace is over are forgotten and, when one is due, a shard is
 // swept. Callers hold s.mu.
 func (s *RefreshTokens) write(now int64) {
-	for s.graceAt < len(s.graceQ) && s.graceQ[s.graceAt].until <= now {
-		it := s.graceQ[s.graceAt]
-		s.graceQ[s.graceAt] = graceItem{}
-		s.graceAt++
+	for it, ok := s.grace.peek(); ok && it.until <= now; it, ok = s.grace.peek() {
+		s.grace.pop()
 		s.prune(it.s, now, false)
-	}
-	if s.graceAt > 0 && s.graceAt >= len(s.graceQ)/2 {
-		s.graceQ = append(s.graceQ[:0], s.graceQ[s.graceAt:]...)
-		s.graceAt = 0
 	}
 	if wall := time.Now(); !wall.Before(s.sweepAt) {
 		s.sweepAt = wall.Add(s.every / shardCount)
@@ -419,7 +459,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	if end := time.Unix(0, old.rotatedAt).Add(max(grace, 0)).UnixNano(); first || end > old.keepUntil {
 		old.keepUntil = end
 		if end > storeNow {
-			s.graceQ = append(s.graceQ, graceItem{s: ses, key: old.key, until: end})
+			s.grace.push(graceItem{s: ses, until: end})
 		}
 	}
 	toks = slices.Clone(toks)
