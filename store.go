@@ -183,7 +183,11 @@ type RefreshRecord struct {
 //     store does not know for one that was rotated and dropped: reuse,
 //     which ends the session however many rotations old the token is. A
 //     store may also keep rotated records to their ExpiresAt and answer
-//     ErrRefreshReused itself.
+//     ErrRefreshReused itself. A store may bound the records it keeps of
+//     one family, so that no client can make its operations costly: past
+//     the bound it may drop the oldest rotated ones early (their reuse is
+//     then detected by the Service) and refuse a rotation as reuse when
+//     the family holds that many live tokens (memstore: 128).
 //   - A family's revocation lasts as long as any record of the family: a
 //     record whose family state the store has lost reads as revoked,
 //     never as live.

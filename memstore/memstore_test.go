@@ -249,3 +249,43 @@ func TestIdentities(t *testing.T) {
 		t.Errorf("identities %v", ids)
 	}
 }
+
+// TestRefreshTokensBounded: a session keeps at most 128 tokens, so that no
+// client makes a lookup or a rotation walk more under the store's lock.
+// Rotating a chain faster than the grace forgets the oldest rotated
+// tokens (the Service takes them for reuse if they come back); 128 live
+// successors of one token within the grace are an attack or a broken
+// client: the next rotation is refused as reuse.
+func TestRefreshTokensBounded(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.now))
+	const grace = 30 * time.Second
+	if err := s.Create(ctx, rec("c0", "chain", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := s.Rotate(ctx, fmt.Sprintf("c%d", i), rec(fmt.Sprintf("c%d", i+1), "", ""), clock.now(), grace); err != nil {
+			t.Fatalf("rotation %d of a chain within the grace: %v", i, err)
+		}
+	}
+	if _, err := s.Get(ctx, "c0"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("the chain's first token, 300 rotations back within the grace: %v, want forgotten", err)
+	}
+	if got, err := s.Get(ctx, "c299"); err != nil || !got.Rotated {
+		t.Errorf("the newest rotated token: %+v %v, want kept within its grace", got, err)
+	}
+	if err := s.Create(ctx, rec("f0", "fan", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 127 {
+		if err := s.Rotate(ctx, "f0", rec(fmt.Sprintf("f%d", i+1), "", ""), clock.now(), grace); err != nil {
+			t.Fatalf("successor %d within the grace: %v", i+1, err)
+		}
+	}
+	if err := s.Rotate(ctx, "f0", rec("f128", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		t.Fatalf("a 128th live successor: %v, want ErrRefreshReused", err)
+	}
+	if got, _ := s.Get(ctx, "f1"); !got.Revoked {
+		t.Errorf("the session after the refusal: %+v, want revoked", got)
+	}
+}

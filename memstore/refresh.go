@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
@@ -117,8 +116,33 @@ func (ses *session) setTokens(kept []token) {
 		ses.one, ses.more = liveToken{key: kept[0].key, issued: kept[0].issued, expires: kept[0].expires}, nil
 		return
 	}
-	more := slices.Clone(kept)
-	ses.more = &more
+	if ses.more != nil {
+		*ses.more = kept
+		return
+	}
+	ses.more = &kept
+}
+
+// maxSessionTokens bounds the tokens a session keeps, so that no client can
+// make a lookup or a rotation cost more than that many steps under the
+// store's lock: past it, the session's oldest rotated token is forgotten
+// before its grace ends (presented later, it is reuse, which ends the
+// session: fail closed), and when all are live, successors of concurrent
+// rotations within the grace, the rotation is refused as reuse. A client
+// rotates once every access-token lifetime, and its concurrent refreshes
+// are a handful.
+const maxSessionTokens = 128
+
+// oldestRotated returns the index in toks of the token rotated first but
+// skip, or -1 when there is none.
+func oldestRotated(toks []token, skip int) int {
+	j := -1
+	for i, t := range toks {
+		if i != skip && t.rotatedAt != notRotated && (j < 0 || t.rotatedAt < toks[j].rotatedAt) {
+			j = i
+		}
+	}
+	return j
 }
 
 // token is what the store keeps of one refresh token, times in Unix
@@ -452,6 +476,10 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	if s.token(k) != nil {
 		return errDuplicate
 	}
+	if len(toks) >= maxSessionTokens && oldestRotated(toks, i) < 0 {
+		ses.revoked = true
+		return gqljwt.ErrRefreshReused
+	}
 	first := old.rotatedAt == notRotated
 	if first {
 		old.rotatedAt = now.UnixNano()
@@ -462,7 +490,12 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 			s.grace.push(graceItem{s: ses, until: end})
 		}
 	}
-	toks = slices.Clone(toks)
+	if len(toks) >= maxSessionTokens {
+		j := oldestRotated(toks, i)
+		s.deleteToken(toks[j].key)
+		toks[j] = toks[len(toks)-1]
+		toks = toks[:len(toks)-1]
+	}
 	if storeNow < next.ExpiresAt.UnixNano() {
 		toks = append(toks, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
 		s.setToken(k, ses)
