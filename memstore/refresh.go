@@ -337,15 +337,22 @@ func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
 		return false
 	}
 	toks := ses.toks()
-	kept := toks[:0]
-	last := int64(math.MinInt64)
-	for _, t := range toks {
-		if now >= t.until() {
-			s.deleteToken(t.key)
-			continue
+	last, over := int64(math.MinInt64), false
+	for i := range toks {
+		u := toks[i].until()
+		last, over = max(last, u), over || now >= u
+	}
+	kept := toks
+	if over {
+		kept, last = toks[:0], math.MinInt64
+		for _, t := range toks {
+			if now >= t.until() {
+				s.deleteToken(t.key)
+				continue
+			}
+			kept = append(kept, t)
+			last = max(last, t.until())
 		}
-		kept = append(kept, t)
-		last = max(last, t.until())
 	}
 	if len(kept) == 0 {
 		s.drop(ses)
