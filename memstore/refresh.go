@@ -22,8 +22,10 @@ import (
 // the contract needs: each live token until it expires, and a rotated
 // token until the grace of its rotation is over. Older rotated tokens are
 // forgotten, as gqljwt.RefreshStore allows: the Service recognises them by
-// their tag and takes them for reuse. About 290 bytes a session at a
-// million however often it rotates (bench: BenchmarkRefreshSessionMemory).
+// their tag and takes them for reuse. About 220 to 250 bytes a session,
+// at a hundred thousand or a million, however often it rotates (bench:
+// BenchmarkRefreshSessionMemory). A session keeps at most
+// maxSessionTokens tokens.
 //
 // Answers are judged by the store's clock (see Clock). Sessions live in
 // go-cache, split into shards by family, with an expiration a little past
