@@ -455,7 +455,9 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 
 // RevokeRefreshToken ends the session of a refresh token at once: its
 // refresh tokens and the access tokens issued in it. An unknown token
-// answers ErrTokenInvalid, one revoked before ErrTokenRevoked. A rotated
+// answers ErrTokenInvalid, one revoked before ErrTokenRevoked, an expired
+// one ErrTokenExpired; one of ours its store forgot after rotating it is
+// reuse, as in Refresh. A rotated
 // token ends the session too and answers ErrTokenRevoked, being no longer
 // the session's current one; presented after the reuse grace, it is
 // reported as reuse.
