@@ -176,6 +176,17 @@ type Config struct {
 	// a thief who replays a token within it is not detected. Okta and
 	// Auth0 offer the same setting.
 	RefreshReuseGrace time.Duration
+	// RefreshTokenSecret is the HMAC-SHA256 key refresh tokens are tagged
+	// with, at least 32 bytes. The tag lets a store forget a rotated token
+	// once its grace is over and the Service still take it, presented
+	// later, for reuse. When nil a key is derived from the signing key
+	// (the HS256 secret, or the private key's PKCS #8 form), so that
+	// instances sharing a signing key share it; set it to keep that
+	// detection across a change of signing key, and when the signing key
+	// cannot be exported (a KMS signer), where it is required. A token
+	// tagged under another key is looked up as an untagged one: it still
+	// works while its store knows it, and is invalid once it does not.
+	RefreshTokenSecret []byte
 	// MaxLoginFailures is how many failed logins one client may have on
 	// one account before that client is locked out of the account: login
 	// answers TOO_MANY_ATTEMPTS without checking the password (default 5;

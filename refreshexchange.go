@@ -60,9 +60,19 @@ func (s *Service) refreshByExchange(ctx context.Context, refreshToken string, op
 	if !ok || opts.KeepRefreshToken || len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
 		return nil, false, nil
 	}
+	// Only a token of ours names its session, which its successor's tag
+	// must carry before the store is asked; any other takes the ordinary
+	// path, which decides on it.
+	claims, ours := s.refreshMAC.open(refreshToken)
+	if !ours {
+		return nil, false, nil
+	}
 	now := s.cfg.Now()
-	// The store fills in the family, subject and version from the record.
-	token, next, err := s.newRefreshRecord("", "", 0, now)
+	if !now.Before(claims.expires) {
+		return nil, true, errExpiredRefresh
+	}
+	// The store fills in the subject and version from the record.
+	token, next, err := s.newRefreshRecord(claims.family, claims.subject, 0, now)
 	if err != nil {
 		return nil, true, err
 	}
@@ -70,12 +80,17 @@ func (s *Service) refreshByExchange(ctx context.Context, refreshToken string, op
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, false, nil
+	case err == nil && rec.Family != claims.family:
+		// The store and the token disagree on the session, as in
+		// lookupRefresh: trust neither. The successor, stored in the
+		// record's family, is never handed out.
+		return nil, true, errInvalidRefresh
 	case errors.Is(err, ErrRefreshRevoked):
 		return nil, true, errRevokedRefresh
 	case errors.Is(err, ErrRefreshReused):
 		return nil, true, s.refreshReused(ctx, rec)
 	case errors.Is(err, ErrRefreshExpired):
-		return nil, true, ErrTokenExpired.WithMessage("Refresh token has expired")
+		return nil, true, errExpiredRefresh
 	case err != nil:
 		return nil, true, ErrUnavailable.WithCause(err)
 	}

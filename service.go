@@ -32,6 +32,9 @@ type Service struct {
 	// nil): a request's one reading of it then serves the version cache,
 	// which runs on the wall clock, too.
 	wallClock bool
+	// refreshMAC tags and opens refresh tokens; nil without a
+	// RefreshStore.
+	refreshMAC *refreshMAC
 }
 
 // New checks cfg, applies the defaults and returns a Service. It refuses a
@@ -59,6 +62,13 @@ func New(cfg Config) (*Service, error) {
 		wallClock: wallClock}
 	if issuers != nil {
 		s.external = newExternalCache(cfg.CacheEntries)
+	}
+	key, err := refreshKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if key != nil {
+		s.refreshMAC = newRefreshMAC(key)
 	}
 	s.ring.Store(ring)
 	return s, nil

@@ -211,14 +211,17 @@ func (s *Service) StartSession(ctx context.Context, u *User) (*Session, error) {
 	return sess, nil
 }
 
+// newRefreshRecord makes a refresh token of session sid, tagged (see
+// refreshtoken.go), and the record its store keeps.
 func (s *Service) newRefreshRecord(sid, subject string, version uint64, now time.Time) (string, RefreshRecord, error) {
-	token, err := randomID(refreshTokenSize)
+	expires := now.Add(s.cfg.RefreshTTL)
+	token, err := s.refreshMAC.issue(sid, subject, expires)
 	if err != nil {
 		return "", RefreshRecord{}, ErrInternal.WithCause(err)
 	}
 	return token, RefreshRecord{
 		Hash: hashToken(token), Family: sid, Subject: subject, TokenVersion: version,
-		IssuedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL),
+		IssuedAt: now, ExpiresAt: expires,
 	}, nil
 }
 
@@ -274,7 +277,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		return nil, s.refreshReused(ctx, rec)
 	}
 	if !now.Before(rec.ExpiresAt) {
-		return nil, ErrTokenExpired.WithMessage("Refresh token has expired")
+		return nil, errExpiredRefresh
 	}
 	u, err := s.currentUser(ctx, rec.Subject, rec.TokenVersion)
 	if err != nil {
@@ -294,7 +297,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		case errors.Is(err, ErrRefreshRevoked):
 			return nil, errRevokedRefresh
 		case errors.Is(err, ErrNotFound):
-			return nil, errInvalidRefresh
+			return nil, s.unknownRefresh(ctx, refreshToken)
 		case err != nil:
 			return nil, ErrUnavailable.WithCause(err)
 		}
@@ -335,19 +338,57 @@ const (
 )
 
 // lookupRefresh finds the record of a presented refresh token, bounding
-// the input before it is hashed.
+// the input before it is hashed. A token of ours (its tag holds) is
+// judged by what it says first: expired, it is refused without a store
+// call; unknown to the store, it is reuse (see unknownRefresh). Anything
+// else is looked up by hash alone, and unknown is invalid.
 func (s *Service) lookupRefresh(ctx context.Context, refreshToken string) (RefreshRecord, error) {
 	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
 		return RefreshRecord{}, errInvalidRefresh
 	}
+	claims, ours := s.refreshMAC.open(refreshToken)
+	if ours && !s.cfg.Now().Before(claims.expires) {
+		return RefreshRecord{}, errExpiredRefresh
+	}
 	rec, err := s.cfg.Refresh.Get(ctx, hashToken(refreshToken))
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return RefreshRecord{}, errInvalidRefresh
+		return RefreshRecord{}, s.unknownRefresh(ctx, refreshToken)
 	case err != nil:
 		return RefreshRecord{}, ErrUnavailable.WithCause(err)
+	case ours && rec.Family != claims.family:
+		// The store and the token disagree on the session: trust neither.
+		return RefreshRecord{}, errInvalidRefresh
 	}
 	return rec, nil
+}
+
+// unknownRefresh is the answer to a refresh token its store does not know.
+// A token of ours that has not expired was issued, so the store dropped
+// it: rotated and past its grace, or its session lost. Either way it is
+// reuse and its session, which the token names, ends: a thief who rotated
+// a stolen token many times is cut off when the owner presents the old
+// one, however old (RFC 9700 §4.14.2). Fail closed: a store that lost a
+// live session ends it too. A session ended lately (its RevocationStore
+// entry is still kept) is not ended and reported again: the token is
+// refused as revoked, as a kept record of it would be. Anything else is
+// invalid and ends nothing.
+func (s *Service) unknownRefresh(ctx context.Context, refreshToken string) error {
+	claims, ours := s.refreshMAC.open(refreshToken)
+	switch {
+	case !ours:
+		return errInvalidRefresh
+	case !s.cfg.Now().Before(claims.expires):
+		return errExpiredRefresh
+	}
+	ended, err := s.cfg.Revocations.IsRevoked(ctx, "", sessionRevocationKey(claims.family))
+	switch {
+	case err != nil:
+		return ErrUnavailable.WithCause(err)
+	case ended:
+		return errRevokedRefresh
+	}
+	return s.refreshReused(ctx, RefreshRecord{Family: claims.family, Subject: claims.subject})
 }
 
 var (
@@ -356,6 +397,7 @@ var (
 	errNoRefreshStore = ErrBadUserInput.WithMessage("Long-running refresh tokens are not enabled")
 	errInvalidRefresh = ErrTokenInvalid.WithMessage("Invalid refresh token")
 	errRevokedRefresh = ErrTokenRevoked.WithMessage("Refresh token has been revoked")
+	errExpiredRefresh = ErrTokenExpired.WithMessage("Refresh token has expired")
 )
 
 // currentUser reloads the user of a token and checks that it may still
@@ -416,7 +458,9 @@ func (s *Service) RenewToken(ctx context.Context, accessToken string) (*Session,
 
 // RevokeRefreshToken ends the session of a refresh token at once: its
 // refresh tokens and the access tokens issued in it. An unknown token
-// answers ErrTokenInvalid, one revoked before ErrTokenRevoked. A rotated
+// answers ErrTokenInvalid, one revoked before ErrTokenRevoked, an expired
+// one ErrTokenExpired; one of ours its store forgot after rotating it is
+// reuse, as in Refresh. A rotated
 // token ends the session too and answers ErrTokenRevoked, being no longer
 // the session's current one; presented after the reuse grace, it is
 // reported as reuse.

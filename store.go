@@ -169,24 +169,42 @@ type RefreshRecord struct {
 // so that a shared backend (Redis, in a Lua script) can implement each
 // method atomically.
 //
-// Lifetimes: a record is kept at least until its ExpiresAt, by the store's
-// clock, rotated records included (presenting one again must be detected
-// as reuse, not taken for an unknown token); it may be dropped after, and
-// should be, to bound the store (memstore keeps it a day longer, so that a
-// late client is told its token expired). A family's revocation must last
-// as long as any record of the family: a record whose family state the
-// store has lost reads as revoked, never as live.
+// Lifetimes, by the store's clock:
+//
+//   - A record not rotated is kept until its ExpiresAt, its family revoked
+//     or not (presenting a revoked session's token must answer revoked);
+//     it may be dropped then, and should be, to bound the store.
+//   - A rotated record is kept while now < RotatedAt + grace, the largest
+//     grace a Rotate of it was given (zero: it may go at its rotation). It
+//     may be dropped after, and should be: memory then follows the live
+//     sessions, not the rotations. The Service tags its tokens (see
+//     Config.RefreshTokenSecret) and takes a tagged, unexpired token its
+//     store does not know for one that was rotated and dropped: reuse,
+//     which ends the session however many rotations old the token is. A
+//     store may also keep rotated records to their ExpiresAt and answer
+//     ErrRefreshReused itself. A store may bound the records it keeps of
+//     one family, so that no client can make its operations costly: past
+//     the bound it may drop the oldest rotated ones early (their reuse is
+//     then detected by the Service) and refuse a rotation as reuse when
+//     the family holds that many live tokens (memstore: 128).
+//   - A family's revocation lasts as long as any record of the family: a
+//     record whose family state the store has lost reads as revoked,
+//     never as live.
 type RefreshStore interface {
-	// Create stores a new record. A record with the same Hash must not be
-	// overwritten: Create fails instead (256 random bits do not collide;
-	// a duplicate is a bug).
+	// Create stores the first record of a new session. A record with the
+	// same Hash must not be overwritten: Create fails instead (256 random
+	// bits do not collide; a duplicate is a bug). A store may refuse a
+	// Family it holds already the same way. A record already expired need
+	// not be stored.
 	Create(ctx context.Context, rec RefreshRecord) error
 	// Get returns the record with hash, Rotated, RotatedAt and Revoked
-	// filled in, or ErrNotFound.
+	// filled in, or ErrNotFound for one never stored or dropped (see the
+	// lifetimes above).
 	Get(ctx context.Context, hash string) (RefreshRecord, error)
 	// Rotate exchanges the token oldHash for next, in one atomic step:
 	//
-	//   - oldHash unknown: ErrNotFound.
+	//   - oldHash unknown (never stored, expired, or rotated and dropped
+	//     after its grace): ErrNotFound.
 	//   - its family revoked: ErrRefreshRevoked, nothing changes.
 	//   - not rotated yet: it is marked rotated, RotatedAt = now, and next
 	//     is stored in its family. Of any number of concurrent calls
@@ -194,12 +212,13 @@ type RefreshStore interface {
 	//   - rotated less than grace before now (now < RotatedAt+grace): next
 	//     is stored in its family too, and both successors stay valid; a
 	//     race between a client's requests must not end its session.
-	//   - rotated longer ago (grace zero included): reuse. The store
-	//     revokes the whole family and returns ErrRefreshReused.
+	//   - rotated longer ago (grace zero included) and still kept: reuse.
+	//     The store revokes the whole family and returns ErrRefreshReused.
 	//
 	// A refused rotation stores nothing. now is the Service's clock; a
 	// store may use its own instead if it does so for both RotatedAt and
-	// the comparison.
+	// the comparison. A successor already expired by the store's clock
+	// need not be stored.
 	Rotate(ctx context.Context, oldHash string, next RefreshRecord, now time.Time, grace time.Duration) error
 	// RevokeFamily revokes every token of a session, those rotated into it
 	// later included (Rotate refuses a revoked family). An unknown family

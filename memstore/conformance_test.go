@@ -18,6 +18,12 @@ func TestRefreshTokensConformance(t *testing.T) {
 	})
 }
 
+func TestRefreshServiceConformance(t *testing.T) {
+	storetest.RefreshService(t, func(_ *testing.T, clock func() time.Time) gqljwt.RefreshStore {
+		return memstore.NewRefreshTokens(memstore.Clock(clock))
+	})
+}
+
 func TestUsersConformance(t *testing.T) {
 	storetest.UserStore(t, func(t *testing.T, accounts []storetest.Account) gqljwt.UserStore {
 		s := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))

@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -20,40 +21,91 @@ func rec(hash, family, subject string) gqljwt.RefreshRecord {
 	return gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: subject, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
 }
 
+// testClock is a settable store clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestRefreshTokensRotation: memstore keeps a rotated token for the grace
+// of its rotation and forgets it then (gqljwt.ErrNotFound, which the
+// Service takes for reuse of its own tokens); without a grace at once.
 func TestRefreshTokensRotation(t *testing.T) {
-	s := memstore.NewRefreshTokens()
+	clock := &testClock{t: time.Now()}
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.now))
 	if err := s.Create(ctx, rec("h1", "f1", "u1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Create(ctx, rec("h1", "f9", "u9")); err == nil {
 		t.Fatal("duplicate hash accepted")
 	}
+	if err := s.Create(ctx, rec("h9", "f1", "u9")); err == nil {
+		t.Fatal("a second session under a live family accepted")
+	}
 	if _, err := s.Get(ctx, "nope"); !errors.Is(err, gqljwt.ErrNotFound) {
 		t.Fatalf("unknown hash: %v", err)
 	}
 	// The successor inherits family and subject, whatever the caller says.
-	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other"), time.Now(), 0); err != nil {
+	const grace = 30 * time.Second
+	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other"), clock.now(), grace); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Get(ctx, "h2")
 	if err != nil || got.Family != "f1" || got.Subject != "u1" || got.Rotated || got.Revoked {
 		t.Fatalf("successor %+v %v", got, err)
 	}
-	if old, _ := s.Get(ctx, "h1"); !old.Rotated || old.Revoked {
-		t.Fatalf("rotated record %+v", old)
+	clock.advance(grace - time.Nanosecond)
+	if old, err := s.Get(ctx, "h1"); err != nil || !old.Rotated || old.Revoked {
+		t.Fatalf("rotated record within its grace: %+v %v", old, err)
 	}
-	// Reuse: rotating h1 again revokes the family, successor included.
-	if err := s.Rotate(ctx, "h1", rec("h3", "", ""), time.Now(), 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		t.Fatalf("reuse: %v", err)
+	clock.advance(time.Nanosecond)
+	if old, err := s.Get(ctx, "h1"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("rotated record at the end of its grace: %+v %v, want it forgotten", old, err)
 	}
-	if got, _ := s.Get(ctx, "h2"); !got.Revoked {
-		t.Fatalf("successor after reuse %+v", got)
+	if err := s.Rotate(ctx, "h1", rec("h3", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("rotating a forgotten token: %v", err)
 	}
-	if err := s.Rotate(ctx, "h2", rec("h4", "", ""), time.Now(), 0); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+	if got, _ := s.Get(ctx, "h2"); got.Revoked {
+		t.Fatalf("the store revoked the session itself: %+v (the Service does, knowing its token)", got)
+	}
+	// Without a grace the rotated token goes at once.
+	if err := s.Rotate(ctx, "h2", rec("h4", "", ""), clock.now(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "h2"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("a token rotated without a grace is kept: %v", err)
+	}
+	// Many rotations later the session is its one live token.
+	for i := range 50 {
+		clock.advance(time.Minute)
+		old, next := fmt.Sprintf("g%d", i), fmt.Sprintf("g%d", i+1)
+		if i == 0 {
+			old = "h4"
+		}
+		if err := s.Rotate(ctx, old, rec(next, "", ""), clock.now(), grace); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 49 {
+		if _, err := s.Get(ctx, fmt.Sprintf("g%d", i)); !errors.Is(err, gqljwt.ErrNotFound) {
+			t.Fatalf("g%d, rotated %d minutes ago, is kept: %v", i, 50-i, err)
+		}
+	}
+	if err := s.RevokeFamily(ctx, "f1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, "g50"); !got.Revoked || got.Family != "f1" {
+		t.Fatalf("live token after RevokeFamily: %+v", got)
+	}
+	if err := s.Rotate(ctx, "g50", rec("g51", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
 		t.Fatalf("rotating in a revoked family: %v", err)
-	}
-	if _, err := s.Get(ctx, "h3"); !errors.Is(err, gqljwt.ErrNotFound) {
-		t.Fatalf("a refused rotation stored its successor: %v", err)
 	}
 }
 
@@ -93,8 +145,8 @@ func TestRefreshTokensRevocation(t *testing.T) {
 }
 
 // TestRotateIsAtomic: of many concurrent rotations of one token without a
-// grace exactly one succeeds; the first loser detects reuse and revokes the
-// family, which refuses the others (run under -race).
+// grace exactly one succeeds; the token is forgotten with it, so the
+// others find it unknown (run under -race).
 func TestRotateIsAtomic(t *testing.T) {
 	s := memstore.NewRefreshTokens()
 	if err := s.Create(ctx, rec("h", "f", "u")); err != nil {
@@ -102,7 +154,7 @@ func TestRotateIsAtomic(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins, reused, revoked := 0, 0, 0
+	wins, unknown := 0, 0
 	for i := 0; i < 64; i++ {
 		wg.Add(1)
 		go func(i int) {
@@ -113,16 +165,14 @@ func TestRotateIsAtomic(t *testing.T) {
 			switch {
 			case err == nil:
 				wins++
-			case errors.Is(err, gqljwt.ErrRefreshReused):
-				reused++
-			case errors.Is(err, gqljwt.ErrRefreshRevoked):
-				revoked++
+			case errors.Is(err, gqljwt.ErrNotFound):
+				unknown++
 			}
 		}(i)
 	}
 	wg.Wait()
-	if wins != 1 || reused != 1 || revoked != 62 {
-		t.Fatalf("%d successes, %d reuse refusals, %d revoked refusals", wins, reused, revoked)
+	if wins != 1 || unknown != 63 {
+		t.Fatalf("%d successes, %d unknown", wins, unknown)
 	}
 }
 
@@ -197,5 +247,45 @@ func TestIdentities(t *testing.T) {
 	}
 	if ids, _ := s.Identities(ctx, "u1"); len(ids) != 1 || ids[0] != id {
 		t.Errorf("identities %v", ids)
+	}
+}
+
+// TestRefreshTokensBounded: a session keeps at most 128 tokens, so that no
+// client makes a lookup or a rotation walk more under the store's lock.
+// Rotating a chain faster than the grace forgets the oldest rotated
+// tokens (the Service takes them for reuse if they come back); 128 live
+// successors of one token within the grace are an attack or a broken
+// client: the next rotation is refused as reuse.
+func TestRefreshTokensBounded(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.now))
+	const grace = 30 * time.Second
+	if err := s.Create(ctx, rec("c0", "chain", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := s.Rotate(ctx, fmt.Sprintf("c%d", i), rec(fmt.Sprintf("c%d", i+1), "", ""), clock.now(), grace); err != nil {
+			t.Fatalf("rotation %d of a chain within the grace: %v", i, err)
+		}
+	}
+	if _, err := s.Get(ctx, "c0"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("the chain's first token, 300 rotations back within the grace: %v, want forgotten", err)
+	}
+	if got, err := s.Get(ctx, "c299"); err != nil || !got.Rotated {
+		t.Errorf("the newest rotated token: %+v %v, want kept within its grace", got, err)
+	}
+	if err := s.Create(ctx, rec("f0", "fan", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 127 {
+		if err := s.Rotate(ctx, "f0", rec(fmt.Sprintf("f%d", i+1), "", ""), clock.now(), grace); err != nil {
+			t.Fatalf("successor %d within the grace: %v", i+1, err)
+		}
+	}
+	if err := s.Rotate(ctx, "f0", rec("f128", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
+		t.Fatalf("a 128th live successor: %v, want ErrRefreshReused", err)
+	}
+	if got, _ := s.Get(ctx, "f1"); !got.Revoked {
+		t.Errorf("the session after the refusal: %+v, want revoked", got)
 	}
 }

@@ -12,12 +12,13 @@ import (
 type Option func(*options)
 
 type options struct {
-	cost int
-	now  func() time.Time
+	cost  int
+	now   func() time.Time
+	sweep time.Duration
 }
 
 func newOptions(opts []Option) options {
-	o := options{cost: bcrypt.DefaultCost, now: time.Now}
+	o := options{cost: bcrypt.DefaultCost, now: time.Now, sweep: defaultSweepInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -37,6 +38,23 @@ func Clock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
 			o.now = now
+		}
+	}
+}
+
+// defaultSweepInterval is how long RefreshTokens takes to sweep all its
+// shards once, by default.
+const defaultSweepInterval = time.Minute
+
+// SweepInterval sets how long RefreshTokens takes, at most, to reclaim the
+// memory of expired sessions: it sweeps one of its 2 500 shards every
+// interval/2500 of wall-clock time, at the next write (default a minute).
+// Answers never wait for it: an expired session is refused by the clock
+// whether or not it was swept. Benchmarks shorten it to see many sweeps.
+func SweepInterval(interval time.Duration) Option {
+	return func(o *options) {
+		if interval > 0 {
+			o.sweep = interval
 		}
 	}
 }

@@ -102,6 +102,11 @@ func conformance(t *testing.T, c rueidis.Client) {
 			return redisstore.NewRefreshTokens(c, prefix(), slow, redisstore.Clock(clock))
 		})
 	})
+	t.Run("RefreshService", func(t *testing.T) {
+		storetest.RefreshService(t, func(_ *testing.T, clock func() time.Time) gqljwt.RefreshStore {
+			return redisstore.NewRefreshTokens(c, prefix(), slow, redisstore.Clock(clock))
+		})
+	})
 	t.Run("RevocationStore", func(t *testing.T) {
 		storetest.RevocationStore(t, func(_ *testing.T, clock func() time.Time) gqljwt.RevocationStore {
 			return redisstore.NewRevocations(c, prefix(), slow, redisstore.Clock(clock))

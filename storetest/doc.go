@@ -6,10 +6,17 @@
 // own tests:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.RefreshStore(t, func(t *testing.T, clock func() time.Time) gqljwt.RefreshStore {
+//		newStore := func(t *testing.T, clock func() time.Time) gqljwt.RefreshStore {
 //			return mybackend.NewRefreshStore(client, mybackend.Clock(clock))
-//		})
+//		}
+//		storetest.RefreshStore(t, newStore)
+//		storetest.RefreshService(t, newStore)
 //	}
+//
+// RefreshService runs a real gqljwt.Service over the store: what a store
+// may leave to the Service (a rotated record dropped after its grace,
+// whose reuse the Service recognises by the token's tag) is checked end
+// to end there.
 //
 // Each check builds a fresh store with the factory it is given, which must
 // make the store keep time by clock: the suite moves that clock instead

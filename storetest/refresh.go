@@ -78,6 +78,24 @@ func (f *refreshFixture) revoked(want bool, hashes ...string) {
 	}
 }
 
+// pastGrace checks the answer to a rotation of a token rotated longer
+// ago than the grace allows: a store that kept the record answers
+// ErrRefreshReused, having revoked the family; one that dropped it, as
+// the contract allows once the grace is over, ErrNotFound, and the
+// Service, which recognises its own tokens, ends the session (checked by
+// RefreshService). It reports whether the store revoked the family.
+func (f *refreshFixture) pastGrace(err error, what string) (revoked bool) {
+	f.t.Helper()
+	switch {
+	case errors.Is(err, gqljwt.ErrRefreshReused):
+		return true
+	case errors.Is(err, gqljwt.ErrNotFound):
+		return false
+	}
+	f.t.Fatalf("%s = %v, want ErrRefreshReused or ErrNotFound", what, err)
+	return false
+}
+
 // RefreshStore checks a gqljwt.RefreshStore against its contract, and
 // its Exchange when it is a gqljwt.RefreshExchanger. newStore returns an
 // empty store keeping time by clock.
@@ -96,6 +114,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("ReuseGrace", refreshGrace)
 	run("ReuseOfAnOldAncestor", refreshReuseOfOldAncestor)
 	run("RevokeFamily", refreshRevokeFamily)
+	run("RevokedKeptToExpiry", refreshRevokedKeptToExpiry)
 	run("RevokeSubject", refreshRevokeSubject)
 	run("ExpiryByClock", refreshExpiry)
 	run("FamilyOutlivesFirstRecord", refreshFamilyOutlivesFirstRecord)
@@ -129,8 +148,8 @@ func refreshCreateGet(f *refreshFixture) {
 func refreshRotate(f *refreshFixture) {
 	f.create(f.record("h1", "f1", "u1"))
 	rotatedAt := f.clock.now()
-	f.mustRotate("h1", "h2", 0)
-	old := f.get("h1")
+	f.mustRotate("h1", "h2", grace)
+	old := f.get("h1") // kept while its grace lasts
 	if !old.Rotated || !old.RotatedAt.Equal(rotatedAt) || old.Revoked {
 		f.t.Errorf("rotated record %+v, want Rotated at %s, not revoked", old, rotatedAt)
 	}
@@ -167,12 +186,15 @@ func refreshReuse(f *refreshFixture) {
 	f.mustRotate("h1", "h2", 0)
 	// At the very instant of the rotation: without a grace, any second
 	// presentation is reuse.
-	if err := f.rotate("h1", "h3", 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		f.t.Fatalf("second rotation = %v, want ErrRefreshReused", err)
-	}
+	revoked := f.pastGrace(f.rotate("h1", "h3", 0), "second rotation without a grace")
 	f.absent("h3")
-	f.revoked(true, "h1", "h2")
+	f.revoked(revoked, "h2")
 	f.revoked(false, "o1")
+	if !revoked {
+		f.absent("h1")
+		return
+	}
+	f.revoked(true, "h1")
 	if err := f.rotate("h2", "h4", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
 		f.t.Errorf("rotation in the revoked family = %v, want ErrRefreshRevoked", err)
 	}
@@ -187,11 +209,9 @@ func refreshReuseEarlierNow(f *refreshFixture) {
 	f.create(f.record("h1", "f1", "u1"))
 	f.mustRotate("h1", "h2", 0)
 	late := f.record("h3", "caller-family", "caller-subject")
-	if err := f.s.Rotate(f.ctx, "h1", late, f.clock.now().Add(-time.Nanosecond), 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		f.t.Fatalf("a second rotation whose now precedes the first = %v, want ErrRefreshReused", err)
-	}
+	revoked := f.pastGrace(f.s.Rotate(f.ctx, "h1", late, f.clock.now().Add(-time.Nanosecond), 0), "a second rotation whose now precedes the first")
 	f.absent("h3")
-	f.revoked(true, "h1", "h2")
+	f.revoked(revoked, "h2")
 }
 
 func refreshGrace(f *refreshFixture) {
@@ -213,11 +233,11 @@ func refreshGrace(f *refreshFixture) {
 	// Both successors are live tokens of the session.
 	f.mustRotate("h3", "h5", grace)
 	f.clock.advance(time.Second) // now = RotatedAt + grace: over
-	if err := f.rotate("h1", "h4", grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		f.t.Fatalf("rotation at the end of the grace = %v, want ErrRefreshReused", err)
-	}
+	revoked := f.pastGrace(f.rotate("h1", "h4", grace), "rotation at the end of the grace")
 	f.absent("h4")
-	f.revoked(true, "h1", "h2", "h3", "h5")
+	// The successors rotated within the grace are kept: h3's grace is not
+	// over either.
+	f.revoked(revoked, "h2", "h3", "h5")
 }
 
 func refreshRevokeFamily(f *refreshFixture) {
@@ -264,11 +284,29 @@ func refreshExpiry(f *refreshFixture) {
 	f.get("h1")
 	f.mustRotate("h1", "h2", 0)
 	f.clock.advance(time.Hour - time.Second)
-	// A rotated record is kept to its expiry: presenting it is reuse, not
-	// an unknown token.
-	if err := f.rotate("h1", "h3", 0); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		f.t.Errorf("reuse just before expiry = %v, want ErrRefreshReused", err)
+	// A live record is kept to its expiry, by the store's clock.
+	if got := f.get("h2"); got.Rotated || got.Revoked {
+		f.t.Errorf("Get(h2) just before its expiry = %+v, want live", got)
 	}
+	f.mustRotate("h2", "h3", grace)
+	f.revoked(false, "h3")
+}
+
+// refreshRevokedKeptToExpiry: a revoked session's token that was never
+// rotated is kept to its expiry, so that presenting it answers revoked
+// (the session was ended) rather than unknown, which the Service would
+// take for reuse.
+func refreshRevokedKeptToExpiry(f *refreshFixture) {
+	f.create(f.record("h1", "f1", "u1"))
+	if err := f.s.RevokeFamily(f.ctx, "f1"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.clock.advance(time.Hour - time.Second)
+	f.revoked(true, "h1")
+	if err := f.rotate("h1", "h2", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("Rotate(h1) in the revoked family = %v, want ErrRefreshRevoked", err)
+	}
+	f.absent("h2")
 }
 
 // refreshFamilyOutlivesFirstRecord: a family's state lives as long as its
@@ -293,20 +331,32 @@ func refreshFamilyOutlivesFirstRecord(f *refreshFixture) {
 		f.t.Fatal(err)
 	}
 	f.clock.advance(30 * time.Minute)
-	f.revoked(true, "k2", "k3")
-	for _, old := range []string{"k2", "k3"} {
-		if err := f.rotate(old, old+"-next", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
-			f.t.Errorf("Rotate(%s) in the revoked family = %v, want ErrRefreshRevoked", old, err)
-		}
-		f.absent(old + "-next")
+	f.revoked(true, "k3")
+	if err := f.rotate("k3", "k3-next", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+		f.t.Errorf("Rotate(k3) in the revoked family = %v, want ErrRefreshRevoked", err)
 	}
+	f.absent("k3-next")
+	// k2 was rotated 30 minutes ago: a store may have dropped it, but one
+	// that kept it must not read it as live.
+	if rec, err := f.s.Get(f.ctx, "k2"); err == nil && !rec.Revoked {
+		f.t.Errorf("Get(k2) = %+v: a record of the revoked family reads as live", rec)
+	} else if err != nil && !errors.Is(err, gqljwt.ErrNotFound) {
+		f.t.Errorf("Get(k2): %v", err)
+	}
+	if err := f.rotate("k2", "k2-next", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) && !errors.Is(err, gqljwt.ErrNotFound) {
+		f.t.Errorf("Rotate(k2) in the revoked family = %v, want ErrRefreshRevoked or ErrNotFound", err)
+	}
+	f.absent("k2-next")
 }
 
 func refreshOneWinner(f *refreshFixture) {
 	f.create(f.record("h", "f1", "u1"))
 	errs := make([]error, goroutines)
 	parallel(goroutines, func(i int) { errs[i] = f.rotate("h", fmt.Sprintf("n%d", i), 0) })
-	winner, reused := -1, 0
+	// A loser finds the token rotated (reuse, which revokes the family),
+	// dropped (the grace is none: unknown, which the Service takes for
+	// reuse) or, after another loser's reuse, revoked.
+	winner, reused, dropped := -1, 0, 0
 	for i, err := range errs {
 		switch {
 		case err == nil && winner >= 0:
@@ -315,18 +365,20 @@ func refreshOneWinner(f *refreshFixture) {
 			winner = i
 		case errors.Is(err, gqljwt.ErrRefreshReused):
 			reused++
+		case errors.Is(err, gqljwt.ErrNotFound):
+			dropped++
 		case !errors.Is(err, gqljwt.ErrRefreshRevoked):
-			f.t.Errorf("rotation %d: %v, want ErrRefreshReused or ErrRefreshRevoked", i, err)
+			f.t.Errorf("rotation %d: %v, want ErrRefreshReused, ErrNotFound or ErrRefreshRevoked", i, err)
 		}
 	}
-	if winner < 0 || reused == 0 {
-		f.t.Fatalf("winner %d, %d reuse refusals: want one winner and reuse detected", winner, reused)
+	if winner < 0 || reused+dropped == 0 {
+		f.t.Fatalf("winner %d, %d reuse refusals, %d unknown: want one winner and the others refused", winner, reused, dropped)
 	}
-	// The winner's record is usable: it exists, in the session. The
-	// losers' reuse has revoked the session since.
+	// The winner's record is usable: it exists, in the session. A loser's
+	// reuse has revoked the session since.
 	rec := f.get(fmt.Sprintf("n%d", winner))
-	if rec.Family != "f1" || rec.Subject != "u1" || !rec.Revoked {
-		f.t.Errorf("winner's record %+v, want family f1, revoked by the losers' reuse", rec)
+	if rec.Family != "f1" || rec.Subject != "u1" || rec.Revoked != (reused > 0) {
+		f.t.Errorf("winner's record %+v, want family f1, revoked if a loser found reuse (%d did)", rec, reused)
 	}
 	for i := range goroutines {
 		if i != winner {
@@ -388,11 +440,12 @@ func sameRecord(a, b gqljwt.RefreshRecord) bool {
 }
 
 // refreshReuseOfOldAncestor: a thief rotates a stolen token several times,
-// each past the grace; when the owner then presents the stolen one, long
-// since rotated, that is reuse and the whole session ends, the thief's
-// newest token with it (RFC 9700 §4.14.2). A store that forgets rotated
-// records before they expire answers ErrNotFound here and leaves the
-// thief's session alive.
+// each past the grace; then the owner presents the stolen one, long since
+// rotated. A store that kept it answers reuse and revokes the whole
+// session, the thief's newest token with it (RFC 9700 §4.14.2); one that
+// dropped it answers ErrNotFound and changes nothing, and the Service,
+// which recognises the token as its own, ends the session (RefreshService
+// checks that end to end). Either way the owner's call stores nothing.
 func refreshReuseOfOldAncestor(f *refreshFixture) {
 	f.create(f.record("k0", "f1", "u1"))
 	chain := []string{"k0", "k1", "k2", "k3", "k4"}
@@ -401,11 +454,12 @@ func refreshReuseOfOldAncestor(f *refreshFixture) {
 		f.mustRotate(chain[i-1], chain[i], grace)
 	}
 	f.clock.advance(grace + time.Second)
-	if err := f.rotate("k0", "owner", grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
-		f.t.Fatalf("Rotate(k0), four rotations old: %v, want ErrRefreshReused", err)
-	}
+	revoked := f.pastGrace(f.rotate("k0", "owner", grace), "Rotate(k0), four rotations old")
 	f.absent("owner")
-	f.revoked(true, chain...)
+	f.revoked(revoked, "k4")
+	if !revoked {
+		return
+	}
 	if err := f.rotate("k4", "thief", grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
 		f.t.Errorf("Rotate(k4), the thief's newest, after the reuse: %v, want ErrRefreshRevoked", err)
 	}
