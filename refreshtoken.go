@@ -161,6 +161,11 @@ func refreshKey(cfg Config) ([]byte, error) {
 		}
 		material = der
 	}
+	if len(material) == 0 {
+		// Never a public key: anyone could tag a token and end the session
+		// it names as reused. New's checks make this unreachable.
+		return nil, errors.New("gqljwt: no key material to derive the refresh-token key from; set RefreshTokenSecret")
+	}
 	mac := hmac.New(sha256.New, material)
 	mac.Write([]byte(refreshKeyLabel))
 	return mac.Sum(nil), nil
