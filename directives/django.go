@@ -62,12 +62,10 @@ func ActiveLoginRequired(users gqljwt.UserStore) Rule {
 		if id.ExternalIssuer != "" {
 			return true, nil
 		}
-		u, err := users.UserByID(p.Context, id.Subject)
+		u, err := account(p, users, id)
 		switch {
-		case errors.Is(err, gqljwt.ErrNotFound):
-			return false, nil
-		case err != nil:
-			return false, gqljwt.ErrUnavailable.WithCause(err)
+		case u == nil || err != nil:
+			return false, err
 		case !u.Active:
 			return false, ErrDjangoUserDisabled
 		}
@@ -126,13 +124,25 @@ func UserPassesTest(name string, users gqljwt.UserStore, test func(u *gqljwt.Use
 		panic("directives: UserPassesTest " + name + " needs a user store and a test")
 	}
 	return Memo(Predicate(name, func(p graphql.ResolveParams, id *gqljwt.Identity) (bool, error) {
-		u, err := users.UserByID(p.Context, id.Subject)
-		switch {
-		case errors.Is(err, gqljwt.ErrNotFound):
-			return false, nil
-		case err != nil:
-			return false, gqljwt.ErrUnavailable.WithCause(err)
+		u, err := account(p, users, id)
+		if u == nil || err != nil {
+			return false, err
 		}
 		return u.Active && test(u), nil
 	}))
+}
+
+// account is the caller's account as users holds it now, read as Django's
+// decorators read request.user: nil for an account that no longer exists
+// (the caller is then anonymous to them), ErrUnavailable for a store that
+// fails.
+func account(p graphql.ResolveParams, users gqljwt.UserStore, id *gqljwt.Identity) (*gqljwt.User, error) {
+	u, err := users.UserByID(p.Context, id.Subject)
+	switch {
+	case errors.Is(err, gqljwt.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, gqljwt.ErrUnavailable.WithCause(err)
+	}
+	return u, nil
 }
