@@ -53,20 +53,16 @@ type RefreshExchanger interface {
 
 // refreshByExchange is Refresh on a RefreshExchanger, one store call.
 // done is false, and nothing has changed, when it does not apply: no
-// RefreshExchanger, KeepRefreshToken (no rotation), or a token the store
-// does not know, on which the ordinary path decides.
-func (s *Service) refreshByExchange(ctx context.Context, refreshToken string, opts RefreshOptions) (sess *Session, done bool, err error) {
+// RefreshExchanger, KeepRefreshToken (no rotation), or a token not of
+// ours, on which the ordinary path decides.
+func (s *Service) refreshByExchange(ctx context.Context, p presentedRefresh, opts RefreshOptions) (sess *Session, done bool, err error) {
 	ex, ok := s.cfg.Refresh.(RefreshExchanger)
-	if !ok || opts.KeepRefreshToken || len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
-		return nil, false, nil
-	}
 	// Only a token of ours names its session, which its successor's tag
-	// must carry before the store is asked; any other takes the ordinary
-	// path, which decides on it.
-	claims, ours := s.refreshMAC.open(refreshToken)
-	if !ours {
+	// must carry before the store is asked.
+	if !ok || opts.KeepRefreshToken || !p.ours {
 		return nil, false, nil
 	}
+	claims := p.claims
 	now := s.cfg.Now()
 	if !now.Before(claims.expires) {
 		return nil, true, errExpiredRefresh
@@ -76,10 +72,11 @@ func (s *Service) refreshByExchange(ctx context.Context, refreshToken string, op
 	if err != nil {
 		return nil, true, err
 	}
-	rec, err := ex.Exchange(ctx, hashToken(refreshToken), next, now, s.reuseGrace())
+	rec, err := ex.Exchange(ctx, hashToken(p.token), next, now, s.reuseGrace())
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, false, nil
+		// Get would answer the same: decided as lookupRefresh decides.
+		return nil, true, s.unknownRefresh(ctx, p)
 	case err == nil && rec.Family != claims.family:
 		// The store and the token disagree on the session, as in
 		// lookupRefresh: trust neither. The successor, stored in the

@@ -259,10 +259,11 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 	if s.cfg.Users == nil {
 		return nil, ErrInternal.WithCause(errors.New("gqljwt: refresh needs Config.Users"))
 	}
-	if sess, done, err := s.refreshByExchange(ctx, refreshToken, opts); done {
+	presented := s.presentRefresh(refreshToken)
+	if sess, done, err := s.refreshByExchange(ctx, presented, opts); done {
 		return sess, err
 	}
-	rec, err := s.lookupRefresh(ctx, refreshToken)
+	rec, err := s.lookupRefresh(ctx, presented)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +298,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, opts Refresh
 		case errors.Is(err, ErrRefreshRevoked):
 			return nil, errRevokedRefresh
 		case errors.Is(err, ErrNotFound):
-			return nil, s.unknownRefresh(ctx, refreshToken)
+			return nil, s.unknownRefresh(ctx, presented)
 		case err != nil:
 			return nil, ErrUnavailable.WithCause(err)
 		}
@@ -337,26 +338,39 @@ const (
 	reasonLogoutAll = "logout_all"
 )
 
+// presentedRefresh is a refresh token as a client presented it, and what
+// it says of itself when it is one of ours (its tag holds), opened once
+// for every step of the request.
+type presentedRefresh struct {
+	token  string
+	claims refreshClaims
+	ours   bool
+}
+
+func (s *Service) presentRefresh(token string) presentedRefresh {
+	claims, ours := s.refreshMAC.open(token)
+	return presentedRefresh{token: token, claims: claims, ours: ours}
+}
+
 // lookupRefresh finds the record of a presented refresh token, bounding
-// the input before it is hashed. A token of ours (its tag holds) is
-// judged by what it says first: expired, it is refused without a store
-// call; unknown to the store, it is reuse (see unknownRefresh). Anything
-// else is looked up by hash alone, and unknown is invalid.
-func (s *Service) lookupRefresh(ctx context.Context, refreshToken string) (RefreshRecord, error) {
-	if len(refreshToken) == 0 || len(refreshToken) > maxRefreshToken {
+// the input before it is hashed. A token of ours is judged by what it
+// says first: expired, it is refused without a store call; unknown to the
+// store, it is reuse (see unknownRefresh). Anything else is looked up by
+// hash alone, and unknown is invalid.
+func (s *Service) lookupRefresh(ctx context.Context, p presentedRefresh) (RefreshRecord, error) {
+	if len(p.token) == 0 || len(p.token) > maxRefreshToken {
 		return RefreshRecord{}, errInvalidRefresh
 	}
-	claims, ours := s.refreshMAC.open(refreshToken)
-	if ours && !s.cfg.Now().Before(claims.expires) {
+	if p.ours && !s.cfg.Now().Before(p.claims.expires) {
 		return RefreshRecord{}, errExpiredRefresh
 	}
-	rec, err := s.cfg.Refresh.Get(ctx, hashToken(refreshToken))
+	rec, err := s.cfg.Refresh.Get(ctx, hashToken(p.token))
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return RefreshRecord{}, s.unknownRefresh(ctx, refreshToken)
+		return RefreshRecord{}, s.unknownRefresh(ctx, p)
 	case err != nil:
 		return RefreshRecord{}, ErrUnavailable.WithCause(err)
-	case ours && rec.Family != claims.family:
+	case p.ours && rec.Family != p.claims.family:
 		// The store and the token disagree on the session: trust neither.
 		return RefreshRecord{}, errInvalidRefresh
 	}
@@ -372,23 +386,23 @@ func (s *Service) lookupRefresh(ctx context.Context, refreshToken string) (Refre
 // live session ends it too. A session ended lately (its RevocationStore
 // entry is still kept) is not ended and reported again: the token is
 // refused as revoked, as a kept record of it would be. Anything else is
-// invalid and ends nothing.
-func (s *Service) unknownRefresh(ctx context.Context, refreshToken string) error {
-	claims, ours := s.refreshMAC.open(refreshToken)
+// invalid and ends nothing. The expiry is read again: time has passed
+// since the caller's first look.
+func (s *Service) unknownRefresh(ctx context.Context, p presentedRefresh) error {
 	switch {
-	case !ours:
+	case !p.ours:
 		return errInvalidRefresh
-	case !s.cfg.Now().Before(claims.expires):
+	case !s.cfg.Now().Before(p.claims.expires):
 		return errExpiredRefresh
 	}
-	ended, err := s.cfg.Revocations.IsRevoked(ctx, "", sessionRevocationKey(claims.family))
+	ended, err := s.cfg.Revocations.IsRevoked(ctx, "", sessionRevocationKey(p.claims.family))
 	switch {
 	case err != nil:
 		return ErrUnavailable.WithCause(err)
 	case ended:
 		return errRevokedRefresh
 	}
-	return s.refreshReused(ctx, RefreshRecord{Family: claims.family, Subject: claims.subject})
+	return s.refreshReused(ctx, RefreshRecord{Family: p.claims.family, Subject: p.claims.subject})
 }
 
 var (
@@ -468,7 +482,7 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, refreshToken string) e
 	if s.cfg.Refresh == nil {
 		return errNoRefreshStore
 	}
-	rec, err := s.lookupRefresh(ctx, refreshToken)
+	rec, err := s.lookupRefresh(ctx, s.presentRefresh(refreshToken))
 	if err != nil {
 		return err
 	}
