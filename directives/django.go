@@ -134,9 +134,13 @@ func UserPassesTest(name string, users gqljwt.UserStore, test func(u *gqljwt.Use
 
 // account is the caller's account as users holds it now, read as Django's
 // decorators read request.user: nil for an account that no longer exists
-// (the caller is then anonymous to them), ErrUnavailable for a store that
-// fails.
+// (the caller is then anonymous to them) and for the identity of an
+// external issuer, whose sub names an account at that issuer, never one of
+// ours (Identity.IsLocalUser); ErrUnavailable for a store that fails.
 func account(p graphql.ResolveParams, users gqljwt.UserStore, id *gqljwt.Identity) (*gqljwt.User, error) {
+	if id.ExternalIssuer != "" {
+		return nil, nil
+	}
 	u, err := users.UserByID(p.Context, id.Subject)
 	switch {
 	case errors.Is(err, gqljwt.ErrNotFound):

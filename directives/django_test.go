@@ -163,3 +163,56 @@ func TestPermissionRequiredRefusesMalformedPermissions(t *testing.T) {
 		}()
 	}
 }
+
+// TestDjangoRulesRefuseExternalSubjects: the identity of an external
+// issuer whose sub happens to be a local user's ID gets none of that
+// user's rights: the rules that read an account deny it; ActiveLoginRequired,
+// login_required, lets it in as LoginRequired does.
+func TestDjangoRulesRefuseExternalSubjects(t *testing.T) {
+	users := memstore.NewUsers(memstore.BcryptCost(4))
+	if err := users.Add(gqljwt.User{ID: "u2", Username: "staff", Active: true,
+		Roles: []string{directives.DjangoStaffRole, directives.DjangoSuperuserRole}, Scopes: []string{"auth.add_user"}}, "password"); err != nil {
+		t.Fatal(err)
+	}
+	str := &graphql.Field{Type: graphql.String, Resolve: func(graphql.ResolveParams) (any, error) { return "ok", nil }}
+	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query",
+		Fields: graphql.Fields{"staff": str, "superuser": str, "add": str, "test": str, "active": str}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := directives.Apply(&schema, map[string]directives.Rule{
+		"Query.staff":     directives.StaffMemberRequired(users),
+		"Query.superuser": directives.SuperuserRequired(users),
+		"Query.add":       directives.PermissionRequired(users, "auth.add_user"),
+		"Query.test":      directives.UserPassesTest("any", users, func(*gqljwt.User) bool { return true }),
+		"Query.active":    directives.ActiveLoginRequired(users),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		id   gqljwt.Identity
+		want map[string]bool // field: allowed
+	}{
+		{"local", gqljwt.Identity{Subject: "u2"}, map[string]bool{"staff": true, "superuser": true, "add": true, "test": true, "active": true}},
+		{"external, same sub", gqljwt.Identity{Subject: "u2", ExternalIssuer: "https://idp.example"}, map[string]bool{"active": true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := gqljwt.NewContext(context.Background(), nil, nil, &tt.id, nil)
+			res := graphql.Do(graphql.Params{Schema: schema, Context: ctx, RequestString: "{ staff superuser add test active }"})
+			data, _ := res.Data.(map[string]any)
+			denied := map[string]string{}
+			for _, e := range res.Errors {
+				denied[sprintf("%v", e.Path[0])] = e.Message
+			}
+			for _, f := range []string{"staff", "superuser", "add", "test", "active"} {
+				if got := data[f] == "ok"; got != tt.want[f] {
+					t.Errorf("%s: allowed %v, want %v (errors %v)", f, got, tt.want[f], denied)
+				}
+				if !tt.want[f] && denied[f] != "You do not have permission to perform this action" {
+					t.Errorf("%s: error %q, want Django's permission message", f, denied[f])
+				}
+			}
+		})
+	}
+}
