@@ -507,8 +507,10 @@ func (e *engine) shape(err error) error {
 	worded, reworded := e.preset.Messages[ge.Message]
 	if ge.Code == gqljwt.CodeUnauthenticated && ge.Reason != "" {
 		// The request's own token was refused: worded as the preset's
-		// guards word it.
-		worded, reworded = e.preset.GuardMessages[ge.Reason]
+		// guards word it, where they have a word for it.
+		if m, ok := e.preset.GuardMessages[ge.Reason]; ok {
+			worded, reworded = m, true
+		}
 	}
 	if e.preset.Reword != nil {
 		if msg := e.preset.Reword(ge); msg != "" {
