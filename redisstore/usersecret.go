@@ -36,6 +36,9 @@ func (s *Versions) RefreshUserSecret(ctx context.Context, subject string) (uint6
 func (s *Versions) moveSecret(ctx context.Context, subject, revoked string) (uint64, error) {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	// A move is a write like a bump: with CacheTTL this store reads the
+	// version from Redis, not its cache, until the push has surely come.
+	defer s.written(s.key(subject))
 	v, err := secretScript.Exec(ctx, s.c, []string{s.key(subject)}, []string{revoked}).AsInt64()
 	switch {
 	case err != nil:

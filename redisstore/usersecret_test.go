@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gqljwt/gqljwt"
 	"github.com/gqljwt/gqljwt/redisstore"
@@ -10,15 +11,24 @@ import (
 
 func TestUserSecretConformance(t *testing.T) {
 	c := startRedis(t).client(t)
-	storetest.UserSecretStore(t, func(t *testing.T, subjects []string) gqljwt.UserSecretStore {
-		s := redisstore.NewVersions(c, prefix(), slow)
-		for _, id := range subjects {
-			if _, err := s.Add(ctx, id); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return s
-	})
+	for name, opts := range map[string][]redisstore.Option{
+		"uncached": {slow},
+		// With the client-side cache, a move must be seen by the store
+		// that made it at once, as a bump is.
+		"cached": {slow, redisstore.CacheTTL(time.Second)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.UserSecretStore(t, func(t *testing.T, subjects []string) gqljwt.UserSecretStore {
+				s := redisstore.NewVersions(c, append([]redisstore.Option{prefix()}, opts...)...)
+				for _, id := range subjects {
+					if _, err := s.Add(ctx, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return s
+			})
+		})
+	}
 }
 
 // TestUserSecretSurvivesRemove: the revoked flag, like the version, has
