@@ -38,10 +38,10 @@ type VersionCache struct {
 	seeds  [2]maphash.Seed
 	shards [versionShards]versionShard
 	// gen counts bumps: a version read from the store is kept only if no
-	// bump ran meanwhile, or it would undo the bump for the TTL. mu orders
-	// that check against a bump's delete, and the writers among themselves.
+	// bump ran meanwhile, or it would undo the bump for the TTL. A bump
+	// moves it under the lock of its subject's shard, where the insert
+	// checks it, which orders the two.
 	gen atomic.Uint64
-	mu  sync.Mutex
 }
 
 // versionShards splits the cache so that concurrent readers of different
@@ -110,21 +110,20 @@ func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject
 	if err != nil {
 		return 0, err
 	}
-	vc.mu.Lock()
+	sh.mu.Lock()
 	if vc.gen.Load() == gen {
 		// The TTL runs from after the store's answer.
-		sh.add(k, versionEntry{v: v, expires: time.Now().Add(vc.ttl).UnixNano()}, vc.ttl)
+		sh.addLocked(k, versionEntry{v: v, expires: time.Now().Add(vc.ttl).UnixNano()}, vc.ttl)
 	}
-	vc.mu.Unlock()
+	sh.mu.Unlock()
 	return v, nil
 }
 
-// add holds e under k, unless the shard is full of entries still served.
-// Now and then (every TTL, at least a second and at most a minute apart)
-// it first drops the expired entries, which are never served.
-func (sh *versionShard) add(k versionKey, e versionEntry, ttl time.Duration) {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+// addLocked holds e under k, unless the shard is full of entries still
+// served; the caller holds sh.mu. Now and then (every TTL, at least a
+// second and at most a minute apart) it first drops the expired entries,
+// which are never served.
+func (sh *versionShard) addLocked(k versionKey, e versionEntry, ttl time.Duration) {
 	if now := time.Now().UnixNano(); now >= sh.sweep {
 		for key, old := range sh.m {
 			if now > old.expires {
@@ -141,10 +140,8 @@ func (sh *versionShard) add(k versionKey, e versionEntry, ttl time.Duration) {
 // bumped forgets subject's version after a bump.
 func (vc *VersionCache) bumped(subject string) {
 	k, sh := vc.shard(subject)
-	vc.mu.Lock()
-	vc.gen.Add(1)
 	sh.mu.Lock()
+	vc.gen.Add(1)
 	delete(sh.m, k)
 	sh.mu.Unlock()
-	vc.mu.Unlock()
 }

@@ -198,3 +198,10 @@ func TestVersionCacheConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// add is addLocked under the shard's lock, as version calls it.
+func (sh *versionShard) add(k versionKey, e versionEntry, ttl time.Duration) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.addLocked(k, e, ttl)
+}
