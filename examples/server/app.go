@@ -277,8 +277,8 @@ func newApp(o options) (*app, error) {
 		}
 		epRules = renameRoots(epRules, ep.preset)
 		schema, err := graphql.NewSchema(graphql.SchemaConfig{
-			Query:      graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.QueryTypeName, "Query"), Fields: query}),
-			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: rootName(ep.preset.MutationTypeName, "Mutation"), Fields: mutation}),
+			Query:      graphql.NewObject(graphql.ObjectConfig{Name: cmp.Or(ep.preset.QueryTypeName, "Query"), Fields: query}),
+			Mutation:   graphql.NewObject(graphql.ObjectConfig{Name: cmp.Or(ep.preset.MutationTypeName, "Mutation"), Fields: mutation}),
 			Directives: directives.Directives(),
 		})
 		if err != nil {
@@ -325,19 +325,18 @@ func newApp(o options) (*app, error) {
 	return a, nil
 }
 
-// demoCORS lets scripts of origins call every endpoint and read the token
-// headers the presets answer.
+// demoCORS lets scripts of origins call every endpoint, the cookie ones
+// with their CSRF header. The token headers are exposed where they are
+// answered: Authorization by middleware.CORS, the renewal headers by the
+// middleware that sets them.
 func demoCORS(origins []string, eps []endpoint) (func(http.Handler) http.Handler, error) {
-	var exposed, headers []string
+	var headers []string
 	for _, ep := range eps {
-		if h := ep.preset.TokenHeader; h != "" && h != "Authorization" {
-			exposed = append(exposed, h)
-		}
 		if ep.cookies {
 			headers = append(headers, csrfHeader)
 		}
 	}
-	return middleware.CORS(middleware.CORSOptions{Origins: origins, Headers: headers, ExposedHeaders: exposed})
+	return middleware.CORS(middleware.CORSOptions{Origins: origins, Headers: headers})
 }
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -266,14 +267,6 @@ func userByIDField(user graphql.Output, users gqljwt.UserStore) *graphql.Field {
 		}}
 }
 
-// rootName is the preset's name of a root type, or def.
-func rootName(name, def string) string {
-	if name != "" {
-		return name
-	}
-	return def
-}
-
 // renameRoots moves the rules of the Query and Mutation types to the
 // preset's names of them (WPGraphQL's RootQuery and RootMutation).
 func renameRoots(rules map[string]directives.Rule, p mutations.Preset) map[string]directives.Rule {
@@ -285,9 +278,9 @@ func renameRoots(rules map[string]directives.Rule, p mutations.Preset) map[strin
 		typ, field, _ := strings.Cut(key, ".")
 		switch typ {
 		case "Query":
-			typ = rootName(p.QueryTypeName, typ)
+			typ = cmp.Or(p.QueryTypeName, typ)
 		case "Mutation":
-			typ = rootName(p.MutationTypeName, typ)
+			typ = cmp.Or(p.MutationTypeName, typ)
 		}
 		out[typ+"."+field] = rule
 	}
