@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/testclock"
 	"github.com/gqljwt/gqljwt/memstore"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -21,25 +22,12 @@ func rec(hash, family, subject string) gqljwt.RefreshRecord {
 	return gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: subject, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
 }
 
-// testClock is a settable store clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRefreshTokensRotation: memstore keeps a rotated token for the grace
 // of its rotation and forgets it then (gqljwt.ErrNotFound, which the
 // Service takes for reuse of its own tokens); without a grace at once.
 func TestRefreshTokensRotation(t *testing.T) {
-	clock := &testClock{t: time.Now()}
-	s := memstore.NewRefreshTokens(memstore.Clock(clock.now))
+	clock := testclock.New()
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.Now))
 	if err := s.Create(ctx, rec("h1", "f1", "u1")); err != nil {
 		t.Fatal(err)
 	}
@@ -54,29 +42,29 @@ func TestRefreshTokensRotation(t *testing.T) {
 	}
 	// The successor inherits family and subject, whatever the caller says.
 	const grace = 30 * time.Second
-	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other"), clock.now(), grace); err != nil {
+	if err := s.Rotate(ctx, "h1", rec("h2", "other", "other"), clock.Now(), grace); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Get(ctx, "h2")
 	if err != nil || got.Family != "f1" || got.Subject != "u1" || got.Rotated || got.Revoked {
 		t.Fatalf("successor %+v %v", got, err)
 	}
-	clock.advance(grace - time.Nanosecond)
+	clock.Advance(grace - time.Nanosecond)
 	if old, err := s.Get(ctx, "h1"); err != nil || !old.Rotated || old.Revoked {
 		t.Fatalf("rotated record within its grace: %+v %v", old, err)
 	}
-	clock.advance(time.Nanosecond)
+	clock.Advance(time.Nanosecond)
 	if old, err := s.Get(ctx, "h1"); !errors.Is(err, gqljwt.ErrNotFound) {
 		t.Fatalf("rotated record at the end of its grace: %+v %v, want it forgotten", old, err)
 	}
-	if err := s.Rotate(ctx, "h1", rec("h3", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrNotFound) {
+	if err := s.Rotate(ctx, "h1", rec("h3", "", ""), clock.Now(), grace); !errors.Is(err, gqljwt.ErrNotFound) {
 		t.Fatalf("rotating a forgotten token: %v", err)
 	}
 	if got, _ := s.Get(ctx, "h2"); got.Revoked {
 		t.Fatalf("the store revoked the session itself: %+v (the Service does, knowing its token)", got)
 	}
 	// Without a grace the rotated token goes at once.
-	if err := s.Rotate(ctx, "h2", rec("h4", "", ""), clock.now(), 0); err != nil {
+	if err := s.Rotate(ctx, "h2", rec("h4", "", ""), clock.Now(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Get(ctx, "h2"); !errors.Is(err, gqljwt.ErrNotFound) {
@@ -84,12 +72,12 @@ func TestRefreshTokensRotation(t *testing.T) {
 	}
 	// Many rotations later the session is its one live token.
 	for i := range 50 {
-		clock.advance(time.Minute)
+		clock.Advance(time.Minute)
 		old, next := fmt.Sprintf("g%d", i), fmt.Sprintf("g%d", i+1)
 		if i == 0 {
 			old = "h4"
 		}
-		if err := s.Rotate(ctx, old, rec(next, "", ""), clock.now(), grace); err != nil {
+		if err := s.Rotate(ctx, old, rec(next, "", ""), clock.Now(), grace); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,7 +92,7 @@ func TestRefreshTokensRotation(t *testing.T) {
 	if got, _ := s.Get(ctx, "g50"); !got.Revoked || got.Family != "f1" {
 		t.Fatalf("live token after RevokeFamily: %+v", got)
 	}
-	if err := s.Rotate(ctx, "g50", rec("g51", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
+	if err := s.Rotate(ctx, "g50", rec("g51", "", ""), clock.Now(), grace); !errors.Is(err, gqljwt.ErrRefreshRevoked) {
 		t.Fatalf("rotating in a revoked family: %v", err)
 	}
 }
@@ -257,14 +245,14 @@ func TestIdentities(t *testing.T) {
 // successors of one token within the grace are an attack or a broken
 // client: the next rotation is refused as reuse.
 func TestRefreshTokensBounded(t *testing.T) {
-	clock := &testClock{t: time.Now()}
-	s := memstore.NewRefreshTokens(memstore.Clock(clock.now))
+	clock := testclock.New()
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.Now))
 	const grace = 30 * time.Second
 	if err := s.Create(ctx, rec("c0", "chain", "u1")); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 300 {
-		if err := s.Rotate(ctx, fmt.Sprintf("c%d", i), rec(fmt.Sprintf("c%d", i+1), "", ""), clock.now(), grace); err != nil {
+		if err := s.Rotate(ctx, fmt.Sprintf("c%d", i), rec(fmt.Sprintf("c%d", i+1), "", ""), clock.Now(), grace); err != nil {
 			t.Fatalf("rotation %d of a chain within the grace: %v", i, err)
 		}
 	}
@@ -278,11 +266,11 @@ func TestRefreshTokensBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 127 {
-		if err := s.Rotate(ctx, "f0", rec(fmt.Sprintf("f%d", i+1), "", ""), clock.now(), grace); err != nil {
+		if err := s.Rotate(ctx, "f0", rec(fmt.Sprintf("f%d", i+1), "", ""), clock.Now(), grace); err != nil {
 			t.Fatalf("successor %d within the grace: %v", i+1, err)
 		}
 	}
-	if err := s.Rotate(ctx, "f0", rec("f128", "", ""), clock.now(), grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
+	if err := s.Rotate(ctx, "f0", rec("f128", "", ""), clock.Now(), grace); !errors.Is(err, gqljwt.ErrRefreshReused) {
 		t.Fatalf("a 128th live successor: %v, want ErrRefreshReused", err)
 	}
 	if got, _ := s.Get(ctx, "f1"); !got.Revoked {

@@ -487,8 +487,8 @@ func TestVersionSeenWithCache(t *testing.T) {
 func TestRefreshAnswers(t *testing.T) {
 	s := startRedis(t)
 	backends := map[string]func(t *testing.T, now func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore){
-		"memstore": func(t *testing.T, _ func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore) {
-			return memstore.NewRefreshTokens(), nil, gqljwt.NewMemoryRevocations()
+		"memstore": func(t *testing.T, now func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore) {
+			return memstore.NewRefreshTokens(memstore.Clock(now)), nil, gqljwt.NewMemoryRevocations()
 		},
 		"redis": func(t *testing.T, now func() time.Time) (gqljwt.RefreshStore, gqljwt.VersionStore, gqljwt.RevocationStore) {
 			c := s.client(t)
