@@ -42,7 +42,6 @@ const heldRequests = 20000
 
 func heldStateGC(b *testing.B, kind string) {
 	tokens := heldTokens(b)
-	runtime.GC()
 	objects0, scan0 := heapCounts()
 	h := e2eHandler(b, kind)
 	for _, tok := range tokens {
