@@ -51,10 +51,8 @@ func (s *Service) RevokeUser(ctx context.Context, subject string) (before, after
 	if after, err = s.BumpTokenVersion(ctx, subject); err != nil {
 		return 0, 0, err
 	}
-	if s.cfg.Refresh != nil {
-		if err := s.cfg.Refresh.RevokeSubject(ctx, subject); err != nil {
-			return 0, 0, ErrUnavailable.WithCause(err)
-		}
+	if err := s.dropRefreshTokens(ctx, subject); err != nil {
+		return 0, 0, err
 	}
 	return after - 1, after, nil
 }

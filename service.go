@@ -385,15 +385,35 @@ func (s *Service) BumpTokenVersion(ctx context.Context, subject string) (uint64,
 		return 0, errNoVersionStore("BumpTokenVersion")
 	}
 	v, err := s.cfg.Versions.BumpTokenVersion(ctx, subject)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return 0, errNoSuchUser.WithCause(err)
-		}
+	return s.versionMoved(ctx, subject, v, err, "")
+}
+
+// versionMoved is what follows every store move of subject's version (to
+// v, or err): the error mapped as BumpTokenVersion documents, the cached
+// version forgotten, the move reported as EventUserSecretBumped with
+// reason.
+func (s *Service) versionMoved(ctx context.Context, subject string, v uint64, err error, reason string) (uint64, error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return 0, errNoSuchUser.WithCause(err)
+	case err != nil:
 		return 0, ErrUnavailable.WithCause(err)
 	}
 	s.cfg.VersionCache.bumped(subject)
-	s.emit(ctx, Event{Kind: EventUserSecretBumped, Subject: subject})
+	s.emit(ctx, Event{Kind: EventUserSecretBumped, Subject: subject, Reason: reason})
 	return v, nil
+}
+
+// dropRefreshTokens revokes subject's refresh tokens after a move of its
+// version, which refuses them already: revoking frees their records.
+func (s *Service) dropRefreshTokens(ctx context.Context, subject string) error {
+	if s.cfg.Refresh == nil {
+		return nil
+	}
+	if err := s.cfg.Refresh.RevokeSubject(ctx, subject); err != nil {
+		return ErrUnavailable.WithCause(err)
+	}
+	return nil
 }
 
 func errNoVersionStore(what string) *Error {

@@ -73,19 +73,11 @@ func (s *Service) moveUserSecret(ctx context.Context, subject string, move func(
 		return s.RevokeUser(ctx, subject)
 	}
 	after, err = move(s.cfg.UserSecrets, ctx, subject)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return 0, 0, errNoSuchUser.WithCause(err)
-	case err != nil:
-		return 0, 0, ErrUnavailable.WithCause(err)
+	if after, err = s.versionMoved(ctx, subject, after, err, reason); err != nil {
+		return 0, 0, err
 	}
-	s.cfg.VersionCache.bumped(subject)
-	s.emit(ctx, Event{Kind: EventUserSecretBumped, Subject: subject, Reason: reason})
-	if s.cfg.Refresh != nil {
-		// The version already refuses them; revoking frees their records.
-		if err := s.cfg.Refresh.RevokeSubject(ctx, subject); err != nil {
-			return 0, 0, ErrUnavailable.WithCause(err)
-		}
+	if err := s.dropRefreshTokens(ctx, subject); err != nil {
+		return 0, 0, err
 	}
 	return after - 1, after, nil
 }
