@@ -151,10 +151,10 @@ func (id *Identity) parse() jwt.Token {
 // an array of strings. An identity the cache cannot hold comes with an
 // empty entry.
 //
-// The identity is built from the entry, as a cache hit builds it: one
-// allocation for the texts, one for the identity, its lazy token and, when
-// they are few, its roles and scopes.
-func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, ring *keyring) (*Identity, cachedIdentity, bool) {
+// The identity is built from the entry in box, as a cache hit builds it:
+// one allocation for the texts, and, when box is nil, one for the
+// identity, its lazy token and, when they are few, its roles and scopes.
+func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, ring *keyring, box *identityBox) (*Identity, cachedIdentity, bool) {
 	sub, _ := jsonText(buf, c.sub)
 	jti, _ := jsonText(buf, c.jti)
 	if len(sub) == 0 || len(jti) == 0 {
@@ -194,7 +194,10 @@ func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, 
 		return nil, cachedIdentity{}, false
 	}
 	e, cacheable := packIdentity(sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
-	id := e.fill(new(identityBox), raw, ring)
+	if box == nil {
+		box = new(identityBox)
+	}
+	id := e.fill(box, raw, ring)
 	if !cacheable {
 		id.IssuedAt = time.Unix(c.iat, 0).UTC()
 		id.OriginalIssuedAt = id.IssuedAt

@@ -147,7 +147,7 @@ func TestIdentityFromPayload(t *testing.T) {
 			if !ok {
 				t.Fatal("readPayload refused the payload")
 			}
-			id, _, ok := s.identityFromPayload("raw", buf, &c, s.ring.Load())
+			id, _, ok := s.identityFromPayload("raw", buf, &c, s.ring.Load(), nil)
 			if ok != tt.ok {
 				t.Fatalf("ok %v, want %v", ok, tt.ok)
 			}

@@ -65,10 +65,10 @@ func newIssuers(cfg Config) (map[string]ExternalIssuer, error) {
 }
 
 // verifyCold is full verification: the token goes to the external issuer
-// its iss names, or else to our own keys.
-func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (*Identity, cachedIdentity, error) {
+// its iss names, or else to our own keys (verifySlow, at now, in box).
+func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string, now time.Time, box *identityBox) (*Identity, cachedIdentity, error) {
 	if s.issuers == nil {
-		return s.verifySlow(ring, token)
+		return s.verifySlow(ring, token, now, box)
 	}
 	iss, ok := peekIssuer(token, s.cfg.MaxTokenSize)
 	if !ok {
@@ -76,7 +76,7 @@ func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (
 	}
 	x := s.issuers[iss]
 	if x == nil {
-		return s.verifySlow(ring, token)
+		return s.verifySlow(ring, token, now, box)
 	}
 	got, err := x.Verify(ctx, token)
 	if err != nil {
@@ -85,18 +85,18 @@ func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string) (
 	if got == nil || got.Subject == "" || got.ExpiresAt.IsZero() {
 		return nil, cachedIdentity{}, ErrInternal.WithCause(fmt.Errorf("gqljwt: external issuer %q returned an identity without subject or expiry", iss))
 	}
-	box := &struct {
+	ext := &struct {
 		id   Identity
 		lazy lazyToken
 	}{}
-	id := &box.id
+	id := &ext.id
 	*id = Identity{
 		Subject: got.Subject, Username: got.Username,
 		Roles: append([]string(nil), got.Roles...), Scopes: append([]string(nil), got.Scopes...),
 		TokenID: externalTokenID(iss, got.TokenID, token), Token: token,
 		IssuedAt: got.IssuedAt, ExpiresAt: got.ExpiresAt, OriginalIssuedAt: got.IssuedAt,
 		ExternalIssuer: iss,
-		parsed:         &box.lazy, ring: ring, issuer: x,
+		parsed:         &ext.lazy, ring: ring, issuer: x,
 	}
 	return id, cachedIdentity{}, nil
 }

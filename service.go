@@ -201,16 +201,16 @@ func (s *Service) VerifiedContext(parent context.Context, w http.ResponseWriter,
 		return &requestContext{httpContext: c.httpContext, err: err}
 	}
 	if id != &c.box.id {
-		// A full verification's identity is new and shared with nothing:
+		// An external issuer's identity is new and shared with nothing:
 		// a plain copy is the request's own.
 		c.box.id = *id
 	}
 	return c
 }
 
-// verify checks token and returns its identity, the caller's own: a cache
-// hit builds it in box (a new one when box is nil), a full verification
-// returns a new one.
+// verify checks token and returns its identity, the caller's own: built
+// in box (a new one when box is nil), but for an external issuer's, which
+// is new.
 func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*Identity, error) {
 	if len(token) > s.cfg.MaxTokenSize {
 		// Refused before the cache lookup would hash all of it.
@@ -236,7 +236,7 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 		}
 		return id, nil
 	}
-	id, entry, err := s.verifyCold(ctx, ring, token)
+	id, entry, err := s.verifyCold(ctx, ring, token, now, box)
 	if err != nil {
 		return nil, err
 	}
@@ -244,16 +244,18 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 		return nil, err
 	}
 	if id.issuer != nil {
+		// Read again: the issuer's Verify may have waited on the network.
 		s.external.add(s.verified, token, id, s.cfg.Now(), ring)
 		return id, nil
 	}
-	s.verified.add(token, entry, s.cfg.Now())
+	s.verified.add(token, entry, now)
 	return id, nil
 }
 
-// verifySlow is full verification; it returns the identity and the cache
-// entry that serves it later.
-func (s *Service) verifySlow(ring *keyring, token string) (*Identity, cachedIdentity, error) {
+// verifySlow is full verification at now; it returns the identity, built
+// in box (a new one when box is nil), and the cache entry that serves it
+// later.
+func (s *Service) verifySlow(ring *keyring, token string, now time.Time, box *identityBox) (*Identity, cachedIdentity, error) {
 	if !wellFormed(token, s.cfg.MaxTokenSize) {
 		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
@@ -274,10 +276,10 @@ func (s *Service) verifySlow(ring *keyring, token string) (*Identity, cachedIden
 	if !key.verify(token) {
 		return nil, cachedIdentity{}, errBadSignature
 	}
-	if err := s.validateClaims(buf, &c); err != nil {
+	if err := s.validateClaims(buf, &c, now); err != nil {
 		return nil, cachedIdentity{}, err
 	}
-	id, entry, ok := s.identityFromPayload(token, buf, &c, ring)
+	id, entry, ok := s.identityFromPayload(token, buf, &c, ring, box)
 	if !ok {
 		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
@@ -301,8 +303,7 @@ var (
 // claims, typ, iss and aud): exp, iat, sub and jti required, the times
 // against the service clock with the leeway, typ "access", iss and aud
 // when configured. c was read from buf by readPayload.
-func (s *Service) validateClaims(buf []byte, c *payloadClaims) error {
-	now := s.cfg.Now()
+func (s *Service) validateClaims(buf []byte, c *payloadClaims, now time.Time) error {
 	leeway := s.cfg.Leeway
 	switch {
 	case c.hasIat && now.Before(time.Unix(c.iat, 0).Add(-leeway)):
