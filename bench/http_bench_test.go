@@ -59,6 +59,7 @@ const (
 	// comma-separated list of load names, runs only those loads.
 	e2eProfileEnv = "GQLJWT_BENCH_PROFILE"
 	e2eLoadsEnv   = "GQLJWT_BENCH_LOADS"
+	e2eCPUEnv     = "GQLJWT_BENCH_SERVER_CPU"
 	e2eClients    = 4
 )
 
@@ -69,6 +70,9 @@ func TestE2EServer(t *testing.T) {
 	kind := os.Getenv(e2eServerEnv)
 	if kind == "" {
 		t.Skip("started by BenchmarkHTTPEndToEnd only")
+	}
+	if cpu, err := strconv.Atoi(os.Getenv(e2eCPUEnv)); err == nil {
+		pinServer(cpu)
 	}
 	h := e2eHandler(t, kind)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -174,9 +178,9 @@ type e2eServer struct {
 	stdin io.WriteCloser
 }
 
-func startE2EServer(b *testing.B, name string) *e2eServer {
+func startE2EServer(b *testing.B, name string, cpu int) *e2eServer {
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestE2EServer$", "-test.v=false")
-	cmd.Env = append(os.Environ(), e2eServerEnv+"="+name, "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), e2eServerEnv+"="+name, "GOMAXPROCS=1", e2eCPUEnv+"="+strconv.Itoa(cpu))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -289,17 +293,22 @@ func (s *e2eServer) run(b *testing.B, client *http.Client, load e2eLoad, n int) 
 
 func BenchmarkHTTPEndToEnd(b *testing.B) {
 	tokens, _ := vbTokens(b)
-	rounds, requests := 5, 4000
+	rounds, requests := 9, 3000
 	if os.Getenv("CI") == "true" {
 		rounds, requests = 1, 200
 	}
 	if rounds*requests > len(tokens) {
 		b.Fatal("the pool cannot give every fresh request a token of its own")
 	}
+	cpu, unpin := pinApart()
+	defer unpin()
+	if cpu >= 0 {
+		b.Logf("servers on CPU %d, the load on the others", cpu)
+	}
 	names := []string{"gqljwt", "jwtauth", "golang-jwt"}
 	var servers []*e2eServer
 	for _, name := range names {
-		servers = append(servers, startE2EServer(b, name))
+		servers = append(servers, startE2EServer(b, name, cpu))
 	}
 	defer func() {
 		for _, s := range servers {
@@ -320,7 +329,11 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 		loads = slices.DeleteFunc(loads, func(l e2eLoad) bool { return !slices.Contains(strings.Split(only, ","), l.name) })
 	}
 	type key struct{ server, load string }
+	// rps and cpuPer hold every run; the paired ratios, gqljwt's run
+	// against the other server's run of the same load in the same round
+	// (back to back), cancel the drift that moves whole rounds.
 	rps, cpuPer := map[key][]float64{}, map[key][]float64{}
+	pairedRPS, pairedCPU := map[key][]float64{}, map[key][]float64{}
 	for b.Loop() {
 		for _, s := range servers { // warm-up: the warm token is seen, connections open
 			for _, load := range warmUp {
@@ -328,13 +341,21 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 			}
 		}
 		for round = range rounds {
-			for k := range servers {
-				for _, load := range loads {
+			for _, load := range loads {
+				this := map[string][2]float64{}
+				for k := range servers {
 					s := servers[(k+round)%len(servers)] // each round starts with another server
 					wall, cpu := s.run(b, client, load, requests)
 					id := key{s.name, load.name}
-					rps[id] = append(rps[id], float64(requests)/wall.Seconds())
-					cpuPer[id] = append(cpuPer[id], float64(cpu.Microseconds())/float64(requests))
+					r, c := float64(requests)/wall.Seconds(), float64(cpu.Microseconds())/float64(requests)
+					rps[id] = append(rps[id], r)
+					cpuPer[id] = append(cpuPer[id], c)
+					this[s.name] = [2]float64{r, c}
+				}
+				for _, other := range names[1:] {
+					id := key{other, load.name}
+					pairedRPS[id] = append(pairedRPS[id], this["gqljwt"][0]/this[other][0])
+					pairedCPU[id] = append(pairedCPU[id], this["gqljwt"][1]/this[other][1])
 				}
 			}
 		}
@@ -346,6 +367,14 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 		v = slices.Clone(v)
 		slices.Sort(v)
 		return v[len(v)/2]
+	}
+	spread := func(v []float64) string {
+		if len(v) == 0 {
+			return "not run"
+		}
+		v = slices.Clone(v)
+		slices.Sort(v)
+		return fmt.Sprintf("%.2f× (%.2f–%.2f)", v[len(v)/2], v[0], v[len(v)-1])
 	}
 	for _, load := range loads {
 		for _, name := range names {
@@ -359,12 +388,19 @@ func BenchmarkHTTPEndToEnd(b *testing.B) {
 			b.ReportMetric(med(c), name+"-"+load.name+"-cpu-µs/req")
 		}
 	}
-	ratio := func(load, a, c string) float64 { return med(rps[key{a, load}]) / med(rps[key{c, load}]) }
-	b.Logf("warm: gqljwt/jwtauth %.2f× (target ≥ 1.2×); fresh: gqljwt/golang-jwt %.2f× (target ≥ 1.0×); anonymous: gqljwt/jwtauth %.2f×, gqljwt/golang-jwt %.2f× (target ≥ 0.98×)",
-		ratio("warm", "gqljwt", "jwtauth"), ratio("fresh", "gqljwt", "golang-jwt"),
-		ratio("anonymous", "gqljwt", "jwtauth"), ratio("anonymous", "gqljwt", "golang-jwt"))
-	cpuRatio := func(load, a, c string) float64 { return med(cpuPer[key{a, load}]) / med(cpuPer[key{c, load}]) }
-	b.Logf("CPU per request: warm gqljwt/jwtauth %.2f×, fresh gqljwt/golang-jwt %.2f×, anonymous gqljwt/jwtauth %.2f×, gqljwt/golang-jwt %.2f×",
-		cpuRatio("warm", "gqljwt", "jwtauth"), cpuRatio("fresh", "gqljwt", "golang-jwt"),
-		cpuRatio("anonymous", "gqljwt", "jwtauth"), cpuRatio("anonymous", "gqljwt", "golang-jwt"))
+	target := map[key]string{
+		{"jwtauth", "warm"}: "≥ 1.2×", {"golang-jwt", "fresh"}: "≥ 1.0×",
+		{"jwtauth", "anonymous"}: "≥ 0.98×", {"golang-jwt", "anonymous"}: "≥ 0.98×",
+	}
+	for _, load := range loads {
+		for _, other := range names[1:] {
+			id := key{other, load.name}
+			t := target[id]
+			if t == "" {
+				t = "no target"
+			}
+			b.Logf("%-9s gqljwt/%-10s throughput %s, CPU per request %s, paired within a round, median (min–max) of %d rounds; target %s",
+				load.name, other, spread(pairedRPS[id]), spread(pairedCPU[id]), len(pairedRPS[id]), t)
+		}
+	}
 }
