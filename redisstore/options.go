@@ -83,7 +83,9 @@ func Clock(now func() time.Time) Option {
 // instance at once. rueidis drops its cache when the connection drops,
 // so an outage never serves stale answers: the reads fail instead. It
 // needs a client with caching enabled (rueidis's default, RESP3); on a
-// client with DisableCache the reads go to Redis.
+// client with DisableCache the reads go to Redis. With Front, the answers
+// are also kept in a Tracking's front cache, under the same bounds, so
+// that a warm read does not call rueidis at all.
 func CacheTTL(d time.Duration) Option { return func(o *options) { o.cacheTTL = d } }
 
 // wall is the wall-clock time at at, a reading of the store's clock:
