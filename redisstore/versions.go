@@ -103,7 +103,9 @@ func (s *Versions) written(key string) {
 		s.pruned = now
 	}
 	s.wrote[key] = now
-	s.heldUntil.Store(now.Add(s.o.cacheTTL).UnixNano())
+	if held := now.Add(s.o.cacheTTL).UnixNano(); held > s.heldUntil.Load() {
+		s.heldUntil.Store(held) // under mu: no other store in between
+	}
 	if s.o.front.active(s.o.cacheTTL) {
 		s.o.front.drop(key)
 	}
