@@ -194,3 +194,30 @@ func TestFrontBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontOffWithoutClientCache: on a client with DisableCache, which
+// Redis does not track, the front stays empty and the answers are
+// Redis's.
+func TestFrontOffWithoutClientCache(t *testing.T) {
+	tr := redisstore.NewTracking(0)
+	c, err := tr.NewClient(rueidis.ClientOption{InitAddress: []string{startRedis(t).Addr}, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	opt := prefix()
+	a := redisstore.NewRevocations(c, opt, slow)
+	b := redisstore.NewRevocations(c, opt, slow, redisstore.CacheTTL(time.Minute), redisstore.Front(tr))
+	if revoked, err := b.IsRevoked(ctx, "jti", "sid:s1"); revoked || err != nil {
+		t.Fatalf("IsRevoked before any revocation = %v, %v", revoked, err)
+	}
+	if err := a.RevokeToken(ctx, "jti", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, err := b.IsRevoked(ctx, "jti", "sid:s1"); !revoked || err != nil {
+		t.Fatalf("IsRevoked after another store's revocation = %v, %v; want revoked at once", revoked, err)
+	}
+	if n := redisstore.FrontLen(tr); n != 0 {
+		t.Errorf("the front holds %d answers on a client without caching", n)
+	}
+}
