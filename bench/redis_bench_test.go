@@ -34,16 +34,17 @@ import (
 var rbSecret = []byte("bench-redis-secret-0123456789abcdef-0123")
 
 // rbRedis starts the benchmark's redis-server and returns a rueidis
-// client of it.
-func rbRedis(b *testing.B) (*redistest.Server, rueidis.Client) {
+// client of it, which relays its invalidations to the returned Tracking.
+func rbRedis(b *testing.B) (*redistest.Server, rueidis.Client, *redisstore.Tracking) {
 	b.Helper()
 	s := redistest.Start(b)
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
+	tr := redisstore.NewTracking(0)
+	c, err := tr.NewClient(rueidis.ClientOption{InitAddress: []string{s.Addr}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(c.Close)
-	return s, c
+	return s, c, tr
 }
 
 // rbServer is the benchmarks' redis-server and the round trips its
@@ -100,11 +101,12 @@ type rbBackend struct {
 
 // rbBackends are the two backends compared: everything in process
 // (memstore and the core's in-memory stores) and everything in Redis,
-// revocation checks cached as the README recommends (CacheTTL).
-func rbBackends(b *testing.B, c rueidis.Client, users *memstore.Users) []rbBackend {
+// revocation checks cached as the README recommends (CacheTTL, with the
+// Tracking's front cache).
+func rbBackends(b *testing.B, c rueidis.Client, tr *redisstore.Tracking, users *memstore.Users) []rbBackend {
 	b.Helper()
 	prefix := redisstore.Prefix(fmt.Sprintf("bench%d:", time.Now().UnixNano()))
-	opts := []redisstore.Option{prefix, redisstore.CacheTTL(time.Second)}
+	opts := []redisstore.Option{prefix, redisstore.CacheTTL(time.Second), redisstore.Front(tr)}
 	// The user is added through a store of its own, as long before: the
 	// Service's store would read Redis for CacheTTL after its own write.
 	if _, err := redisstore.NewVersions(c, prefix).Add(context.Background(), "1"); err != nil {
@@ -120,11 +122,11 @@ func rbBackends(b *testing.B, c rueidis.Client, users *memstore.Users) []rbBacke
 // rbEach starts a Redis and runs bench once per backend, as the
 // sub-benchmark label=<backend>.
 func rbEach(b *testing.B, label string, bench func(b *testing.B, s *rbServer, users *memstore.Users, be rbBackend)) {
-	raw, rc := rbRedis(b)
+	raw, rc, tr := rbRedis(b)
 	s := &rbServer{Server: raw}
 	c := rbCounted{Client: rc, n: &s.trips}
 	users := rbUsers(b)
-	for _, be := range rbBackends(b, c, users) {
+	for _, be := range rbBackends(b, c, tr, users) {
 		b.Run(label+"="+be.name, func(b *testing.B) { bench(b, s, users, be) })
 	}
 }
@@ -156,10 +158,10 @@ func rbService(b *testing.B, users *memstore.Users, be rbBackend, throttle bool,
 
 // BenchmarkRedisWarmToken: a token seen before through the whole
 // middleware.Verifier (extract, verified-token cache, revocation check,
-// token version, context), on each backend. With CacheTTL the Redis
-// revocation check is answered from rueidis's client-side cache and the
-// version from the Service's version cache: no round trip. Target: redis
-// ≤ 2 × memstore.
+// token version, context), on each backend. With CacheTTL and Front the
+// Redis revocation check is answered from the Tracking's front cache and
+// the version from the Service's version cache: no round trip, no call
+// into rueidis. Target: redis ≤ 2 × memstore.
 func BenchmarkRedisWarmToken(b *testing.B) {
 	rbEach(b, "backend", func(b *testing.B, _ *rbServer, users *memstore.Users, be rbBackend) {
 		svc := rbService(b, users, be, false)
@@ -355,7 +357,7 @@ return 'ok'
 // revocation read (a GET that rueidis serves from its client-side
 // cache; go-redis has no such cache and goes to Redis).
 func BenchmarkRedisClient(b *testing.B) {
-	s, rc := rbRedis(b)
+	s, rc, _ := rbRedis(b)
 	gc := goredis.NewClient(&goredis.Options{Addr: s.Addr, PoolSize: rbClients})
 	b.Cleanup(func() { _ = gc.Close() })
 	ctx := context.Background()

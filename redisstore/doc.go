@@ -17,6 +17,16 @@
 // which the Service turns into AUTH_UNAVAILABLE: when Redis cannot
 // answer, nothing is granted.
 //
+// With CacheTTL, the reads every request makes (Revocations.IsRevoked)
+// and every refresh makes (Versions.TokenVersion) go through rueidis's
+// client-side cache, and with Front through a Tracking's front cache
+// before it; Redis pushes an invalidation of each cached key that
+// changes, which empties both, so that a revocation made through another
+// instance is seen as soon as the push arrives (well within 100 ms on a
+// healthy network; CacheTTL bounds how long a lost push could hide it).
+// A dropped connection empties both caches: the reads then fail, closed,
+// until the client reconnects.
+//
 // Key layout, after the prefix (Prefix, default DefaultPrefix):
 //
 //	{f:<family>}           hash: a refresh family's state (its revoked flag, its deadline)

@@ -20,7 +20,7 @@ const deadlineStep = time.Hour
 
 // exchangeLua is RefreshExchanger.Exchange's decision and rotation on a
 // record and its family: readRecord's reads, the Service's checks and
-// rotateLua's writes in one pass, the record read once. It returns
+// rotationLua's judgement and writes in one pass, the record read once. It returns
 // getScript's reply, the decision (ok, revoked, reused, expired,
 // claimed) and the family's stored fields; false for a record unknown or
 // past its retention. claim, if given, is the successor's hash index,
@@ -28,12 +28,11 @@ const deadlineStep = time.Hour
 //
 // Times of the ns records are compared as whole seconds and the
 // nanoseconds within them, exact where Lua's doubles are not.
-// ARGV: now (s), now (ns within the second), grace (ns), next's iat, exp
-// (unix ns), next's lifetime in ms, the family's rounded deadline (unix
+// ARGV: rotationLua's, then the family's rounded deadline (unix
 // µs), the store's now (unix µs), the retention's cut (s, ns: a record
 // whose exp is not after it is gone), the family's lifetime in ms (to the
 // rounded deadline).
-const exchangeLua = extendLua + `
+const exchangeLua = extendLua + rotationLua + `
 local function split(ns)
   return tonumber(string.sub(ns, 1, -10)) or 0, tonumber(string.sub(ns, -9))
 end
@@ -53,14 +52,9 @@ local function exchange(fk, rk, nk, claim, claimValue)
     return r, f
   end
   r[8] = '0'
-  if r[5] == '1' then
-    local grace = tonumber(ARGV[3])
-    local age = (tonumber(ARGV[1]) - tonumber(r[6])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[7]))
-    if grace <= 0 or not (age < grace) then
-      redis.call('HSET', fk, 'rev', '1')
-      r[9] = 'reused'
-      return r, f
-    end
+  if r[5] == '1' and reused(fk, r[6], r[7]) then
+    r[9] = 'reused'
+    return r, f
   end
   if not earlier(ARGV[1], ARGV[2], es, en) then
     r[9] = 'expired'
@@ -70,9 +64,7 @@ local function exchange(fk, rk, nk, claim, claimValue)
     r[9] = 'claimed'
     return r, f
   end
-  if r[5] ~= '1' then redis.call('HSET', rk, 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2]) end
-  redis.call('HSET', nk, 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[3], 'ver', r[4])
-  redis.call('PEXPIRE', nk, ARGV[6])
+  succeed(rk, r[5] == '1', nk, r[3], r[4])
   if tonumber(f[2]) < tonumber(ARGV[7]) then
     redis.call('HSET', fk, 'dl', ARGV[7])
     extend(fk, ARGV[11])

@@ -25,6 +25,10 @@ type options struct {
 	timeout  time.Duration
 	now      func() time.Time
 	cacheTTL time.Duration
+	front    *Tracking
+	// clocked is whether a Clock was given: otherwise the store's clock
+	// is the wall clock, and one reading serves both.
+	clocked bool
 }
 
 func newOptions(opts []Option) options {
@@ -61,7 +65,7 @@ func Timeout(d time.Duration) Option {
 func Clock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
-			o.now = now
+			o.now, o.clocked = now, true
 		}
 	}
 }
@@ -79,8 +83,19 @@ func Clock(now func() time.Time) Option {
 // instance at once. rueidis drops its cache when the connection drops,
 // so an outage never serves stale answers: the reads fail instead. It
 // needs a client with caching enabled (rueidis's default, RESP3); on a
-// client with DisableCache the reads go to Redis.
+// client with DisableCache the reads go to Redis. With Front, the answers
+// are also kept in a Tracking's front cache, under the same bounds, so
+// that a warm read does not call rueidis at all.
 func CacheTTL(d time.Duration) Option { return func(o *options) { o.cacheTTL = d } }
+
+// wall is the wall-clock time at at, a reading of the store's clock:
+// at itself unless a Clock was given.
+func (o *options) wall(at time.Time) time.Time {
+	if o.clocked {
+		return time.Now()
+	}
+	return at
+}
 
 // withTimeout bounds one operation.
 func (o *options) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

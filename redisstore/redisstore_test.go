@@ -412,6 +412,13 @@ func TestRevocationSeenWithCache(t *testing.T) {
 	if err := a.RevokeToken(ctx, "sid:s1", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	seenWithin100ms(t, b)
+}
+
+// seenWithin100ms fails t unless b refuses token jti of session s1,
+// which another store has just revoked, within 100 ms.
+func seenWithin100ms(t *testing.T, b *redisstore.Revocations) {
+	t.Helper()
 	start := time.Now()
 	for {
 		revoked, err := b.IsRevoked(ctx, "jti", "sid:s1")
@@ -432,12 +439,32 @@ func TestRevocationSeenWithCache(t *testing.T) {
 // TestVersionSeenWithCache: with client-side caching, a version bumped
 // through instance A is seen by instance B, which had cached it, within
 // 100 ms; and a store sees its own bumps at once, before Redis's
-// invalidation push has arrived.
+// invalidation push has arrived. With Front too.
 func TestVersionSeenWithCache(t *testing.T) {
 	s := startRedis(t)
-	opt := prefix()
-	a := redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute))
-	b := redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute))
+	t.Run("rueidis", func(t *testing.T) {
+		opt := prefix()
+		versionSeen(t,
+			redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute)),
+			redisstore.NewVersions(s.client(t), opt, slow, redisstore.CacheTTL(time.Minute)), func() {})
+	})
+	t.Run("front", func(t *testing.T) {
+		opt := prefix()
+		ca, ta := tracked(t, 0, s.Addr)
+		cb, tb := tracked(t, 0, s.Addr)
+		versionSeen(t,
+			redisstore.NewVersions(ca, opt, slow, redisstore.CacheTTL(time.Minute), redisstore.Front(ta)),
+			redisstore.NewVersions(cb, opt, slow, redisstore.CacheTTL(time.Minute), redisstore.Front(tb)), func() {
+				if redisstore.FrontLen(tb) != 1 {
+					t.Errorf("B's front holds %d answers, want the version read", redisstore.FrontLen(tb))
+				}
+			})
+	})
+}
+
+// versionSeen is TestVersionSeenWithCache on the stores a and b of two
+// instances; cached runs once b has read the version before the bump.
+func versionSeen(t *testing.T, a, b *redisstore.Versions, cached func()) {
 	if _, err := a.Add(ctx, "u1"); err != nil {
 		t.Fatal(err)
 	}
@@ -446,6 +473,7 @@ func TestVersionSeenWithCache(t *testing.T) {
 			t.Fatalf("TokenVersion before any bump = %d, %v; want 0", v, err)
 		}
 	}
+	cached()
 	if _, err := a.BumpTokenVersion(ctx, "u1"); err != nil {
 		t.Fatal(err)
 	}

@@ -105,33 +105,45 @@ r[9] = v
 return r
 `)
 
-// rotateLua is the whole rotation decision of RefreshStore.Rotate.
+// rotationLua is what Rotate's and Exchange's scripts share: judging a
+// second use of a rotated record, and writing a successor. Their ARGV
+// start alike: now (s), now (ns within the second), grace (ns), next's
+// iat, exp (unix ns), next's lifetime in ms.
+//
 // Times are seconds and nanoseconds apart, so that the grace is judged
 // exactly: Lua numbers are doubles, too coarse for unix nanoseconds.
 // Without a grace a rotated token is reuse whatever the times: a
 // concurrent caller's now may precede the winner's RotatedAt, and
-// now < RotatedAt+0 would let it through as a second winner.
-// KEYS: family state, old record, next record. ARGV: now (s), now (ns
-// within the second), grace (ns), next's iat, exp (unix ns), next's
-// lifetime in ms, next's deadline, now (unix µs).
-const rotateLua = `
+// now < RotatedAt+0 would let it through as a second winner. A reuse
+// revokes the family fk.
+const rotationLua = `
+local function reused(fk, ras, ran)
+  local grace = tonumber(ARGV[3])
+  local age = (tonumber(ARGV[1]) - tonumber(ras)) * 1e9 + (tonumber(ARGV[2]) - tonumber(ran))
+  if grace <= 0 or not (age < grace) then
+    redis.call('HSET', fk, 'rev', '1')
+    return true
+  end
+  return false
+end
+local function succeed(rk, rotated, nk, sub, ver)
+  if not rotated then redis.call('HSET', rk, 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2]) end
+  redis.call('HSET', nk, 'iat', ARGV[4], 'exp', ARGV[5], 'sub', sub, 'ver', ver)
+  redis.call('PEXPIRE', nk, ARGV[6])
+end
+`
+
+// rotateLua is the whole rotation decision of RefreshStore.Rotate.
+// KEYS: family state, old record, next record. ARGV: rotationLua's, then
+// next's deadline, now (unix µs).
+const rotateLua = rotationLua + `
 local function rotate()
   local r = redis.call('HMGET', KEYS[2], 'sub', 'ver', 'rot', 'ras', 'ran')
   if not r[1] then return 'notfound' end
   if familyRevoked(KEYS[1], ARGV[8]) then return 'revoked' end
   if redis.call('EXISTS', KEYS[3]) == 1 then return 'exists' end
-  if r[3] then
-    local grace = tonumber(ARGV[3])
-    local age = (tonumber(ARGV[1]) - tonumber(r[4])) * 1e9 + (tonumber(ARGV[2]) - tonumber(r[5]))
-    if grace <= 0 or not (age < grace) then
-      redis.call('HSET', KEYS[1], 'rev', '1')
-      return 'reused'
-    end
-  else
-    redis.call('HSET', KEYS[2], 'rot', '1', 'ras', ARGV[1], 'ran', ARGV[2])
-  end
-  redis.call('HSET', KEYS[3], 'iat', ARGV[4], 'exp', ARGV[5], 'sub', r[1], 'ver', r[2])
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  if r[3] and reused(KEYS[1], r[4], r[5]) then return 'reused' end
+  succeed(KEYS[2], r[3], KEYS[3], r[1], r[2])
   extendFamily(KEYS[1], ARGV[7], ARGV[6])
   return 'ok'
 end

@@ -35,8 +35,10 @@ return 1
 // together (DoMulti): one pipelined round trip on a single node. With
 // CacheTTL it reads each through rueidis's client-side cache instead, the
 // session's first: on the warm path both are hits and no round trip is
-// made. The two keys hash to different slots on purpose, so that
-// revocations spread over a Cluster.
+// made. With Front too, it first asks the Tracking's front cache, which
+// on the warm path answers without calling rueidis at all. The two keys
+// hash to different slots on purpose, so that revocations spread over a
+// Cluster.
 type Revocations struct {
 	c rueidis.Client
 	o options
@@ -47,9 +49,10 @@ type Revocations struct {
 	mu     sync.RWMutex
 	mine   map[string]localRevocation
 	pruned time.Time
-	// held is len(mine), so that the warm path skips the lock while the
+	// heldUntil is when (wall clock, unix ns) the latest entry of mine
+	// stops counting, so that the warm path skips the lock while the
 	// store has written nothing lately, as nearly always.
-	held atomic.Int32
+	heldUntil atomic.Int64
 }
 
 // localRevocation is a revocation this store wrote, and when.
@@ -58,7 +61,7 @@ type localRevocation struct {
 }
 
 // NewRevocations returns a RevocationStore on c. It reads the Prefix,
-// Timeout, Clock and CacheTTL options.
+// Timeout, Clock, CacheTTL and Front options.
 func NewRevocations(c rueidis.Client, opts ...Option) *Revocations {
 	return &Revocations{c: c, o: newOptions(opts)}
 }
@@ -67,8 +70,18 @@ var _ gqljwt.RevocationStore = (*Revocations)(nil)
 
 func (s *Revocations) key(id string) string { return s.o.prefix + "{r:" + id + "}" }
 
+// appendKey appends id's entry to b: the front is asked with keys built
+// in a buffer of the caller's stack.
+func (s *Revocations) appendKey(b []byte, id string) []byte {
+	b = append(b, s.o.prefix...)
+	b = append(b, "{r:"...)
+	b = append(b, id...)
+	return append(b, '}')
+}
+
 // keys are the entries of a token and its session ("" for none), built
-// in one allocation: IsRevoked builds them on every request.
+// in one allocation: IsRevoked builds them on every request that reads
+// Redis.
 func (s *Revocations) keys(tokenID, sessionKey string) (tk, sk string) {
 	if sessionKey == "" {
 		return s.key(tokenID), ""
@@ -94,14 +107,19 @@ func (s *Revocations) RevokeToken(ctx context.Context, tokenID string, until tim
 	}
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	key := s.key(tokenID)
 	px := s.o.lifetime(until.Add(revocationSlack))
-	err := revokeScript.Exec(ctx, s.c, []string{s.key(tokenID)},
+	err := revokeScript.Exec(ctx, s.c, []string{key},
 		[]string{strconv.FormatInt(micros(until), 10), strconv.FormatInt(px, 10)}).Error()
+	if s.o.front.active(s.o.cacheTTL) {
+		// Even on an error: the script may have run.
+		s.o.front.drop(key)
+	}
 	if err != nil {
 		return fmt.Errorf("redisstore: revoke token: %w", err)
 	}
 	if s.o.cacheTTL > 0 {
-		s.remember(s.key(tokenID), until)
+		s.remember(key, until)
 	}
 	return nil
 }
@@ -126,19 +144,22 @@ func (s *Revocations) remember(key string, until time.Time) {
 	if r, ok := s.mine[key]; !ok || r.until.Before(until) {
 		s.mine[key] = localRevocation{until: until, written: now}
 	}
-	s.held.Store(int32(len(s.mine)))
+	if held := now.Add(s.o.cacheTTL).UnixNano(); held > s.heldUntil.Load() {
+		s.heldUntil.Store(held)
+	}
 }
 
-// revokedHere reports whether this store revoked one of keys within the
-// last CacheTTL, with a deadline not yet past at now.
-func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
-	if s.held.Load() == 0 {
+// revokedHere reports whether s revoked tk or sk ("" for none) within
+// the last CacheTTL before wall, with a deadline not yet past at now.
+// The keys may be strings or views of a buffer.
+func revokedHere[K string | []byte](s *Revocations, now, wall time.Time, tk, sk K) bool {
+	if wall.UnixNano() > s.heldUntil.Load() {
 		return false
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, k := range keys {
-		if r, ok := s.mine[k]; ok && now.Before(r.until) && time.Since(r.written) <= s.o.cacheTTL {
+	for _, k := range [2]K{tk, sk} {
+		if r, ok := s.mine[string(k)]; ok && now.Before(r.until) && wall.Sub(r.written) <= s.o.cacheTTL {
 			return true
 		}
 	}
@@ -149,35 +170,49 @@ func (s *Revocations) revokedHere(now time.Time, keys ...string) bool {
 func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string) (bool, error) {
 	at := s.o.now()
 	now := micros(at)
-	tk, sk := s.keys(tokenID, sessionKey)
-	if s.o.cacheTTL > 0 {
-		if s.revokedHere(at, tk, sk) {
+	if s.o.cacheTTL <= 0 {
+		return s.readRevoked(ctx, tokenID, sessionKey, now)
+	}
+	wall := s.o.wall(at)
+	f := s.o.front
+	if !f.active(s.o.cacheTTL) {
+		tk, sk := s.keys(tokenID, sessionKey)
+		if revokedHere(s, at, wall, tk, sk) {
 			return true, nil
 		}
-		// The bound is set only if a read goes to Redis (lazyTimeout).
-		ctx, stop := s.o.lazyBound(ctx)
-		defer stop()
-		// One key at a time, the session's first: it is shared by all the
-		// session's tokens and nearly always cached. A hit costs a map
-		// lookup; DoMultiCache would spread the keys over the client's
-		// connections with a goroutine each, hit or miss, which on the
-		// warm path costs more than the lookups it makes (a miss costs a
-		// round trip either way).
-		revoked := false
-		for _, k := range [2]string{sk, tk} {
-			if k == "" {
-				continue
-			}
-			r, err := revokedBy(s.c.DoCache(ctx, s.c.B().Get().Key(k).Cache(), s.o.cacheTTL), now)
-			if err != nil {
-				return false, err
-			}
-			revoked = revoked || r
-		}
-		return revoked, nil
+		return s.readCached(ctx, [2]string{sk, tk}, [2]bool{}, now, wall)
 	}
+	// The keys are built on the stack: a warm check allocates nothing.
+	var buf [192]byte
+	tb := s.appendKey(buf[:0], tokenID)
+	var sb []byte
+	if sessionKey != "" {
+		both := s.appendKey(tb, sessionKey)
+		tb, sb = both[:len(tb)], both[len(tb):]
+	}
+	if revokedHere(s, at, wall, tb, sb) {
+		return true, nil
+	}
+	te, tok := lookup(f, tb, wall)
+	se, sok := frontEntry{}, true
+	if sb != nil {
+		se, sok = lookup(f, sb, wall)
+	}
+	if tok && sok {
+		return now < te.n || now < se.n, nil
+	}
+	if (tok && now < te.n) || (sok && now < se.n) {
+		return true, nil
+	}
+	tk, sk := s.keys(tokenID, sessionKey)
+	return s.readCached(ctx, [2]string{sk, tk}, [2]bool{sok, tok}, now, wall)
+}
+
+// readRevoked is IsRevoked without CacheTTL: both GETs in one pipeline.
+func (s *Revocations) readRevoked(ctx context.Context, tokenID, sessionKey string, now int64) (bool, error) {
 	ctx, cancel := s.o.withTimeout(ctx)
 	defer cancel()
+	tk, sk := s.keys(tokenID, sessionKey)
 	cmds := rueidis.Commands{s.c.B().Get().Key(tk).Build()}
 	if sk != "" {
 		cmds = append(cmds, s.c.B().Get().Key(sk).Build())
@@ -185,23 +220,59 @@ func (s *Revocations) IsRevoked(ctx context.Context, tokenID, sessionKey string)
 	revoked := false
 	for _, res := range s.c.DoMulti(ctx, cmds...) {
 		// Every answer counts: one that failed refuses the request.
-		r, err := revokedBy(res, now)
+		dl, err := deadlineOf(res)
 		if err != nil {
 			return false, err
 		}
-		revoked = revoked || r
+		revoked = revoked || now < dl
 	}
 	return revoked, nil
 }
 
-// revokedBy judges one entry's reply at now (unix µs).
-func revokedBy(res rueidis.RedisResult, now int64) (bool, error) {
+// readCached reads through rueidis's client-side cache the keys ("" for
+// none) not already answered (done, by the front, found not revoked),
+// and gives the front what it read.
+func (s *Revocations) readCached(ctx context.Context, keys [2]string, done [2]bool, now int64, wall time.Time) (bool, error) {
+	// The bound is set only if a read goes to Redis (lazyTimeout).
+	ctx, stop := s.o.lazyBound(ctx)
+	defer stop()
+	f := s.o.front
+	// One key at a time, the session's first: it is shared by all the
+	// session's tokens and nearly always cached. A hit costs a map
+	// lookup; DoMultiCache would spread the keys over the client's
+	// connections with a goroutine each, hit or miss, which on the
+	// warm path costs more than the lookups it makes (a miss costs a
+	// round trip either way).
+	revoked := false
+	for i, k := range keys {
+		if k == "" || done[i] {
+			continue
+		}
+		var gen uint64
+		if f.active(s.o.cacheTTL) {
+			gen = f.gen.Load()
+		}
+		res := s.c.DoCache(ctx, s.c.B().Get().Key(k).Cache(), s.o.cacheTTL)
+		dl, err := deadlineOf(res)
+		if err != nil {
+			return false, err
+		}
+		if f.active(s.o.cacheTTL) {
+			f.store(k, frontEntry{n: dl}, gen, wall, s.o.cacheTTL, res)
+		}
+		revoked = revoked || now < dl
+	}
+	return revoked, nil
+}
+
+// deadlineOf is one entry's deadline (unix µs), 0 for none.
+func deadlineOf(res rueidis.RedisResult) (int64, error) {
 	v, err := res.AsInt64()
 	switch {
 	case rueidis.IsRedisNil(err):
-		return false, nil
+		return 0, nil
 	case err != nil:
-		return false, fmt.Errorf("redisstore: check revocation: %w", err)
+		return 0, fmt.Errorf("redisstore: check revocation: %w", err)
 	}
-	return now < v, nil
+	return v, nil
 }

@@ -2,8 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gqljwt/gqljwt"
@@ -67,10 +69,13 @@ type Versions struct {
 	mu     sync.Mutex
 	wrote  map[string]time.Time
 	pruned time.Time
+	// heldUntil is when (wall clock, unix ns) the latest write of wrote
+	// stops counting: until then reads take the lock, after it none do.
+	heldUntil atomic.Int64
 }
 
-// NewVersions returns a VersionStore on c. It reads the Prefix, Timeout
-// and CacheTTL options. The Service's VersionCache
+// NewVersions returns a VersionStore on c. It reads the Prefix, Timeout,
+// CacheTTL and Front options. The Service's VersionCache
 // (Config.VersionCacheTTL) caches the access path's reads in front of
 // this store, and knows at once of a bump made through its own Service.
 func NewVersions(c rueidis.Client, opts ...Option) *Versions {
@@ -98,6 +103,12 @@ func (s *Versions) written(key string) {
 		s.pruned = now
 	}
 	s.wrote[key] = now
+	if held := now.Add(s.o.cacheTTL).UnixNano(); held > s.heldUntil.Load() {
+		s.heldUntil.Store(held) // under mu: no other store in between
+	}
+	if s.o.front.active(s.o.cacheTTL) {
+		s.o.front.drop(key)
+	}
 }
 
 // cached reports whether TokenVersion may read key from the client-side
@@ -105,6 +116,9 @@ func (s *Versions) written(key string) {
 func (s *Versions) cached(key string) bool {
 	if s.o.cacheTTL <= 0 {
 		return false
+	}
+	if time.Now().UnixNano() > s.heldUntil.Load() {
+		return true
 	}
 	s.mu.Lock()
 	at, ok := s.wrote[key]
@@ -145,17 +159,41 @@ func (s *Versions) Remove(ctx context.Context, subject string) error {
 // TokenVersion implements gqljwt.VersionStore.
 func (s *Versions) TokenVersion(ctx context.Context, subject string) (uint64, error) {
 	key := s.key(subject)
-	var res rueidis.RedisResult
-	if s.cached(key) {
+	if !s.cached(key) {
+		ctx, cancel := s.o.withTimeout(ctx)
+		defer cancel()
+		return versionOf(s.c.Do(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Build()))
+	}
+	f := s.o.front
+	if !f.active(s.o.cacheTTL) {
 		// The bound is set only if the read goes to Redis (lazyTimeout).
 		ctx, stop := s.o.lazyBound(ctx)
 		defer stop()
-		res = s.c.DoCache(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Cache(), s.o.cacheTTL)
-	} else {
-		ctx, cancel := s.o.withTimeout(ctx)
-		defer cancel()
-		res = s.c.Do(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Build())
+		return versionOf(s.c.DoCache(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Cache(), s.o.cacheTTL))
 	}
+	wall := time.Now()
+	if e, ok := lookup(f, key, wall); ok {
+		if !e.known {
+			return 0, gqljwt.ErrNotFound
+		}
+		return uint64(e.n), nil
+	}
+	ctx, stop := s.o.lazyBound(ctx)
+	defer stop()
+	gen := f.gen.Load()
+	res := s.c.DoCache(ctx, s.c.B().Hmget().Key(key).Field("v", "d").Cache(), s.o.cacheTTL)
+	v, err := versionOf(res)
+	switch {
+	case err == nil:
+		f.store(key, frontEntry{n: int64(v), known: true}, gen, wall, s.o.cacheTTL, res)
+	case errors.Is(err, gqljwt.ErrNotFound):
+		f.store(key, frontEntry{}, gen, wall, s.o.cacheTTL, res)
+	}
+	return v, err
+}
+
+// versionOf decodes TokenVersion's HMGET reply.
+func versionOf(res rueidis.RedisResult) (uint64, error) {
 	f, err := res.ToArray()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: token version: %w", err)

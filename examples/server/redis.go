@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/redis/rueidis"
+
+	"github.com/gqljwt/gqljwt/redisstore"
 )
 
 // redisOption reads the -redis flag: a URL as rueidis.ParseURL reads it
@@ -66,14 +68,15 @@ func seedsAsQuery(spec string) string {
 	return scheme + "://" + userinfo + seeds[0] + path + "?" + query + extra.Encode()
 }
 
-// newRedisClient connects to the Redis -redis names and describes it,
-// credentials left out, for the banner.
-func newRedisClient(spec string) (rueidis.Client, string, error) {
+// newRedisClient connects to the Redis -redis names, relaying the
+// client's invalidations to tr, and describes it, credentials left out,
+// for the banner.
+func newRedisClient(spec string, tr *redisstore.Tracking) (rueidis.Client, string, error) {
 	opt, err := redisOption(spec)
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := rueidis.NewClient(opt)
+	c, err := tr.NewClient(opt)
 	if err != nil {
 		return nil, "", fmt.Errorf("redis %s: %w", strings.Join(opt.InitAddress, ","), err)
 	}

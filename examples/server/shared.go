@@ -48,7 +48,10 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 			backend:     "in this process's memory (run one instance only; -redis shares it between instances)",
 		}, nil
 	}
-	client, backend, err := newRedisClient(o.redis)
+	// The revocation checks answer from the front cache of tr, which the
+	// client's invalidation pushes keep true.
+	tr := redisstore.NewTracking(0)
+	client, backend, err := newRedisClient(o.redis, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +75,7 @@ func newSharedState(o options, users []demoUser) (*sharedState, error) {
 		cacheTTL = defaultRevocationCacheTTL
 	}
 	return &sharedState{
-		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(cacheTTL))...),
+		revocations: redisstore.NewRevocations(client, append(opts, redisstore.CacheTTL(cacheTTL), redisstore.Front(tr))...),
 		versions:    versions,
 		throttle:    gqljwt.NewLoginThrottleWithCounter(redisstore.NewAttemptCounter(client, opts...), 0),
 		states:      redisstore.NewStates(client, opts...),
