@@ -1,5 +1,6 @@
 // Package memstore is the embedded, in-process backend of gqljwt: a
-// UserStore with bcrypt password hashes and a RefreshStore on go-cache. It
+// UserStore with bcrypt password hashes and a RefreshStore in pointer-free
+// maps, which the garbage collector need not walk. It
 // needs no service, which makes it the default of the example server and
 // of tests; it keeps nothing across restarts and is not shared between
 // instances, so production deployments with several instances use a
