@@ -114,6 +114,9 @@ type refreshShard struct {
 	// bytes of dropped sessions, given back when the shard is swept.
 	names   []byte
 	garbage int
+	// dropped counts the sessions deleted from sessions since it was
+	// made: a Go map never gives back the room of deleted keys.
+	dropped int
 }
 
 // session is a family's record, 64 bytes.
@@ -193,6 +196,20 @@ func (sh *refreshShard) compact() {
 		sh.sessions[fk] = ses
 	}
 	sh.names, sh.garbage = fresh, 0
+}
+
+// rebuild copies the shard's sessions into a map of the room they need
+// once a quarter as many were dropped as it holds, so that memory follows
+// the live sessions after a wave of expiries.
+func (sh *refreshShard) rebuild() {
+	if sh.dropped <= len(sh.sessions)/4+8 {
+		return
+	}
+	fresh := make(map[hashKey]session, len(sh.sessions))
+	for fk, ses := range sh.sessions {
+		fresh[fk] = ses
+	}
+	sh.sessions, sh.dropped = fresh, 0
 }
 
 // maxSessionTokens bounds the tokens a session keeps, so that no client can
@@ -385,6 +402,7 @@ func (s *RefreshTokens) drop(sh *refreshShard, fk hashKey, ses *session) {
 	}
 	delete(sh.more, fk)
 	delete(sh.sessions, fk)
+	sh.dropped++
 	sh.garbage += int(ses.famLen) + int(ses.subLen)
 	s.stats.Sessions--
 	s.stats.Dropped++
@@ -464,7 +482,10 @@ func (s *RefreshTokens) write(now int64) {
 		s.prune(it.fk, now)
 	}
 	if sweepDue {
-		s.sweepAt = now + s.every/shardCount
+		// Paced on its schedule, not from now, so that a whole sweep takes
+		// SweepInterval while writes come often enough; a schedule more
+		// than a sweep behind (no writes for long) starts afresh.
+		s.sweepAt = max(s.sweepAt+s.every/shardCount, now-s.every)
 		sh := &s.shards[s.swept]
 		// prune deletes the session it is given or rewrites its value,
 		// both of which a range allows; it adds none to this map.
@@ -474,6 +495,7 @@ func (s *RefreshTokens) write(now int64) {
 			}
 		}
 		sh.compact()
+		sh.rebuild()
 		s.swept = (s.swept + 1) % shardCount
 	}
 	d := time.Since(start)
