@@ -37,23 +37,24 @@ import (
 // No sweep walks the whole store under the lock: each write does at most
 // one step of housekeeping, which forgets the rotated tokens whose grace
 // is over and, when one is due, drops the expired sessions of one of the
-// shardCount shards, so that the whole store is swept once every
-// SweepInterval (default a minute) while writes come. Stats reports the
-// longest step.
+// shardCount shards, at most sweepBatch of them a write, so that the
+// whole store is swept once every SweepInterval (default a minute) while
+// writes come. Stats reports the longest step.
 type RefreshTokens struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	every    int64 // a whole sweep, in nanoseconds
-	seeds    [2]maphash.Seed
-	shards   []refreshShard           // sessions by family key; nil until first use
-	tokens   []map[uint64]hashKey     // every kept token's family key, by indexKey, in tokenShard
-	deleted  []int                    // keys deleted from each tokens map since it was made
-	subjects map[hashKey]subjectState // by subject key
-	grace    graceQueue               // rotated tokens by the end of their grace
-	seq      uint64                   // the last session's creation number
-	swept    int                      // the shard the sweep visits next
-	sweepAt  int64                    // when, by the store's clock
-	stats    RefreshStats
+	mu        sync.Mutex
+	now       func() time.Time
+	every     int64 // a whole sweep, in nanoseconds
+	seeds     [2]maphash.Seed
+	shards    []refreshShard           // sessions by family key; nil until first use
+	tokens    []map[uint64]hashKey     // every kept token's family key, by indexKey, in tokenShard
+	deleted   []int                    // keys deleted from each tokens map since it was made
+	subjects  map[hashKey]subjectState // by subject key
+	grace     graceQueue               // rotated tokens by the end of their grace
+	seq       uint64                   // the last session's creation number
+	swept     int                      // the shard the sweep visits next
+	sweepRest bool                     // swept has more expired sessions to drop
+	sweepAt   int64                    // when, by the store's clock
+	stats     RefreshStats
 }
 
 // RefreshStats is what RefreshTokens reports of its size and housekeeping,
@@ -472,7 +473,7 @@ func (s *RefreshTokens) write(now int64) {
 	if it, ok := s.grace.peek(); ok && it.until <= now {
 		graceDue = true
 	}
-	sweepDue := now >= s.sweepAt
+	sweepDue := s.sweepRest || now >= s.sweepAt
 	if !graceDue && !sweepDue {
 		return
 	}
@@ -482,26 +483,48 @@ func (s *RefreshTokens) write(now int64) {
 		s.prune(it.fk, now)
 	}
 	if sweepDue {
-		// Paced on its schedule, not from now, so that a whole sweep takes
-		// SweepInterval while writes come often enough; a schedule more
-		// than a sweep behind (no writes for long) starts afresh.
-		s.sweepAt = max(s.sweepAt+s.every/shardCount, now-s.every)
-		sh := &s.shards[s.swept]
-		// prune deletes the session it is given or rewrites its value,
-		// both of which a range allows; it adds none to this map.
-		for fk, ses := range sh.sessions {
-			if ses.inMore || now >= ses.one.expires {
-				s.prune(fk, now)
-			}
+		if !s.sweepRest {
+			// Paced on its schedule, not from now, so that a whole sweep
+			// takes SweepInterval while writes come often enough; a
+			// schedule more than a sweep behind (no writes for long)
+			// starts afresh.
+			s.sweepAt = max(s.sweepAt+s.every/shardCount, now-s.every)
 		}
-		sh.compact()
-		sh.rebuild()
-		s.swept = (s.swept + 1) % shardCount
+		s.sweepRest = !s.sweepShard(&s.shards[s.swept], now)
+		if !s.sweepRest {
+			s.swept = (s.swept + 1) % shardCount
+		}
 	}
 	d := time.Since(start)
 	s.stats.Steps++
 	s.stats.StepTime += d
 	s.stats.MaxStep = max(s.stats.MaxStep, d)
+}
+
+// sweepBatch bounds the sessions a sweep step drops, so that a step costs
+// a walk of one shard's map and at most this many drops, however many of
+// the shard's sessions expired together; the next writes go on with the
+// shard until a walk finds no more.
+const sweepBatch = 64
+
+// sweepShard drops up to sweepBatch expired sessions of sh and reports
+// whether it found no more; then it gives back the room of those dropped.
+func (s *RefreshTokens) sweepShard(sh *refreshShard, now int64) bool {
+	dropped := 0
+	// prune deletes the session it is given or rewrites its value, both of
+	// which a range allows; it adds none to this map.
+	for fk, ses := range sh.sessions {
+		if ses.inMore || now >= ses.one.expires {
+			if !s.prune(fk, now) {
+				if dropped++; dropped == sweepBatch {
+					return false
+				}
+			}
+		}
+	}
+	sh.compact()
+	sh.rebuild()
+	return true
 }
 
 // Stats reports the store's size and housekeeping, and resets MaxStep.
