@@ -33,6 +33,13 @@ import (
 // sessions there are, where a map of pointers (go-cache's entries are
 // interface values) makes every collection cycle walk each session.
 //
+// Lifetimes follow gqljwt.RefreshStore: a live token is kept until its
+// ExpiresAt, a rotated one until the end of the longest grace it was
+// rotated with (or its ExpiresAt, if sooner), a session while it keeps a
+// token, and its revocation, whether by RevokeFamily, RevokeSubject (which
+// reaches the subject's sessions created before it, not later ones) or
+// reuse, as long as the session.
+//
 // Everything is judged by the store's clock (see Clock), the sweep too.
 // No sweep walks the whole store under the lock: each write does at most
 // one step of housekeeping, which forgets the rotated tokens whose grace
