@@ -567,6 +567,9 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	if now >= rec.ExpiresAt.UnixNano() {
 		return nil // no refresh could use it
 	}
+	if len(sh.names)+len(rec.Family)+len(rec.Subject) > math.MaxUint32 {
+		return errNameTooLong // offsets are 32 bits; an arena this large is an attack
+	}
 	s.seq++
 	ses := session{
 		one:     liveToken{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano()},
@@ -706,5 +709,7 @@ const errDuplicate = storeError("memstore: refresh token hash exists")
 const errFamilyExists = storeError("memstore: refresh family exists")
 
 // errNameTooLong: a family or subject the store cannot keep in 16 bits of
-// length; the Service's are tens of bytes.
+// length, or a shard whose names would pass 32 bits of offset (a wrong
+// offset would give a session another's subject); the Service's names
+// are tens of bytes.
 const errNameTooLong = storeError("memstore: refresh family or subject longer than 65535 bytes")
