@@ -277,3 +277,61 @@ func TestRefreshTokensBounded(t *testing.T) {
 		t.Errorf("the session after the refusal: %+v, want revoked", got)
 	}
 }
+
+// TestRefreshTokensSweep: the sweep, run by the store's clock a shard at a
+// write, drops every expired session within a SweepInterval of writes,
+// and Stats counts them; a subject's revocation reaches its sessions
+// created before it and not those created after.
+func TestRefreshTokensSweep(t *testing.T) {
+	clock := testclock.New()
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.Now), memstore.SweepInterval(time.Second))
+	short := func(hash, family, subject string, life time.Duration) gqljwt.RefreshRecord {
+		return gqljwt.RefreshRecord{Hash: hash, Family: family, Subject: subject, IssuedAt: clock.Now(), ExpiresAt: clock.Now().Add(life)}
+	}
+	// Long subjects, so that dropping them makes shards compact their
+	// names, which the live sessions' names must survive.
+	long := strings.Repeat("x", 5000)
+	for i := range 3000 {
+		if err := s.Create(ctx, short(fmt.Sprint("dead", i), fmt.Sprint("fd", i), fmt.Sprint(long, i%10), time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(2 * time.Minute)
+	// 3 000 writes a millisecond apart: more than a sweep of the 2 500 shards.
+	for i := range 3000 {
+		if err := s.Create(ctx, short(fmt.Sprint("live", i), fmt.Sprint("fl", i), fmt.Sprint("u", i%10), time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Millisecond)
+	}
+	st := s.Stats()
+	if st.Sessions != 3000 || st.Dropped != 3000 || st.Steps == 0 || st.MaxStep <= 0 {
+		t.Fatalf("after the sweep: %+v, want 3000 sessions, 3000 dropped", st)
+	}
+	for i := range 3000 {
+		if got, err := s.Get(ctx, fmt.Sprint("live", i)); err != nil || got.Family != fmt.Sprint("fl", i) || got.Subject != fmt.Sprint("u", i%10) {
+			t.Fatalf("live session %d after the sweep: %+v %v", i, got, err)
+		}
+	}
+	if s.Stats().MaxStep != 0 {
+		t.Error("Stats did not reset MaxStep")
+	}
+	if _, err := s.Get(ctx, "dead7"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Errorf("a swept session's token: %v", err)
+	}
+	if err := s.RevokeSubject(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, short("after", "fa", "u1", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "live1"); err != nil || !got.Revoked || got.Subject != "u1" || got.Family != "fl1" {
+		t.Errorf("u1's session before its revocation: %+v %v, want revoked", got, err)
+	}
+	if got, err := s.Get(ctx, "after"); err != nil || got.Revoked {
+		t.Errorf("u1's session after its revocation: %+v %v, want live", got, err)
+	}
+	if got, err := s.Get(ctx, "live2"); err != nil || got.Revoked {
+		t.Errorf("another subject's session: %+v %v, want live", got, err)
+	}
+}

@@ -47,8 +47,8 @@ func Clock(now func() time.Time) Option {
 const defaultSweepInterval = time.Minute
 
 // SweepInterval sets how long RefreshTokens takes, at most, to reclaim the
-// memory of expired sessions: it sweeps one of its 2 500 shards every
-// interval/2500 of wall-clock time, at the next write (default a minute).
+// memory of expired sessions, by its clock: it sweeps one of its 2 500
+// shards every interval/2500, at the next write (default a minute).
 // Answers never wait for it: an expired session is refused by the clock
 // whether or not it was swept. Benchmarks shorten it to see many sweeps.
 func SweepInterval(interval time.Duration) Option {

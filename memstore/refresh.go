@@ -10,42 +10,73 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
-	"github.com/patrickmn/go-cache"
 )
 
-// RefreshTokens is an in-memory gqljwt.RefreshStore on go-cache.
-// Compound operations run under one mutex, which makes Rotate atomic. The
-// zero value is an empty store on the wall clock.
+// RefreshTokens is an in-memory gqljwt.RefreshStore. Every operation runs
+// under one mutex, which makes Rotate atomic. The zero value is an empty
+// store on the wall clock.
 //
 // Memory follows the live sessions, not the rotations. A session is one
 // record: its family, subject and version, its revocation, and the tokens
 // the contract needs: each live token until it expires, and a rotated
 // token until the grace of its rotation is over. Older rotated tokens are
 // forgotten, as gqljwt.RefreshStore allows: the Service recognises them by
-// their tag and takes them for reuse. About 220 to 250 bytes a session,
+// their tag and takes them for reuse. About 200 to 250 bytes a session,
 // at a hundred thousand or a million, however often it rotates (bench:
 // BenchmarkRefreshSessionMemory). A session keeps at most
 // maxSessionTokens tokens.
 //
-// Answers are judged by the store's clock (see Clock). Sessions live in
-// go-cache, split into shards by family, with an expiration a little past
-// their last token's; go-cache only reclaims the memory, on the wall
-// clock. No janitor sweeps the whole map under one lock: each write sweeps
-// at most one shard, when one is due, so that the whole store is swept
-// once every SweepInterval (default a minute) while writes come. A rotated
-// token is forgotten at the first write after its grace.
+// The records hold no pointer: sessions are values keyed by a 128-bit
+// keyed hash of their family, tokens are indexed by half their key, and
+// the family and subject strings are bytes in an arena of their shard.
+// The garbage collector has next to nothing to mark in them, however many
+// sessions there are, where a map of pointers (go-cache's entries are
+// interface values) makes every collection cycle walk each session.
+//
+// Lifetimes follow gqljwt.RefreshStore: a live token is kept until its
+// ExpiresAt, a rotated one until the end of the longest grace it was
+// rotated with (or its ExpiresAt, if sooner), a session while it keeps a
+// token, and its revocation, whether by RevokeFamily, RevokeSubject (which
+// reaches the subject's sessions created before it, not later ones) or
+// reuse, as long as the session.
+//
+// Everything is judged by the store's clock (see Clock), the sweep too.
+// No sweep walks the whole store under the lock: each write does at most
+// one step of housekeeping, which forgets the rotated tokens whose grace
+// is over and, when one is due, drops the expired sessions of one of the
+// shardCount shards, at most sweepBatch of them a write, so that the
+// whole store is swept once every SweepInterval (default a minute) while
+// writes come. Stats reports the longest step.
 type RefreshTokens struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	every   time.Duration // a whole sweep
-	seed    maphash.Seed
-	shards  []*cache.Cache          // family -> *session; nil until first use
-	tokens  []map[uint64]*session   // every kept token's session, by indexKey, in tokenShard
-	deleted []int                   // keys deleted from each tokens map since it was made
-	subject map[string]*subjectList // each subject's sessions
-	grace   graceQueue              // rotated tokens by the end of their grace
-	swept   int                     // the shard the sweep visits next
-	sweepAt time.Time               // when, by the wall clock
+	mu        sync.Mutex
+	now       func() time.Time
+	every     int64 // a whole sweep, in nanoseconds
+	seeds     [2]maphash.Seed
+	shards    []refreshShard           // sessions by family key; nil until first use
+	tokens    []map[uint64]hashKey     // every kept token's family key, by indexKey, in tokenShard
+	deleted   []int                    // keys deleted from each tokens map since it was made
+	subjects  map[hashKey]subjectState // by subject key
+	grace     graceQueue               // rotated tokens by the end of their grace
+	seq       uint64                   // the last session's creation number
+	swept     int                      // the shard the sweep visits next
+	sweepRest bool                     // swept has more expired sessions to drop
+	sweepAt   int64                    // when, by the store's clock
+	stats     RefreshStats
+}
+
+// RefreshStats is what RefreshTokens reports of its size and housekeeping,
+// for monitoring and benchmarks.
+type RefreshStats struct {
+	// Sessions is the number of sessions held, expired ones not swept yet
+	// included.
+	Sessions int
+	// Steps is the number of housekeeping steps run, Dropped the sessions
+	// they dropped.
+	Steps, Dropped uint64
+	// StepTime is the wall time spent in housekeeping steps, the store's
+	// lock held; MaxStep the longest step since the last Stats call, which
+	// resets it, so that a monitor polling it sees each period's worst.
+	StepTime, MaxStep time.Duration
 }
 
 // shardCount splits the sessions so that a sweep step reads 1/shardCount
@@ -54,43 +85,69 @@ type RefreshTokens struct {
 // shards leaves every map just grown, half empty.
 const shardCount = 2500
 
-// reclaimSlack keeps go-cache entries a little past the store's own
-// deadline, so that a clock running slightly behind the wall clock still
-// finds them.
-const reclaimSlack = time.Minute
+// maxName bounds a family's and a subject's length, which a session keeps
+// in 16 bits.
+const maxName = math.MaxUint16
+
+// hashKey is a 128-bit keyed hash of a family or a subject: fixed size and
+// no pointer, and no one can make two names collide without the seeds.
+type hashKey [2]uint64
+
+func (s *RefreshTokens) keyOf(name string) hashKey {
+	return hashKey{maphash.String(s.seeds[0], name), maphash.String(s.seeds[1], name)}
+}
+
+func (s *RefreshTokens) keyOfBytes(name []byte) hashKey {
+	return hashKey{maphash.Bytes(s.seeds[0], name), maphash.Bytes(s.seeds[1], name)}
+}
 
 // tokenKey is the first half of the SHA-256 of a record's Hash: fixed
 // size, no pointer, and still 128 bits no one can match without the token.
 type tokenKey [16]byte
 
-func keyOf(hash string) tokenKey {
+func keyOfToken(hash string) tokenKey {
 	sum := sha256.Sum256([]byte(hash))
 	return tokenKey(sum[:16])
 }
 
-// session is a family's record.
-type session struct {
-	family  string
-	subject *subjectList
-	version uint64
-	// prev and next link the subject's sessions, newest first.
-	prev, next *session
-	// The session's kept tokens (see toks): between rotations one live
-	// token, in one, which spares an allocation, a slice header and the
-	// times only a rotated token needs; otherwise all of them in more.
-	one     liveToken
-	more    *[]token
-	revoked bool
-	// dead is set once the session is dropped: nothing refers to it then
-	// but a caller still holding it.
-	dead bool
+// refreshShard is 1/shardCount of the sessions.
+type refreshShard struct {
+	sessions map[hashKey]session
+	// more holds the tokens of the sessions that keep more than one, or a
+	// rotated one: for the grace of a rotation, or concurrent successors.
+	// Few sessions at a time, so its slices are the only pointers the
+	// collector marks here.
+	more map[hashKey][]token
+	// names holds each session's family then subject; garbage counts the
+	// bytes of dropped sessions, given back when the shard is swept.
+	names   []byte
+	garbage int
+	// dropped counts the sessions deleted from sessions since it was
+	// made: a Go map never gives back the room of deleted keys.
+	dropped int
 }
 
-// subjectList is a subject's sessions, for RevokeSubject; its sessions
-// share its name.
-type subjectList struct {
-	name string
-	head *session
+// session is a family's record, 64 bytes.
+type session struct {
+	// one is the session's token between rotations, inline, which spares
+	// an allocation; while inMore, its tokens are the shard's more entry.
+	one     liveToken
+	version uint64
+	seq     uint64 // creation number, against its subject's revokedSeq
+	name    uint32 // offset of its family then its subject in the shard's names
+	famLen  uint16
+	subLen  uint16
+	revoked bool
+	inMore  bool
+}
+
+// subjectState is what the store keeps of a subject: how many sessions
+// refer to it, so that it goes with the last, and its revocation.
+// RevokeSubject revokes the sessions created so far by remembering the
+// last creation number, instead of walking them.
+type subjectState struct {
+	sessions   uint32
+	revokedSeq uint64 // sessions with seq ≤ revokedSeq are revoked
 }
 
 // liveToken is a token not rotated, in 32 bytes.
@@ -99,30 +156,68 @@ type liveToken struct {
 	issued, expires int64
 }
 
-// toks returns the session's kept tokens. A caller that changes them
-// stores them back with setTokens.
-func (ses *session) toks() []token {
-	switch {
-	case ses.dead:
-		return nil
-	case ses.more != nil:
-		return *ses.more
+// toks returns the tokens of the session ses under fk. A caller that
+// changes them stores them back with setTokens.
+func (sh *refreshShard) toks(fk hashKey, ses *session) []token {
+	if ses.inMore {
+		return sh.more[fk]
 	}
 	return []token{{key: ses.one.key, issued: ses.one.issued, expires: ses.one.expires, rotatedAt: notRotated}}
 }
 
-// setTokens makes kept (a fresh slice or one aliasing toks) the session's
-// tokens, in ses.one when it is one live token.
-func (ses *session) setTokens(kept []token) {
+// setTokens makes kept (a fresh slice or one aliasing toks) ses's tokens,
+// in ses.one when it is one live token. The caller stores ses back.
+func (sh *refreshShard) setTokens(fk hashKey, ses *session, kept []token) {
 	if len(kept) == 1 && kept[0].rotatedAt == notRotated {
-		ses.one, ses.more = liveToken{key: kept[0].key, issued: kept[0].issued, expires: kept[0].expires}, nil
+		ses.one = liveToken{key: kept[0].key, issued: kept[0].issued, expires: kept[0].expires}
+		if ses.inMore {
+			delete(sh.more, fk)
+			ses.inMore = false
+		}
 		return
 	}
-	if ses.more != nil {
-		*ses.more = kept
+	ses.inMore = true
+	sh.more[fk] = kept
+}
+
+func (sh *refreshShard) family(ses *session) []byte {
+	return sh.names[ses.name : ses.name+uint32(ses.famLen)]
+}
+
+func (sh *refreshShard) subject(ses *session) []byte {
+	at := ses.name + uint32(ses.famLen)
+	return sh.names[at : at+uint32(ses.subLen)]
+}
+
+// compact gives back the names of dropped sessions once they are half the
+// arena: a copy of the shard's names, about 1/shardCount of them all.
+func (sh *refreshShard) compact() {
+	if sh.garbage < 4096 || sh.garbage < len(sh.names)/2 {
 		return
 	}
-	ses.more = &kept
+	fresh := make([]byte, 0, len(sh.names)-sh.garbage)
+	for fk, ses := range sh.sessions {
+		n := uint32(ses.famLen) + uint32(ses.subLen)
+		at := len(fresh)
+		fresh = append(fresh, sh.names[ses.name:ses.name+n]...)
+		ses.name = uint32(at)
+		sh.sessions[fk] = ses
+	}
+	sh.names, sh.garbage = fresh, 0
+}
+
+// rebuild copies the shard's sessions into a map of the room they need
+// once a quarter as many were dropped as it holds, so that memory follows
+// the live sessions after a wave of expiries.
+func (sh *refreshShard) rebuild() {
+	if sh.dropped <= len(sh.sessions)/4+8 {
+		return
+	}
+	fresh := make(map[hashKey]session, len(sh.sessions))
+	for fk, ses := range sh.sessions {
+		fresh[fk] = ses
+	}
+	sh.sessions, sh.dropped = fresh, 0
 }
 
 // maxSessionTokens bounds the tokens a session keeps, so that no client can
@@ -169,9 +264,11 @@ func (t *token) until() int64 {
 }
 
 // graceItem is a session to prune at until, when the grace of a token it
-// rotated ends.
+// rotated ends. It names the session by its key: a session dropped
+// meanwhile is not found, and pruning one that took its family is
+// harmless.
 type graceItem struct {
-	s     *session
+	fk    hashKey
 	until int64
 }
 
@@ -212,7 +309,6 @@ func (q *graceQueue) peek() (graceItem, bool) {
 }
 
 func (q *graceQueue) pop() {
-	q.head.items[q.at] = graceItem{} // let the session go
 	if q.at++; q.at == len(q.head.items) {
 		q.head, q.at = q.head.next, 0
 		if q.head == nil {
@@ -225,12 +321,12 @@ func (q *graceQueue) pop() {
 // SweepInterval options.
 func NewRefreshTokens(opts ...Option) *RefreshTokens {
 	o := newOptions(opts)
-	s := &RefreshTokens{now: o.now, every: o.sweep}
+	s := &RefreshTokens{now: o.now, every: int64(o.sweep)}
 	s.initLocked()
 	return s
 }
 
-// initLocked makes the caches of a zero store. Callers hold s.mu.
+// initLocked makes the maps of a zero store. Callers hold s.mu.
 func (s *RefreshTokens) initLocked() {
 	if s.shards != nil {
 		return
@@ -239,23 +335,22 @@ func (s *RefreshTokens) initLocked() {
 		s.now = time.Now
 	}
 	if s.every <= 0 {
-		s.every = defaultSweepInterval
+		s.every = int64(defaultSweepInterval)
 	}
-	s.seed = maphash.MakeSeed()
-	s.shards = make([]*cache.Cache, shardCount)
+	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	s.shards = make([]refreshShard, shardCount)
 	for i := range s.shards {
-		// No janitor: the store sweeps a shard at a time itself.
-		c := cache.New(cache.NoExpiration, 0)
-		c.OnEvicted(s.evicted)
-		s.shards[i] = c
+		s.shards[i] = refreshShard{sessions: map[hashKey]session{}, more: map[hashKey][]token{}}
 	}
-	s.tokens = make([]map[uint64]*session, shardCount)
+	s.tokens = make([]map[uint64]hashKey, shardCount)
 	for i := range s.tokens {
-		s.tokens[i] = map[uint64]*session{}
+		s.tokens[i] = map[uint64]hashKey{}
 	}
 	s.deleted = make([]int, shardCount)
-	s.subject = map[string]*subjectList{}
+	s.subjects = map[hashKey]subjectState{}
 }
+
+func (s *RefreshTokens) shardOf(fk hashKey) *refreshShard { return &s.shards[fk[0]%shardCount] }
 
 // indexKey is the half of a token's key the index is keyed by: 8 bytes a
 // slot fewer. The session holds the whole key, which a lookup compares,
@@ -266,11 +361,15 @@ func indexKey(k tokenKey) uint64 { return binary.LittleEndian.Uint64(k[:8]) }
 
 func tokenShard(k tokenKey) int { return int(binary.LittleEndian.Uint32(k[8:12]) % shardCount) }
 
-// token returns the session of the token whose index key is k's.
-func (s *RefreshTokens) token(k tokenKey) *session { return s.tokens[tokenShard(k)][indexKey(k)] }
+// token returns the family key of the session of the token whose index
+// key is k's.
+func (s *RefreshTokens) token(k tokenKey) (hashKey, bool) {
+	fk, ok := s.tokens[tokenShard(k)][indexKey(k)]
+	return fk, ok
+}
 
-func (s *RefreshTokens) setToken(k tokenKey, ses *session) {
-	s.tokens[tokenShard(k)][indexKey(k)] = ses
+func (s *RefreshTokens) setToken(k tokenKey, fk hashKey) {
+	s.tokens[tokenShard(k)][indexKey(k)] = fk
 }
 
 // deleteToken forgets k. A map keeps the room of the keys deleted from it
@@ -283,160 +382,208 @@ func (s *RefreshTokens) deleteToken(k tokenKey) {
 	m := s.tokens[i]
 	delete(m, indexKey(k))
 	if s.deleted[i]++; s.deleted[i] > len(m)/4+8 {
-		fresh := make(map[uint64]*session, len(m))
-		for k, ses := range m {
-			fresh[k] = ses
+		fresh := make(map[uint64]hashKey, len(m))
+		for k, fk := range m {
+			fresh[k] = fk
 		}
 		s.tokens[i], s.deleted[i] = fresh, 0
 	}
 }
 
-func (s *RefreshTokens) shard(family string) *cache.Cache {
-	return s.shards[maphash.String(s.seed, family)%shardCount]
+// revoked reports whether ses is revoked, itself or by its subject.
+func (s *RefreshTokens) revoked(sh *refreshShard, ses *session) bool {
+	return ses.revoked || ses.seq <= s.subjects[s.keyOfBytes(sh.subject(ses))].revokedSeq
 }
 
-// evicted is go-cache's word that a session went, by a sweep or a Delete;
-// both run under s.mu.
-func (s *RefreshTokens) evicted(_ string, x any) { s.unlink(x.(*session)) }
-
-// unlink forgets ses's tokens and takes it off its subject's list.
+// drop forgets the session ses under fk, its tokens and its names.
 // Callers hold s.mu.
-func (s *RefreshTokens) unlink(ses *session) {
-	if ses.dead {
-		return
-	}
-	for _, t := range ses.toks() {
+func (s *RefreshTokens) drop(sh *refreshShard, fk hashKey, ses *session) {
+	for _, t := range sh.toks(fk, ses) {
 		s.deleteToken(t.key)
 	}
-	ses.dead, ses.more = true, nil
-	switch {
-	case ses.prev != nil:
-		ses.prev.next = ses.next
-	case ses.next != nil:
-		ses.subject.head = ses.next
-	default:
-		delete(s.subject, ses.subject.name)
+	sk := s.keyOfBytes(sh.subject(ses))
+	if st := s.subjects[sk]; st.sessions <= 1 {
+		delete(s.subjects, sk)
+	} else {
+		st.sessions--
+		s.subjects[sk] = st
 	}
-	if ses.next != nil {
-		ses.next.prev = ses.prev
-	}
-	ses.prev, ses.next = nil, nil
+	delete(sh.more, fk)
+	delete(sh.sessions, fk)
+	sh.dropped++
+	sh.garbage += int(ses.famLen) + int(ses.subLen)
+	s.stats.Sessions--
+	s.stats.Dropped++
 }
 
-// drop forgets ses. Callers hold s.mu.
-func (s *RefreshTokens) drop(ses *session) {
-	if !ses.dead {
-		s.shard(ses.family).Delete(ses.family) // evicted unlinks it
-		s.unlink(ses)                          // in case go-cache had swept it
-	}
-}
-
-// prune forgets ses's tokens whose time is over at now, and ses itself
-// when none is left; otherwise, when its tokens changed (or the caller
-// changed them), it sets ses's go-cache expiration to its last token's. It reports whether ses lives on. Callers hold s.mu.
-func (s *RefreshTokens) prune(ses *session, now int64, changed bool) bool {
-	if ses.dead {
+// prune forgets the tokens of the session under fk whose time is over at
+// now, and the session itself when none is left. It reports whether the
+// session lives on. Callers hold s.mu.
+func (s *RefreshTokens) prune(fk hashKey, now int64) bool {
+	sh := s.shardOf(fk)
+	ses, ok := sh.sessions[fk]
+	if !ok {
 		return false
 	}
-	toks := ses.toks()
-	last, over := int64(math.MinInt64), false
+	toks := sh.toks(fk, &ses)
+	over := 0
 	for i := range toks {
-		u := toks[i].until()
-		last, over = max(last, u), over || now >= u
-	}
-	kept := toks
-	if over {
-		kept, last = toks[:0], math.MinInt64
-		for _, t := range toks {
-			if now >= t.until() {
-				s.deleteToken(t.key)
-				continue
-			}
-			kept = append(kept, t)
-			last = max(last, t.until())
+		if now >= toks[i].until() {
+			over++
 		}
 	}
-	if len(kept) == 0 {
-		s.drop(ses)
+	switch over {
+	case 0:
+		return true
+	case len(toks):
+		s.drop(sh, fk, &ses)
 		return false
 	}
-	if len(kept) < len(toks) {
-		// Clipped: a session holds one token between rotations, and the
-		// room for a second would cost 48 bytes a session.
-		ses.setTokens(kept)
-		changed = true
+	kept := make([]token, 0, len(toks)-over)
+	for _, t := range toks {
+		if now >= t.until() {
+			s.deleteToken(t.key)
+			continue
+		}
+		kept = append(kept, t)
 	}
-	if changed {
-		s.shard(ses.family).Set(ses.family, ses, time.Duration(last-now)+reclaimSlack)
-	}
+	sh.setTokens(fk, &ses, kept)
+	sh.sessions[fk] = ses
 	return true
 }
 
-// lookup returns the session of the kept token under hash, its tokens
-// (see toks) and the token's index in them, by the store's clock. Callers
-// hold s.mu.
-func (s *RefreshTokens) lookup(hash string, now int64) (*session, []token, int) {
-	k := keyOf(hash)
-	ses := s.token(k)
-	if ses == nil || !s.prune(ses, now, false) {
-		return nil, nil, 0
+// lookup returns the family key and session of the kept token under hash,
+// its tokens (see toks) and the token's index in them, by the store's
+// clock. Callers hold s.mu.
+func (s *RefreshTokens) lookup(hash string, now int64) (hashKey, session, []token, int, bool) {
+	k := keyOfToken(hash)
+	fk, ok := s.token(k)
+	if !ok || !s.prune(fk, now) {
+		return hashKey{}, session{}, nil, 0, false
 	}
-	toks := ses.toks()
+	sh := s.shardOf(fk)
+	ses := sh.sessions[fk]
+	toks := sh.toks(fk, &ses)
 	for i := range toks {
 		if toks[i].key == k {
-			return ses, toks, i
+			return fk, ses, toks, i, true
 		}
 	}
-	return nil, nil, 0
+	return hashKey{}, session{}, nil, 0, false
 }
 
-// write does the housekeeping every write pays for: the rotated tokens
-// whose grace is over are forgotten and, when one is due, a shard is
-// swept. Callers hold s.mu.
+// write does the housekeeping step every write pays for: the rotated
+// tokens whose grace is over are forgotten and, when one is due, a shard
+// is swept: its expired sessions are dropped. Callers hold s.mu.
 func (s *RefreshTokens) write(now int64) {
+	graceDue := false
+	if it, ok := s.grace.peek(); ok && it.until <= now {
+		graceDue = true
+	}
+	sweepDue := s.sweepRest || now >= s.sweepAt
+	if !graceDue && !sweepDue {
+		return
+	}
+	start := time.Now()
 	for it, ok := s.grace.peek(); ok && it.until <= now; it, ok = s.grace.peek() {
 		s.grace.pop()
-		s.prune(it.s, now, false)
+		s.prune(it.fk, now)
 	}
-	if wall := time.Now(); !wall.Before(s.sweepAt) {
-		s.sweepAt = wall.Add(s.every / shardCount)
-		s.shards[s.swept].DeleteExpired()
-		s.swept = (s.swept + 1) % shardCount
+	if sweepDue {
+		if !s.sweepRest {
+			// Paced on its schedule, not from now, so that a whole sweep
+			// takes SweepInterval while writes come often enough; a
+			// schedule more than a sweep behind (no writes for long)
+			// starts afresh.
+			s.sweepAt = max(s.sweepAt+s.every/shardCount, now-s.every)
+		}
+		s.sweepRest = !s.sweepShard(&s.shards[s.swept], now)
+		if !s.sweepRest {
+			s.swept = (s.swept + 1) % shardCount
+		}
 	}
+	d := time.Since(start)
+	s.stats.Steps++
+	s.stats.StepTime += d
+	s.stats.MaxStep = max(s.stats.MaxStep, d)
+}
+
+// sweepBatch bounds the sessions a sweep step drops, so that a step costs
+// a walk of one shard's map and at most this many drops, however many of
+// the shard's sessions expired together; the next writes go on with the
+// shard until a walk finds no more.
+const sweepBatch = 64
+
+// sweepShard drops up to sweepBatch expired sessions of sh and reports
+// whether it found no more; then it gives back the room of those dropped.
+func (s *RefreshTokens) sweepShard(sh *refreshShard, now int64) bool {
+	dropped := 0
+	// prune deletes the session it is given or rewrites its value, both of
+	// which a range allows; it adds none to this map.
+	for fk, ses := range sh.sessions {
+		if ses.inMore || now >= ses.one.expires {
+			if !s.prune(fk, now) {
+				if dropped++; dropped == sweepBatch {
+					return false
+				}
+			}
+		}
+	}
+	sh.compact()
+	sh.rebuild()
+	return true
+}
+
+// Stats reports the store's size and housekeeping, and resets MaxStep.
+func (s *RefreshTokens) Stats() RefreshStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	s.stats.MaxStep = 0
+	return st
 }
 
 // Create implements gqljwt.RefreshStore. A Family the store holds already
-// is refused: a session starts with its first record.
+// is refused: a session starts with its first record. A family or subject
+// longer than 65 535 bytes is refused too.
 func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
 	now := s.now().UnixNano()
 	s.write(now)
-	k := keyOf(rec.Hash)
-	if s.token(k) != nil {
+	k := keyOfToken(rec.Hash)
+	if _, ok := s.token(k); ok {
 		return errDuplicate
 	}
-	c := s.shard(rec.Family)
-	if x, exists := c.Get(rec.Family); exists && s.prune(x.(*session), now, false) {
+	if len(rec.Family) > maxName || len(rec.Subject) > maxName {
+		return errNameTooLong
+	}
+	fk := s.keyOf(rec.Family)
+	sh := s.shardOf(fk)
+	if _, exists := sh.sessions[fk]; exists && s.prune(fk, now) {
 		return errFamilyExists
 	}
 	if now >= rec.ExpiresAt.UnixNano() {
 		return nil // no refresh could use it
 	}
-	ses := &session{family: rec.Family, version: rec.TokenVersion}
-	ses.setTokens([]token{{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano(), rotatedAt: notRotated}})
-	list := s.subject[rec.Subject]
-	if list == nil {
-		list = &subjectList{name: rec.Subject}
-		s.subject[rec.Subject] = list
+	if len(sh.names)+len(rec.Family)+len(rec.Subject) > math.MaxUint32 {
+		return errNameTooLong // offsets are 32 bits; an arena this large is an attack
 	}
-	if list.head != nil {
-		ses.next, list.head.prev = list.head, ses
+	s.seq++
+	ses := session{
+		one:     liveToken{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano()},
+		version: rec.TokenVersion, seq: s.seq, name: uint32(len(sh.names)),
+		famLen: uint16(len(rec.Family)), subLen: uint16(len(rec.Subject)),
 	}
-	ses.subject, list.head = list, ses
-	s.setToken(k, ses)
-	s.prune(ses, now, true)
+	sh.names = append(append(sh.names, rec.Family...), rec.Subject...)
+	sh.sessions[fk] = ses
+	s.setToken(k, fk)
+	sk := s.keyOf(rec.Subject)
+	st := s.subjects[sk]
+	st.sessions++
+	s.subjects[sk] = st
+	s.stats.Sessions++
 	return nil
 }
 
@@ -445,13 +592,15 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	ses, toks, i := s.lookup(hash, s.now().UnixNano())
-	if ses == nil {
+	fk, ses, toks, i, ok := s.lookup(hash, s.now().UnixNano())
+	if !ok {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
+	sh := s.shardOf(fk)
 	t := toks[i]
-	rec := gqljwt.RefreshRecord{Hash: hash, Family: ses.family, Subject: ses.subject.name, TokenVersion: ses.version,
-		IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires), Revoked: ses.revoked}
+	rec := gqljwt.RefreshRecord{Hash: hash, Family: string(sh.family(&ses)), Subject: string(sh.subject(&ses)),
+		TokenVersion: ses.version, IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires),
+		Revoked: s.revoked(sh, &ses)}
 	if t.rotatedAt != notRotated {
 		rec.Rotated, rec.RotatedAt = true, time.Unix(0, t.rotatedAt)
 	}
@@ -467,26 +616,29 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	s.initLocked()
 	storeNow := s.now().UnixNano()
 	s.write(storeNow)
-	ses, toks, i := s.lookup(oldHash, storeNow)
-	if ses == nil {
+	fk, ses, toks, i, ok := s.lookup(oldHash, storeNow)
+	if !ok {
 		return gqljwt.ErrNotFound
 	}
+	sh := s.shardOf(fk)
 	old := &toks[i]
-	if ses.revoked {
+	if s.revoked(sh, &ses) {
 		return gqljwt.ErrRefreshRevoked
 	}
 	// Without a grace any second presentation is reuse, even one whose
 	// now precedes RotatedAt (a concurrent caller read its clock first).
 	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(time.Unix(0, old.rotatedAt).Add(grace))) {
 		ses.revoked = true
+		sh.sessions[fk] = ses
 		return gqljwt.ErrRefreshReused
 	}
-	k := keyOf(next.Hash)
-	if s.token(k) != nil {
+	k := keyOfToken(next.Hash)
+	if _, taken := s.token(k); taken {
 		return errDuplicate
 	}
 	if len(toks) >= maxSessionTokens && oldestRotated(toks, i) < 0 {
 		ses.revoked = true
+		sh.sessions[fk] = ses
 		return gqljwt.ErrRefreshReused
 	}
 	first := old.rotatedAt == notRotated
@@ -496,7 +648,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	if end := time.Unix(0, old.rotatedAt).Add(max(grace, 0)).UnixNano(); first || end > old.keepUntil {
 		old.keepUntil = end
 		if end > storeNow {
-			s.grace.push(graceItem{s: ses, until: end})
+			s.grace.push(graceItem{fk: fk, until: end})
 		}
 	}
 	if len(toks) >= maxSessionTokens {
@@ -507,11 +659,12 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	if storeNow < next.ExpiresAt.UnixNano() {
 		toks = append(toks, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
-		s.setToken(k, ses)
+		s.setToken(k, fk)
 	}
-	ses.setTokens(toks)
+	sh.setTokens(fk, &ses, toks)
+	sh.sessions[fk] = ses
 	// Forgets the old token at once when its grace is none.
-	s.prune(ses, storeNow, true)
+	s.prune(fk, storeNow)
 	return nil
 }
 
@@ -520,23 +673,25 @@ func (s *RefreshTokens) RevokeFamily(_ context.Context, fam string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	if x, ok := s.shard(fam).Get(fam); ok {
-		x.(*session).revoked = true
+	fk := s.keyOf(fam)
+	sh := s.shardOf(fk)
+	if ses, ok := sh.sessions[fk]; ok {
+		ses.revoked = true
+		sh.sessions[fk] = ses
 	}
 	return nil
 }
 
-// RevokeSubject implements gqljwt.RefreshStore.
+// RevokeSubject implements gqljwt.RefreshStore: it revokes the subject's
+// sessions created so far, in one step whatever their number.
 func (s *RefreshTokens) RevokeSubject(_ context.Context, subject string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	list := s.subject[subject]
-	if list == nil {
-		return nil
-	}
-	for ses := list.head; ses != nil; ses = ses.next {
-		ses.revoked = true
+	sk := s.keyOf(subject)
+	if st, ok := s.subjects[sk]; ok {
+		st.revokedSeq = s.seq
+		s.subjects[sk] = st
 	}
 	return nil
 }
@@ -552,3 +707,9 @@ const errDuplicate = storeError("memstore: refresh token hash exists")
 // errFamilyExists: Create was given the family of a live session, which
 // the Service's 128 random bits make a sign of a bug.
 const errFamilyExists = storeError("memstore: refresh family exists")
+
+// errNameTooLong: a family or subject the store cannot keep in 16 bits of
+// length, or a shard whose names would pass 32 bits of offset (a wrong
+// offset would give a session another's subject); the Service's names
+// are tens of bytes.
+const errNameTooLong = storeError("memstore: refresh family or subject longer than 65535 bytes")
