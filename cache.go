@@ -122,6 +122,9 @@ type cachedIdentity struct {
 	tokenLen uint32
 	exp      int64
 	ver      uint64
+	// vkey is the subject's key in the service's VersionCache, when it has
+	// Versions.
+	vkey versionKey
 	// gen is the keyring generation that verified the token.
 	gen uint32
 	// untilBefore is how long before exp the entry stops being served.
