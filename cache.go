@@ -59,8 +59,21 @@ func newVerifiedCache(max int) *verifiedCache {
 	// Without an expiry policy otter keeps no timer per entry and runs no
 	// goroutine: entries past their time are never served (get checks)
 	// and leave by eviction.
-	return &verifiedCache{c: otter.Must(&otter.Options[cacheKey, cachedIdentity]{MaximumSize: max}), seed: rand.Uint64()}
+	return &verifiedCache{c: otter.Must(&otter.Options[cacheKey, cachedIdentity]{MaximumSize: max, Clock: stillClock{}}), seed: rand.Uint64()}
 }
+
+// stillClock is the clock of the caches without an expiry policy, for
+// which otter reads its clock on every read in vain: it judges expiry and
+// refresh by it, and neither cache has either (their entries' times are
+// checked by their own get). Its default clock read the monotonic clock on
+// every hit.
+type stillClock struct{}
+
+// NowNano implements otter.Clock: always the same time.
+func (stillClock) NowNano() int64 { return 0 }
+
+// Tick implements otter.Clock: no ticks, as no entry expires.
+func (stillClock) Tick(time.Duration) <-chan time.Time { return nil }
 
 // cacheKey finds a token's entry. An integer, which otter hashes with two
 // multiplications; a struct key went through maphash.Comparable on every
