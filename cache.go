@@ -2,9 +2,8 @@ package gqljwt
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"math"
-	"math/bits"
-	"math/rand/v2"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -14,16 +13,19 @@ import (
 // token seen before skips signature verification and claim parsing.
 //
 // Why serving from it is as strict as the slow path:
-//   - An entry is found by the token's key, derived from its last 16
-//     characters (96 bits of its signature) and a seed of this process
-//     that never leaves it, and served only if it holds the whole token,
-//     compared byte for byte: a string that differs from it anywhere
-//     misses and is verified in full. The key needs no strength of its
-//     own, so it is not a hash of the whole token (aeshash of a 250-byte
-//     token was a tenth of a hit): only verified tokens get in, their
-//     signatures are not the caller's to pick, and tokens whose keys
-//     collide take turns in the one entry, each missing (and verified in
-//     full) while the other holds it.
+//   - An entry is found by the token's key, a 64-bit keyed hash of the whole
+//     token (maphash, with a seed of this process that never leaves it),
+//     and served only if it holds the token's last 16 characters, 96 bits
+//     of its signature. Any change to header, claims or signature changes
+//     the key but with a chance of 2^-64 that no caller can raise: the
+//     hash's output is never seen, and a string that misses is verified in
+//     full. The signature part makes the entries of other callers out of
+//     reach: matching one needs its signature, which only its token holds.
+//     Whoever does find a second string for a key of their own token gets
+//     that token's identity, which they hold anyway; Identity.JWT and
+//     Claims, which read the string, verify its signature first. Two
+//     tokens whose keys collide take turns in the one entry, each missing
+//     (and verified in full) while the other holds it.
 //   - Only tokens that passed every check are added. Every check on a token's
 //     bytes (signature, alg, kid, typ, iss, aud, nbf, iat, required claims)
 //     gives the same answer later for the same bytes, with one exception:
@@ -40,12 +42,11 @@ import (
 //     current; the swap also empties the cache.
 //   - Memory is bounded: the cache holds at most Config.CacheEntries
 //     entries and evicts (otter's W-TinyLFU policy), each entry a key and
-//     a cachedIdentity whose token and texts share one string, with no
-//     pointer into the request that added it. Only tokens we signed ever
-//     get in.
+//     a cachedIdentity whose texts share one string, with no pointer into
+//     the request that added it. Only tokens we signed ever get in.
 type verifiedCache struct {
 	c    *otter.Cache[cacheKey, cachedIdentity]
-	seed uint64
+	seed maphash.Seed
 }
 
 // maxCachedAge bounds how long an entry is served, whatever its token's
@@ -59,7 +60,7 @@ func newVerifiedCache(max int) *verifiedCache {
 	// Without an expiry policy otter keeps no timer per entry and runs no
 	// goroutine: entries past their time are never served (get checks)
 	// and leave by eviction.
-	return &verifiedCache{c: otter.Must(&otter.Options[cacheKey, cachedIdentity]{MaximumSize: max, Clock: stillClock{}}), seed: rand.Uint64()}
+	return &verifiedCache{c: otter.Must(&otter.Options[cacheKey, cachedIdentity]{MaximumSize: max, Clock: stillClock{}}), seed: maphash.MakeSeed()}
 }
 
 // stillClock is the clock of the caches without an expiry policy, for
@@ -75,28 +76,32 @@ func (stillClock) NowNano() int64 { return 0 }
 // Tick implements otter.Clock: no ticks, as no entry expires.
 func (stillClock) Tick(time.Duration) <-chan time.Time { return nil }
 
-// cacheKey finds a token's entry. An integer, which otter hashes with two
-// multiplications; a struct key went through maphash.Comparable on every
-// read, a fifth of a cache hit.
+// cacheKey finds a token's entry: its keyed hash. An integer, which otter
+// hashes with two multiplications; a struct key (the hash with the tail,
+// as it was) went through maphash.Comparable on every read, a fifth of a
+// cache hit. The tail is in the entry instead, the same 16 bytes.
 type cacheKey uint64
 
-// key mixes the last 16 characters of token (fewer, zero-padded, for a
-// shorter one) with the seed.
 func (v *verifiedCache) key(token string) cacheKey {
+	return cacheKey(maphash.String(v.seed, token))
+}
+
+// tailOf is the last 16 characters of token (fewer, zero-padded, for a
+// shorter one), as two words.
+func tailOf(token string) [2]uint64 {
 	var tail [16]byte
 	copy(tail[:], token[max(0, len(token)-len(tail)):])
-	lo, hi := binary.LittleEndian.Uint64(tail[:8]), binary.LittleEndian.Uint64(tail[8:])
-	return cacheKey((lo^v.seed)*0x9e3779b97f4a7c15 ^ bits.RotateLeft64(hi, 31))
+	return [2]uint64{binary.LittleEndian.Uint64(tail[:8]), binary.LittleEndian.Uint64(tail[8:])}
 }
 
 // get returns the entry of token, if it is held: the entry of its key,
-// if it holds token.
+// if it holds its tail.
 func (v *verifiedCache) get(token string) (cachedIdentity, bool) {
 	if v.c == nil {
 		return cachedIdentity{}, false
 	}
 	e, ok := v.c.GetIfPresent(v.key(token))
-	if !ok || e.token() != token {
+	if !ok || e.tail != tailOf(token) {
 		return cachedIdentity{}, false
 	}
 	return e, true
@@ -113,6 +118,7 @@ func (v *verifiedCache) add(token string, e cachedIdentity, now time.Time) {
 		return
 	}
 	e.untilBefore = uint32(e.exp - until)
+	e.tail = tailOf(token)
 	v.c.Set(v.key(token), e)
 }
 
@@ -123,21 +129,17 @@ func (v *verifiedCache) flush() {
 }
 
 // cachedIdentity is what the cache keeps of an identity: its numbers, and
-// its token then its texts in one string, each text preceded by its length
-// as a uvarint:
+// its texts in one string, each preceded by its length as a uvarint:
 // session key ("sid:" and the session ID), subject, token ID, username,
 // then the roles and the scopes, whose counts open the string (the roles
 // count plus one; zero: no roles claim, Roles nil rather than empty). The times are seconds, iat and
 // origIat as distances back from exp.
 type cachedIdentity struct {
 	text string
-	// tokenLen is the length of the token that opens text.
-	tokenLen uint32
-	exp      int64
-	ver      uint64
-	// vkey is the subject's key in the service's VersionCache, when it has
-	// Versions.
-	vkey versionKey
+	// tail is the token's, as tailOf gives it.
+	tail [2]uint64
+	exp  int64
+	ver  uint64
 	// gen is the keyring generation that verified the token.
 	gen uint32
 	// untilBefore is how long before exp the entry stops being served.
@@ -145,9 +147,6 @@ type cachedIdentity struct {
 	// iatBefore and origBefore place iat and origIat before exp.
 	iatBefore, origBefore int32
 }
-
-// token is the token e is the identity of.
-func (e *cachedIdentity) token() string { return e.text[:e.tokenLen] }
 
 // noOrig is the origBefore of a token without origIat (or with 0), whose
 // OriginalIssuedAt is its IssuedAt.
@@ -166,24 +165,19 @@ type identityBox struct {
 	roles [4]string
 }
 
-// packIdentity returns the cache entry of token, an identity with these
-// texts and numbers. cacheable is false when the times do not fit it (a
-// token whose iat or origIat lies over 68 years before its exp): the entry
-// then only builds this one identity, with iat and origIat to be set by
-// the caller.
-func packIdentity(token string, sessionKey, sub, jti, username []byte, roles [][]byte, hasRoles bool, scopes [][]byte, exp, iat, orig int64, ver uint64) (e cachedIdentity, cacheable bool) {
-	if len(token) > math.MaxUint32 {
-		// Beyond any MaxTokenSize, but tokenLen could not say it.
-		token = ""
-	}
-	n := len(token) + len(sessionKey) + len(sub) + len(jti) + len(username) + 6*binary.MaxVarintLen64
+// packIdentity returns the cache entry of an identity with these texts and
+// numbers. cacheable is false when the times do not fit it (a token whose
+// iat or origIat lies over 68 years before its exp): the entry then only
+// builds this one identity, with iat and origIat to be set by the caller.
+func packIdentity(sessionKey, sub, jti, username []byte, roles [][]byte, hasRoles bool, scopes [][]byte, exp, iat, orig int64, ver uint64) (e cachedIdentity, cacheable bool) {
+	n := len(sessionKey) + len(sub) + len(jti) + len(username) + 6*binary.MaxVarintLen64
 	for _, t := range roles {
 		n += len(t) + binary.MaxVarintLen64
 	}
 	for _, t := range scopes {
 		n += len(t) + binary.MaxVarintLen64
 	}
-	b := append(make([]byte, 0, n), token...)
+	b := make([]byte, 0, n)
 	nr := uint64(0)
 	if hasRoles {
 		nr = uint64(len(roles)) + 1
@@ -204,9 +198,9 @@ func packIdentity(token string, sessionKey, sub, jti, username []byte, roles [][
 	for _, t := range scopes {
 		put(t)
 	}
-	e = cachedIdentity{text: string(b), tokenLen: uint32(len(token)), exp: exp, ver: ver, origBefore: noOrig}
+	e = cachedIdentity{text: string(b), exp: exp, ver: ver, origBefore: noOrig}
 	iatBefore, origBefore := exp-iat, exp-orig
-	if token == "" || iatBefore != int64(int32(iatBefore)) || orig > 0 && (origBefore != int64(int32(origBefore)) || origBefore == noOrig) {
+	if iatBefore != int64(int32(iatBefore)) || orig > 0 && (origBefore != int64(int32(origBefore)) || origBefore == noOrig) {
 		return e, false
 	}
 	e.iatBefore = int32(iatBefore)
@@ -224,7 +218,7 @@ func packIdentity(token string, sessionKey, sub, jti, username []byte, roles [][
 // box again cost a fifth of a hit, most of it write barriers while the
 // collector ran.
 func (e *cachedIdentity) fill(box *identityBox, token string, ring *keyring) *Identity {
-	t, i := e.text, int(e.tokenLen)
+	t, i := e.text, 0
 	uvarint := func() int {
 		if b := t[i]; b < 0x80 { // the lengths and counts of real tokens
 			i++

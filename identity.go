@@ -193,7 +193,7 @@ func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, 
 	}) {
 		return nil, cachedIdentity{}, false
 	}
-	e, cacheable := packIdentity(raw, sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
+	e, cacheable := packIdentity(sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
 	if box == nil {
 		box = new(identityBox)
 	}

@@ -225,13 +225,13 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 			box = new(identityBox)
 		}
 		id := e.fill(box, token, ring)
-		if err := s.checkRevocation(ctx, id, now, &e.vkey); err != nil {
+		if err := s.checkRevocation(ctx, id, now); err != nil {
 			return nil, err
 		}
 		return id, nil
 	}
 	if id, ok := s.external.get(s.verified, token, now, ring); ok {
-		if err := s.checkRevocation(ctx, id, now, nil); err != nil {
+		if err := s.checkRevocation(ctx, id, now); err != nil {
 			return nil, err
 		}
 		return id, nil
@@ -240,16 +240,13 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkRevocation(ctx, id, now, nil); err != nil {
+	if err := s.checkRevocation(ctx, id, now); err != nil {
 		return nil, err
 	}
 	if id.issuer != nil {
 		// Read again: the issuer's Verify may have waited on the network.
 		s.external.add(s.verified, token, id, s.cfg.Now(), ring)
 		return id, nil
-	}
-	if s.cfg.Versions != nil {
-		entry.vkey = s.cfg.VersionCache.key(id.Subject)
 	}
 	s.verified.add(token, entry, now)
 	return id, nil
@@ -330,9 +327,8 @@ func (s *Service) validateClaims(buf []byte, c *payloadClaims, now time.Time) er
 // checkRevocation runs on every verification, cached or not: neither the
 // token's jti nor its session may be revoked and, with a VersionStore, its
 // version must be the user's current one. A store error refuses the token.
-// now is the service clock's time the request read; vkey, when not nil,
-// the subject's key in the VersionCache.
-func (s *Service) checkRevocation(ctx context.Context, id *Identity, now time.Time, vkey *versionKey) error {
+// now is the service clock's time the request read.
+func (s *Service) checkRevocation(ctx context.Context, id *Identity, now time.Time) error {
 	if id.issuer != nil {
 		return s.checkExternal(ctx, id)
 	}
@@ -349,13 +345,7 @@ func (s *Service) checkRevocation(ctx context.Context, id *Identity, now time.Ti
 	if !s.wallClock {
 		now = wallNow()
 	}
-	vc := s.cfg.VersionCache
-	var current uint64
-	if vkey != nil {
-		current, err = vc.versionOf(ctx, s.cfg.Versions, id.Subject, *vkey, now)
-	} else {
-		current, err = vc.version(ctx, s.cfg.Versions, id.Subject, now)
-	}
+	current, err := s.cfg.VersionCache.version(ctx, s.cfg.Versions, id.Subject, now)
 	if errors.Is(err, ErrNotFound) {
 		return ErrTokenRevoked
 	}

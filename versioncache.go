@@ -91,26 +91,14 @@ func (vc *VersionCache) ready() *VersionCache {
 
 // shard returns subject's key and the shard that holds it.
 func (vc *VersionCache) shard(subject string) (versionKey, *versionShard) {
-	k := vc.key(subject)
+	k := versionKey{maphash.String(vc.seeds[0], subject), maphash.String(vc.seeds[1], subject)}
 	return k, &vc.shards[k[0]%versionShards]
-}
-
-// key is subject's key, the same for the life of vc: the verified-token
-// cache keeps it with a token's entry, so that a hit need not hash the
-// subject again.
-func (vc *VersionCache) key(subject string) versionKey {
-	return versionKey{maphash.String(vc.seeds[0], subject), maphash.String(vc.seeds[1], subject)}
 }
 
 // version returns subject's version, from the cache or from store. now is
 // the wall-clock time of the request, read once by the caller.
 func (vc *VersionCache) version(ctx context.Context, store VersionStore, subject string, now time.Time) (uint64, error) {
-	return vc.versionOf(ctx, store, subject, vc.key(subject), now)
-}
-
-// versionOf is version for a caller that holds subject's key, k.
-func (vc *VersionCache) versionOf(ctx context.Context, store VersionStore, subject string, k versionKey, now time.Time) (uint64, error) {
-	sh := &vc.shards[k[0]%versionShards]
+	k, sh := vc.shard(subject)
 	sh.mu.RLock()
 	e, ok := sh.m[k]
 	sh.mu.RUnlock()
