@@ -121,7 +121,7 @@ func newExternalCache(max int) *externalCache {
 	if max < 0 {
 		return nil
 	}
-	return &externalCache{c: otter.Must(&otter.Options[cacheKey, externalEntry]{MaximumSize: max})}
+	return &externalCache{c: otter.Must(&otter.Options[cacheKey, externalEntry]{MaximumSize: max, Clock: stillClock{}})}
 }
 
 // get returns a copy of the identity of token, the caller's own, when it
