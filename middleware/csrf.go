@@ -38,7 +38,8 @@ var (
 //     one of p.Origins: a browser names the page that sent the request;
 //     a request that names none comes from a client that is not a browser
 //     or from the endpoint's own pages, and
-//   - it is a POST of application/json, which a page of another origin can
+//   - it is a POST of application/json (charset, if any, utf-8: what
+//     GraphQLHTTP accepts), which a page of another origin can
 //     only send after a CORS preflight the endpoint answers (the rule of
 //     GraphQL over HTTP): forms, text/plain and GET links skip it, and
 //   - with a CSRFCookie configured, it sends the double-submit token in the
@@ -86,7 +87,10 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 				}
 			}
 			trusted := trustedOrigin(r, allowed)
-			preflighted := r.Method == http.MethodPost && strings.EqualFold(strings.TrimSpace(contentType(r)), "application/json")
+			// The test of GraphQLHTTP: a body CSRF let through as JSON
+			// must not be one GraphQLHTTP refuses as another type, nor
+			// the other way round.
+			preflighted := r.Method == http.MethodPost && isJSONRequest(r.Header.Get("Content-Type"))
 			var refusal *gqljwt.Error
 			switch {
 			case cookied && !trusted:

@@ -96,3 +96,51 @@ func TestCSRFDefaultNames(t *testing.T) {
 		t.Errorf("the default refresh cookie from another origin: %d", rec.Code)
 	}
 }
+
+// TestCSRFContentTypeIsGraphQLHTTPs: CSRF takes a POST for JSON exactly
+// when GraphQLHTTP does. GraphQL over HTTP makes application/json the
+// request type (its charset, if any, utf-8, the type case-insensitive);
+// application/graphql-response+json is a response type only.
+func TestCSRFContentTypeIsGraphQLHTTPs(t *testing.T) {
+	csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: &gqljwt.CookieConfig{RefreshName: "rt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	viaCSRF, viaHTTP := csrf(ok), middleware.GraphQLHTTP()(ok)
+	for _, tc := range []struct {
+		contentType string
+		json        bool
+	}{
+		{"application/json", true},
+		{"application/json; charset=utf-8", true},
+		{"application/json;charset=UTF-8", true},
+		{"Application/JSON", true},
+		{"APPLICATION/JSON; CHARSET=UTF-8", true},
+		{" application/json ", true},
+		{"application/json; charset=iso-8859-1", false},
+		{"application/json; boundary=x", false},
+		{"application/json;;", false},
+		{"application/graphql-response+json", false},
+		{"application/graphql", false},
+		{"text/plain", false},
+		{"", false},
+	} {
+		req := func() *http.Request {
+			req := httptest.NewRequest("POST", "https://api.example/graphql", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", tc.contentType)
+			req.AddCookie(&http.Cookie{Name: "rt", Value: "x"})
+			return req
+		}
+		rec := httptest.NewRecorder()
+		viaCSRF.ServeHTTP(rec, req())
+		if got := rec.Code == 200; got != tc.json {
+			t.Errorf("CSRF, Content-Type %q: %d, want JSON %v", tc.contentType, rec.Code, tc.json)
+		}
+		rec = httptest.NewRecorder()
+		viaHTTP.ServeHTTP(rec, req())
+		if got := rec.Code != http.StatusUnsupportedMediaType; got != tc.json {
+			t.Errorf("GraphQLHTTP, Content-Type %q: %d, want JSON %v", tc.contentType, rec.Code, tc.json)
+		}
+	}
+}
