@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gqljwt/gqljwt"
 )
@@ -17,7 +15,8 @@ type CSRFPolicy struct {
 	// its cookies is one the cookies may authenticate. Required.
 	Cookies *gqljwt.CookieConfig
 	// Origins are the origins ("https://app.example", scheme, host and
-	// port as the browser sends them in Origin) allowed besides the
+	// port as the browser sends them in Origin, matched without regard to
+	// case or to a default port written out) allowed besides the
 	// endpoint's own. Behind a proxy that rewrites Host or terminates TLS,
 	// list the public origin of the endpoint too.
 	Origins []string
@@ -71,8 +70,8 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 	errToken := gqljwt.ErrCSRFRefused.WithMessage("Cross-site request refused: requests carrying the session cookies must send the value of the " + c.CSRFCookie + " cookie in the " + c.CSRFHeader + " header")
 	allowed := make(map[string]bool, len(p.Origins))
 	for _, o := range p.Origins {
-		norm, ok := origin(o)
-		if !ok || norm != strings.ToLower(o) {
+		norm, ok := canonicalOrigin(o, true)
+		if !ok {
 			return nil, fmt.Errorf("middleware: CSRFPolicy.Origins: %q is not an origin (scheme://host[:port], nothing more)", o)
 		}
 		allowed[norm] = true
@@ -138,7 +137,7 @@ func trustedOrigin(r *http.Request, allowed map[string]bool) bool {
 			return true
 		}
 	}
-	o, ok := origin(sender)
+	o, ok := canonicalOrigin(sender, false)
 	if !ok {
 		// "null" (sandboxed frames, some redirects) and anything
 		// unparsable name no origin we could allow.
@@ -153,18 +152,6 @@ func trustedOrigin(r *http.Request, allowed map[string]bool) bool {
 	}
 	// The scheme counts: a page of http://host is another origin than
 	// https://host, and could be a network attacker's.
-	return o == scheme+"://"+strings.ToLower(r.Host)
-}
-
-// origin returns the origin of u (an Origin header or any URL) in lower
-// case, scheme://host[:port], and whether it is one.
-func origin(u string) (string, bool) {
-	if len(u) > 2048 {
-		return "", false
-	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
-		return "", false
-	}
-	return strings.ToLower(p.Scheme + "://" + p.Host), true
+	own, ok := canonicalOrigin(scheme+"://"+r.Host, true)
+	return ok && o == own
 }

@@ -144,3 +144,40 @@ func TestCSRFContentTypeIsGraphQLHTTPs(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginsWithDefaultPort: CORS and CSRF read a listed origin as the
+// browser's Origin names it, which never writes out a default port, and
+// CSRF the endpoint's own Host likewise.
+func TestOriginsWithDefaultPort(t *testing.T) {
+	listed := []string{"https://App.Example:443"}
+	csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: &gqljwt.CookieConfig{RefreshName: "rt"}, Origins: listed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cors, err := middleware.CORS(middleware.CORSOptions{Origins: listed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for _, tc := range []struct{ url, origin string }{
+		{"https://api.example/graphql", "https://app.example"},
+		{"https://api.example:443/graphql", "https://api.example"},
+	} {
+		req := httptest.NewRequest("POST", tc.url, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", tc.origin)
+		req.AddCookie(&http.Cookie{Name: "rt", Value: "x"})
+		rec := httptest.NewRecorder()
+		csrf(ok).ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("CSRF, %s from %s: %d", tc.url, tc.origin, rec.Code)
+		}
+	}
+	req := httptest.NewRequest("POST", "https://api.example/graphql", strings.NewReader(`{}`))
+	req.Header.Set("Origin", "https://app.example")
+	rec := httptest.NewRecorder()
+	cors(ok).ServeHTTP(rec, req)
+	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+		t.Errorf("CORS: Access-Control-Allow-Origin %q", got)
+	}
+}
