@@ -32,6 +32,10 @@ type Options struct {
 	// Identities stores OAuth2 identities linked to users; needed by
 	// LinkIdentity operations and OAuth2 providers.
 	Identities gqljwt.IdentityStore
+	// UserAuth is the User.auth field of the endpoint, if its user type
+	// has one: a login hands it its session, which its user's auth then
+	// shows them as their own within the login's request.
+	UserAuth *UserAuth
 }
 
 // engine resolves the operations of one preset.
@@ -233,7 +237,7 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(opMessage(op, err))
 		}
 		if op.Kind == Login {
-			noteStarted(p.Context, out.session)
+			e.opts.UserAuth.noteStarted(p.Context, out.session)
 		}
 		out.clientMutationID = in.clientMutationID
 		if out.carriesToken() {
