@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/exposeheader"
 	"github.com/graphql-go/graphql"
 )
 
@@ -564,7 +565,7 @@ func (e *engine) sendTokenHeader(ctx context.Context, token string) {
 		return
 	}
 	w.Header().Set(e.preset.TokenHeader, "Bearer "+token)
-	w.Header().Add("Access-Control-Expose-Headers", e.preset.TokenHeader)
+	exposeheader.Add(w.Header(), e.preset.TokenHeader)
 }
 
 func (e *engine) resolveUser(ctx context.Context, u *gqljwt.User) (any, error) {
