@@ -130,14 +130,16 @@ func doubleSubmitted(r *http.Request, c *gqljwt.CookieConfig) bool {
 // naming no page is trusted: browsers name the sender of every
 // cross-origin request that can carry a body.
 func trustedOrigin(r *http.Request, allowed map[string]bool) bool {
-	sender := r.Header.Get("Origin")
+	// An Origin is read as CORS reads it, an origin and nothing more; a
+	// Referer is a page's URL.
+	sender, exact := r.Header.Get("Origin"), true
 	if sender == "" {
-		sender = r.Header.Get("Referer")
+		sender, exact = r.Header.Get("Referer"), false
 		if sender == "" {
 			return true
 		}
 	}
-	o, ok := canonicalOrigin(sender, false)
+	o, ok := canonicalOrigin(sender, exact)
 	if !ok {
 		// "null" (sandboxed frames, some redirects) and anything
 		// unparsable name no origin we could allow.

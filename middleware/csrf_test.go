@@ -50,6 +50,8 @@ func TestCSRFOrigins(t *testing.T) {
 	}{
 		{"https://app.example:8443", "", 200, true},
 		{"https://app.example", "", 403, false},
+		{"https://App.Example:8443", "", 200, true},
+		{"https://app.example:8443/", "", 403, false}, // no Origin a browser sends, nor one CORS allows
 		{"http://app.example:8443", "", 403, false},
 		{"https://api.example", "", 200, true}, // the endpoint's own
 		{"http://api.example", "", 403, false},
