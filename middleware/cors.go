@@ -3,8 +3,6 @@ package middleware
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/go-chi/cors"
 )
@@ -12,7 +10,8 @@ import (
 // CORSOptions configure CORS. Only Origins is required.
 type CORSOptions struct {
 	// Origins are the origins (scheme://host[:port], no path) whose
-	// scripts may call the API, credentials included. Wildcards and "*"
+	// scripts may call the API, credentials included, matched without
+	// regard to case or to a default port written out. Wildcards and "*"
 	// are refused: with credentials they would let any site act as its
 	// visitors.
 	Origins []string
@@ -43,12 +42,13 @@ func CORS(o CORSOptions) (func(http.Handler) http.Handler, error) {
 	if len(o.Origins) == 0 {
 		return nil, fmt.Errorf("middleware: CORS needs at least one origin")
 	}
-	origins := make([]string, 0, len(o.Origins))
+	allowed := make(map[string]bool, len(o.Origins))
 	for _, origin := range o.Origins {
-		if err := checkOrigin(origin); err != nil {
-			return nil, err
+		canonical, ok := canonicalOrigin(origin, true)
+		if !ok {
+			return nil, fmt.Errorf("middleware: CORS origin %q is not scheme://host[:port] (no wildcard, path or trailing slash)", origin)
 		}
-		origins = append(origins, origin)
+		allowed[canonical] = true
 	}
 	maxAge := o.MaxAge
 	switch {
@@ -58,7 +58,12 @@ func CORS(o CORSOptions) (func(http.Handler) http.Handler, error) {
 		maxAge = 0
 	}
 	c := cors.Handler(cors.Options{
-		AllowedOrigins:   origins,
+		// Matched as CSRF matches them, not by go-chi/cors's own
+		// comparison, so the two never disagree on an origin.
+		AllowOriginFunc: func(_ *http.Request, origin string) bool {
+			o, ok := canonicalOrigin(origin, true)
+			return ok && allowed[o]
+		},
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders:   append([]string{"Authorization", "Content-Type"}, o.Headers...),
 		ExposedHeaders:   append([]string{"Authorization"}, o.ExposedHeaders...),
@@ -83,15 +88,4 @@ func CORS(o CORSOptions) (func(http.Handler) http.Handler, error) {
 func isPreflight(r *http.Request) bool {
 	_, hasOrigin := r.Header["Origin"]
 	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" && hasOrigin
-}
-
-// checkOrigin accepts what a browser sends as Origin: an http or https
-// scheme, a host, an optional port and nothing else.
-func checkOrigin(origin string) error {
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(origin, "* ") || u.Scheme+"://"+u.Host != origin {
-		return fmt.Errorf("middleware: CORS origin %q is not scheme://host[:port] (no wildcard, path or trailing slash)", origin)
-	}
-	return nil
 }

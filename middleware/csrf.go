@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gqljwt/gqljwt"
 )
@@ -17,7 +15,8 @@ type CSRFPolicy struct {
 	// its cookies is one the cookies may authenticate. Required.
 	Cookies *gqljwt.CookieConfig
 	// Origins are the origins ("https://app.example", scheme, host and
-	// port as the browser sends them in Origin) allowed besides the
+	// port as the browser sends them in Origin, matched without regard to
+	// case or to a default port written out) allowed besides the
 	// endpoint's own. Behind a proxy that rewrites Host or terminates TLS,
 	// list the public origin of the endpoint too.
 	Origins []string
@@ -38,7 +37,8 @@ var (
 //     one of p.Origins: a browser names the page that sent the request;
 //     a request that names none comes from a client that is not a browser
 //     or from the endpoint's own pages, and
-//   - it is a POST of application/json, which a page of another origin can
+//   - it is a POST of application/json (charset, if any, utf-8: what
+//     GraphQLHTTP accepts), which a page of another origin can
 //     only send after a CORS preflight the endpoint answers (the rule of
 //     GraphQL over HTTP): forms, text/plain and GET links skip it, and
 //   - with a CSRFCookie configured, it sends the double-submit token in the
@@ -70,8 +70,8 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 	errToken := gqljwt.ErrCSRFRefused.WithMessage("Cross-site request refused: requests carrying the session cookies must send the value of the " + c.CSRFCookie + " cookie in the " + c.CSRFHeader + " header")
 	allowed := make(map[string]bool, len(p.Origins))
 	for _, o := range p.Origins {
-		norm, ok := origin(o)
-		if !ok || norm != strings.ToLower(o) {
+		norm, ok := canonicalOrigin(o, true)
+		if !ok {
 			return nil, fmt.Errorf("middleware: CSRFPolicy.Origins: %q is not an origin (scheme://host[:port], nothing more)", o)
 		}
 		allowed[norm] = true
@@ -86,7 +86,10 @@ func CSRF(p CSRFPolicy) (func(http.Handler) http.Handler, error) {
 				}
 			}
 			trusted := trustedOrigin(r, allowed)
-			preflighted := r.Method == http.MethodPost && strings.EqualFold(strings.TrimSpace(contentType(r)), "application/json")
+			// The test of GraphQLHTTP: a body CSRF let through as JSON
+			// must not be one GraphQLHTTP refuses as another type, nor
+			// the other way round.
+			preflighted := r.Method == http.MethodPost && isJSONRequest(r.Header.Get("Content-Type"))
 			var refusal *gqljwt.Error
 			switch {
 			case cookied && !trusted:
@@ -127,14 +130,16 @@ func doubleSubmitted(r *http.Request, c *gqljwt.CookieConfig) bool {
 // naming no page is trusted: browsers name the sender of every
 // cross-origin request that can carry a body.
 func trustedOrigin(r *http.Request, allowed map[string]bool) bool {
-	sender := r.Header.Get("Origin")
+	// An Origin is read as CORS reads it, an origin and nothing more; a
+	// Referer is a page's URL.
+	sender, exact := r.Header.Get("Origin"), true
 	if sender == "" {
-		sender = r.Header.Get("Referer")
+		sender, exact = r.Header.Get("Referer"), false
 		if sender == "" {
 			return true
 		}
 	}
-	o, ok := origin(sender)
+	o, ok := canonicalOrigin(sender, exact)
 	if !ok {
 		// "null" (sandboxed frames, some redirects) and anything
 		// unparsable name no origin we could allow.
@@ -149,18 +154,6 @@ func trustedOrigin(r *http.Request, allowed map[string]bool) bool {
 	}
 	// The scheme counts: a page of http://host is another origin than
 	// https://host, and could be a network attacker's.
-	return o == scheme+"://"+strings.ToLower(r.Host)
-}
-
-// origin returns the origin of u (an Origin header or any URL) in lower
-// case, scheme://host[:port], and whether it is one.
-func origin(u string) (string, bool) {
-	if len(u) > 2048 {
-		return "", false
-	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
-		return "", false
-	}
-	return strings.ToLower(p.Scheme + "://" + p.Host), true
+	own, ok := canonicalOrigin(scheme+"://"+r.Host, true)
+	return ok && o == own
 }

@@ -50,6 +50,8 @@ func TestCSRFOrigins(t *testing.T) {
 	}{
 		{"https://app.example:8443", "", 200, true},
 		{"https://app.example", "", 403, false},
+		{"https://App.Example:8443", "", 200, true},
+		{"https://app.example:8443/", "", 403, false}, // no Origin a browser sends, nor one CORS allows
 		{"http://app.example:8443", "", 403, false},
 		{"https://api.example", "", 200, true}, // the endpoint's own
 		{"http://api.example", "", 403, false},
@@ -94,5 +96,90 @@ func TestCSRFDefaultNames(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 403 {
 		t.Errorf("the default refresh cookie from another origin: %d", rec.Code)
+	}
+}
+
+// TestCSRFContentTypeIsGraphQLHTTPs: CSRF takes a POST for JSON exactly
+// when GraphQLHTTP does. GraphQL over HTTP makes application/json the
+// request type (its charset, if any, utf-8, the type case-insensitive);
+// application/graphql-response+json is a response type only.
+func TestCSRFContentTypeIsGraphQLHTTPs(t *testing.T) {
+	csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: &gqljwt.CookieConfig{RefreshName: "rt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	viaCSRF, viaHTTP := csrf(ok), middleware.GraphQLHTTP()(ok)
+	for _, tc := range []struct {
+		contentType string
+		json        bool
+	}{
+		{"application/json", true},
+		{"application/json; charset=utf-8", true},
+		{"application/json;charset=UTF-8", true},
+		{"Application/JSON", true},
+		{"APPLICATION/JSON; CHARSET=UTF-8", true},
+		{" application/json ", true},
+		{"application/json; charset=iso-8859-1", false},
+		{"application/json; boundary=x", false},
+		{"application/json;;", false},
+		{"application/graphql-response+json", false},
+		{"application/graphql", false},
+		{"text/plain", false},
+		{"", false},
+	} {
+		req := func() *http.Request {
+			req := httptest.NewRequest("POST", "https://api.example/graphql", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", tc.contentType)
+			req.AddCookie(&http.Cookie{Name: "rt", Value: "x"})
+			return req
+		}
+		rec := httptest.NewRecorder()
+		viaCSRF.ServeHTTP(rec, req())
+		if got := rec.Code == 200; got != tc.json {
+			t.Errorf("CSRF, Content-Type %q: %d, want JSON %v", tc.contentType, rec.Code, tc.json)
+		}
+		rec = httptest.NewRecorder()
+		viaHTTP.ServeHTTP(rec, req())
+		if got := rec.Code != http.StatusUnsupportedMediaType; got != tc.json {
+			t.Errorf("GraphQLHTTP, Content-Type %q: %d, want JSON %v", tc.contentType, rec.Code, tc.json)
+		}
+	}
+}
+
+// TestOriginsWithDefaultPort: CORS and CSRF read a listed origin as the
+// browser's Origin names it, which never writes out a default port, and
+// CSRF the endpoint's own Host likewise.
+func TestOriginsWithDefaultPort(t *testing.T) {
+	listed := []string{"https://App.Example:443"}
+	csrf, err := middleware.CSRF(middleware.CSRFPolicy{Cookies: &gqljwt.CookieConfig{RefreshName: "rt"}, Origins: listed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cors, err := middleware.CORS(middleware.CORSOptions{Origins: listed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for _, tc := range []struct{ url, origin string }{
+		{"https://api.example/graphql", "https://app.example"},
+		{"https://api.example:443/graphql", "https://api.example"},
+	} {
+		req := httptest.NewRequest("POST", tc.url, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", tc.origin)
+		req.AddCookie(&http.Cookie{Name: "rt", Value: "x"})
+		rec := httptest.NewRecorder()
+		csrf(ok).ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("CSRF, %s from %s: %d", tc.url, tc.origin, rec.Code)
+		}
+	}
+	req := httptest.NewRequest("POST", "https://api.example/graphql", strings.NewReader(`{}`))
+	req.Header.Set("Origin", "https://app.example")
+	rec := httptest.NewRecorder()
+	cors(ok).ServeHTTP(rec, req)
+	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+		t.Errorf("CORS: Access-Control-Allow-Origin %q", got)
 	}
 }

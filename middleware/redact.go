@@ -52,7 +52,6 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 			if requestURI == "" {
 				requestURI = r.URL.RequestURI()
 			}
-			logged := redactURI(requestURI, name)
 			values, err := url.ParseQuery(r.URL.RawQuery)
 			vs, found := values[name]
 			var rawQuery string
@@ -61,7 +60,21 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 				// An unparsable query may hide the token from ParseQuery but
 				// not from a log line: redact all of it.
 				rawQuery = Redacted
-			case !found:
+			case found:
+				values[name] = []string{Redacted}
+				rawQuery = values.Encode()
+			}
+			var logged string
+			if path, query, _ := strings.Cut(requestURI, "?"); query == r.URL.RawQuery {
+				// The request's own query, as it is unless a handler
+				// before this one rewrote r.URL: what was parsed serves
+				// the log line too. Its token is REDACTED already, as the
+				// line's would be.
+				logged = redactParsed(requestURI, path, values, err, name)
+			} else {
+				logged = redactURI(requestURI, name)
+			}
+			if err == nil && !found {
 				if logged != r.RequestURI {
 					r2 := r.WithContext(r.Context())
 					r2.RequestURI = logged
@@ -69,9 +82,6 @@ func RedactQueryToken(name string) func(http.Handler) http.Handler {
 				}
 				next.ServeHTTP(w, r)
 				return
-			default:
-				values[name] = []string{Redacted}
-				rawQuery = values.Encode()
 			}
 			ctx := r.Context()
 			if found && len(vs) > 0 {
@@ -104,6 +114,12 @@ func redactURI(uri, tokenParam string) string {
 		return uri
 	}
 	values, err := url.ParseQuery(rawQuery)
+	return redactParsed(uri, path, values, err, tokenParam)
+}
+
+// redactParsed is redactURI of uri, whose path is path and whose query
+// url.ParseQuery made values (which it changes) and err of.
+func redactParsed(uri, path string, values url.Values, err error, tokenParam string) string {
 	if err != nil {
 		return path + "?" + Redacted
 	}

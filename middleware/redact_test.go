@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -190,6 +191,38 @@ func TestRedactURI(t *testing.T) {
 	for _, c := range cases {
 		if got := middleware.RedactURI(c.in); got != c.want {
 			t.Errorf("RedactURI(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRedactQueryTokenLogsAsRedactURI: the RequestURI handed on is what
+// RedactURI makes of the one requested, whether r.URL still holds its
+// query or a handler before rewrote it, and r.URL only loses the token.
+func TestRedactQueryTokenLogsAsRedactURI(t *testing.T) {
+	q := url.QueryEscape
+	for _, tc := range []struct{ requestURI, url, wantURL string }{
+		{"/graphql?jwt=t&password=p&x=1", "", "/graphql?jwt=REDACTED&password=p&x=1"},
+		{"/graphql?query=" + q("mutation { x }") + "&jwt=t", "", "/graphql?jwt=REDACTED&query=" + q("mutation { x }")},
+		{"/graphql?code=c&state=s", "", "/graphql?code=c&state=s"},
+		{"/graphql?x=%zz&jwt=t", "", "/graphql?REDACTED"},
+		{"/graphql?x=1", "", "/graphql?x=1"},
+		{"/old?jwt=t", "/new?x=1", "/new?x=1"},
+		{"/old?password=p", "/new?jwt=t", "/new?jwt=REDACTED"},
+	} {
+		req, err := http.NewRequest("GET", "http://api.example"+tc.requestURI, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.RequestURI = tc.requestURI
+		if tc.url != "" {
+			req.URL, _ = url.Parse(tc.url)
+		}
+		var gotURI, gotURL string
+		middleware.RedactQueryToken("jwt")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			gotURI, gotURL = r.RequestURI, r.URL.RequestURI()
+		})).ServeHTTP(httptest.NewRecorder(), req)
+		if want := middleware.RedactURI(tc.requestURI); gotURI != want || gotURL != tc.wantURL {
+			t.Errorf("%s (URL %q): RequestURI %q URL %q, want %q %q", tc.requestURI, tc.url, gotURI, gotURL, want, tc.wantURL)
 		}
 	}
 }

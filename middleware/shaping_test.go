@@ -166,3 +166,34 @@ func TestSlidingRefresh(t *testing.T) {
 		t.Fatalf("renewed past the refresh window: %v", rec.Header())
 	}
 }
+
+// TestRenewalBehindCORSExposesOnce: CORS lists Authorization among the
+// exposed headers already; a renewal in it does not list it again.
+func TestRenewalBehindCORSExposesOnce(t *testing.T) {
+	users := memstore.NewUsers(memstore.BcryptCost(bcrypt.MinCost))
+	if err := users.Add(gqljwt.User{ID: "1", Username: "alice", Active: true}, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	auth, err := gqljwt.New(gqljwt.Config{Secret: []byte("sliding-secret-0123456789abcdef-0123"), Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cors, err := middleware.CORS(middleware.CORSOptions{Origins: []string{"https://app.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cors(middleware.Verifier(auth)(middleware.RenewHeader(auth, "authorization")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))))
+	u, _ := users.UserByID(context.Background(), "1")
+	sess, err := auth.StartSession(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Authorization", "Bearer "+sess.Access.Value)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if got := rec.Header().Values("Access-Control-Expose-Headers"); rec.Header().Get("Authorization") == "" || len(got) != 1 || got[0] != "Authorization" {
+		t.Errorf("Authorization %q, Access-Control-Expose-Headers %q", rec.Header().Get("Authorization"), got)
+	}
+}

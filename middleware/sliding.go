@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/exposeheader"
 )
 
 // SlidingRefresh renews tokens close to expiry, the way the Toggle API
@@ -38,7 +39,7 @@ func renew(auth *gqljwt.Service, window time.Duration, header, prefix string) fu
 			if id != nil && id.ExpiresAt.Sub(auth.Now()) < window {
 				if sess, err := auth.RenewToken(r.Context(), id.Token); err == nil {
 					w.Header().Set(header, prefix+sess.Access.Value)
-					w.Header().Add("Access-Control-Expose-Headers", header)
+					exposeheader.Add(w.Header(), header)
 					w.Header().Set("Cache-Control", "no-store")
 					w.Header().Set("Pragma", "no-cache")
 				}

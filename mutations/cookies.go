@@ -60,6 +60,11 @@ func (e *engine) cookieInputs(ctx context.Context, op Operation, in *inputs) err
 		if v, ok := e.cookie(ctx, e.cookies.RefreshName); ok {
 			in.values[ArgRefreshToken], in.refreshFromCookie = v, true
 		} else if op.Kind == Revoke {
+			// Reached by a revokeToken with neither, whose argument cookie
+			// mode made nullable. Left to run, it would get the preset's
+			// own wording of errRefreshTokenRequired: the same for
+			// Graphene, but Native's "A refresh token is required" is not
+			// django-graphql-jwt's, whose cookie mode this is.
 			return errRefreshRequired
 		}
 	}

@@ -18,7 +18,7 @@
 //   - WPGraphQL: WPGraphQL Headless Login, with the PASSWORD, SITETOKEN
 //     (NewSiteToken) and OAUTH2_GENERIC (NewOAuth2: PKCE, state bound to
 //     the browser) providers, user secrets and linked identities
-//     (UserAuthField);
+//     (NewUserAuth);
 //   - Toggle: the token in the Authorization response header;
 //   - DE: login(email, password), refreshToken and its error shapes.
 //
@@ -41,4 +41,10 @@
 // and every response that carries a token is marked Cache-Control:
 // no-store. examples/quickstart wires Native into a whole server;
 // examples/server serves every preset on its own endpoint.
+//
+// Nothing here is package-level state: presets are fresh values, and
+// WPGraphQL's User.auth is a value too, NewUserAuth, which keeps the
+// sessions of its endpoint's logins in flight and is put in that
+// endpoint's Options.UserAuth. It replaces UserAuthField, whose logins'
+// sessions lived in one map that every endpoint of the process shared.
 package mutations

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/exposeheader"
 	"github.com/graphql-go/graphql"
 )
 
@@ -32,6 +33,10 @@ type Options struct {
 	// Identities stores OAuth2 identities linked to users; needed by
 	// LinkIdentity operations and OAuth2 providers.
 	Identities gqljwt.IdentityStore
+	// UserAuth is the User.auth field of the endpoint, if its user type
+	// has one: a login hands it its session, which its user's auth then
+	// shows them as their own within the login's request.
+	UserAuth *UserAuth
 }
 
 // engine resolves the operations of one preset.
@@ -233,7 +238,7 @@ func (e *engine) resolver(op Operation) graphql.FieldResolveFn {
 			return nil, e.shape(opMessage(op, err))
 		}
 		if op.Kind == Login {
-			noteStarted(p.Context, out.session)
+			e.opts.UserAuth.noteStarted(p.Context, out.session)
 		}
 		out.clientMutationID = in.clientMutationID
 		if out.carriesToken() {
@@ -560,7 +565,7 @@ func (e *engine) sendTokenHeader(ctx context.Context, token string) {
 		return
 	}
 	w.Header().Set(e.preset.TokenHeader, "Bearer "+token)
-	w.Header().Add("Access-Control-Expose-Headers", e.preset.TokenHeader)
+	exposeheader.Add(w.Header(), e.preset.TokenHeader)
 }
 
 func (e *engine) resolveUser(ctx context.Context, u *gqljwt.User) (any, error) {

@@ -43,6 +43,8 @@ type envConfig struct {
 	extractors []middleware.Extractor
 	wrap       func(http.Handler) http.Handler
 	tls        bool
+	// withAuth, when set, completes opts with what needs the service.
+	withAuth func(auth *gqljwt.Service, opts *mutations.Options)
 }
 
 func newEnv(t *testing.T, ec envConfig) *env {
@@ -89,6 +91,9 @@ func newEnv(t *testing.T, ec envConfig) *env {
 	preset := ec.preset
 	if preset.Name == "" {
 		preset = mutations.Native()
+	}
+	if ec.withAuth != nil {
+		ec.withAuth(auth, &ec.opts)
 	}
 	frag, err := mutations.New(auth, preset, ec.opts)
 	if err != nil {

@@ -82,3 +82,16 @@ func TestNoStoreWithATokenHeader(t *testing.T) {
 		t.Errorf("loginUser: Cache-Control %q, Pragma %q", cc, pragma)
 	}
 }
+
+// TestTokenHeaderExposedOnce: two logins of one document set the token
+// header twice and list it among the exposed headers once.
+func TestTokenHeaderExposedOnce(t *testing.T) {
+	e := newEnv(t, envConfig{preset: mutations.Toggle()})
+	r := e.do("", `query { a: loginUser(username: "alice", password: "alice-password") { id } b: loginUser(username: "bob", password: "bob-password") { id } }`, nil)
+	if r.Header.Get("Authorization") == "" {
+		t.Fatalf("loginUser: %s %v", r.Raw, r.Header)
+	}
+	if got := r.Header.Values("Access-Control-Expose-Headers"); !slices.Equal(got, []string{"Authorization"}) {
+		t.Errorf("Access-Control-Expose-Headers %q", got)
+	}
+}

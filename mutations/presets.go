@@ -277,7 +277,7 @@ func Envelope(body map[string]any) {
 // words them (src/Mutation/*.php, src/Auth/Auth.php), under its root type
 // names, its lifetimes (300 s, 365 days) and its claim data.user.id.
 // SITETOKEN and OAUTH2_GENERIC are enabled by Options.Providers; the user
-// type gets its auth field from UserAuthField. refreshToken returns no new
+// type gets its auth field from NewUserAuth. refreshToken returns no new
 // refresh token, so it does not rotate.
 func WPGraphQL() Preset {
 	userSecret := func(verb string) map[string]string {

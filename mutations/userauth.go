@@ -10,24 +10,54 @@ import (
 	"github.com/graphql-go/graphql"
 )
 
-// UserAuthField returns WPGraphQL Headless Login's User.auth field
-// (AuthenticationData): what its clients select as
+// UserAuth is WPGraphQL Headless Login's User.auth field
+// (AuthenticationData) of one endpoint: what its clients select as
 // viewer { auth { authToken refreshToken userSecret linkedIdentities … } }.
-// The field's source must be the *gqljwt.User the user type resolves
-// from (Options.ResolveUser nil).
+// Make one with NewUserAuth, put Field on the user type and the UserAuth
+// in the Options of the endpoint's Fragment, whose logins then show their
+// user their own session. It holds the sessions of the logins of requests
+// in flight, so each endpoint has its own: nothing is shared between
+// values, nor between schemas.
+type UserAuth struct {
+	field *graphql.Field
+	// started maps the user of a session that a login of a request still
+	// in flight started to that session. The plugin makes the user it
+	// logs in the current user, so login { user { auth { authToken
+	// userSecret } } } shows them their own; the login's request has no
+	// identity of its own to tell. Keys are the request and the session's
+	// *gqljwt.User, so that no other request finds the entry even where a
+	// user store hands several requests one pointer, and entries go when
+	// their request ends.
+	started sync.Map
+}
+
+// NewUserAuth returns the User.auth field of auth's endpoint, the
+// identities of linkedIdentities read from identities (nil: always null).
 //
 // As the plugin does, authToken and refreshToken are a new session for
 // the user, handed out to that user only (on a login's user, the login's
-// session): for anybody else, an administrator included, and for an
-// anonymous caller, they, their expirations and userSecret are null. One
-// selection of auth makes one session, whatever it selects of it.
-// linkedIdentities is null when the user has none.
+// session, when the UserAuth is in the login's Options): for anybody
+// else, an administrator included, and for an anonymous caller, they,
+// their expirations and userSecret are null. One selection of auth makes
+// one session, whatever it selects of it. linkedIdentities is null when
+// the user has none.
 //
 // isUserSecretRevoked is the Service's UserSecretRevoked: true between
 // revokeUserSecret and refreshUserSecret when gqljwt.Config.UserSecrets
 // keeps the mark, always false without it (a revocation then only moves
 // the version on). A store that cannot answer fails the field.
-func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
+func NewUserAuth(auth *gqljwt.Service, identities gqljwt.IdentityStore) *UserAuth {
+	a := &UserAuth{}
+	a.field = a.build(auth, identities)
+	return a
+}
+
+// Field is the User.auth field. Its source must be the *gqljwt.User the
+// user type resolves from (Options.ResolveUser nil). It is the same field
+// on every call: its types may be in a schema once.
+func (a *UserAuth) Field() *graphql.Field { return a.field }
+
+func (a *UserAuth) build(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graphql.Field {
 	identity := graphql.NewObject(graphql.ObjectConfig{
 		Name: "LinkedIdentity",
 		Fields: graphql.Fields{
@@ -125,7 +155,7 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 			id, _ := gqljwt.FromContext(p.Context)
 			d := &authData{user: u, self: id.IsLocalUser(u.ID), ctx: p.Context}
 			d.start = func() (*gqljwt.Session, error) { return auth.StartSession(d.ctx, u) }
-			if sess, ok := started.Load(startedKey(p.Context, u)); ok {
+			if sess, ok := a.started.Load(startedKey(p.Context, u)); ok {
 				// The user of a login of this request: their own, and
 				// the login's session is the one to show.
 				d.self = true
@@ -134,15 +164,6 @@ func UserAuthField(auth *gqljwt.Service, identities gqljwt.IdentityStore) *graph
 			return d, nil
 		}}
 }
-
-// started maps the user of a session that a login of a request still in
-// flight started to that session. The plugin makes the user it logs in the
-// current user, so login { user { auth { authToken userSecret } } } shows
-// them their own; the login's request has no identity of its own to tell.
-// Keys are the request and the session's *gqljwt.User, so that no other
-// request finds the entry even where a user store hands several requests
-// one pointer, and entries go when their request ends.
-var started sync.Map
 
 type startedAt struct {
 	r *http.Request
@@ -155,15 +176,16 @@ func startedKey(ctx context.Context, u *gqljwt.User) startedAt {
 }
 
 // noteStarted records sess for the rest of the request of ctx; outside an
-// HTTP request, whose end nothing would signal, it records nothing.
-func noteStarted(ctx context.Context, sess *gqljwt.Session) {
+// HTTP request, whose end nothing would signal, it records nothing. A nil
+// a, an endpoint without User.auth, has nobody to show it to.
+func (a *UserAuth) noteStarted(ctx context.Context, sess *gqljwt.Session) {
 	r, ok := gqljwt.RequestFromContext(ctx)
-	if sess == nil || sess.User == nil || !ok || r.Context().Done() == nil {
+	if a == nil || sess == nil || sess.User == nil || !ok || r.Context().Done() == nil {
 		return
 	}
 	key := startedAt{r, sess.User}
-	started.Store(key, sess)
-	context.AfterFunc(r.Context(), func() { started.Delete(key) })
+	a.started.Store(key, sess)
+	context.AfterFunc(r.Context(), func() { a.started.Delete(key) })
 }
 
 // authData is one resolution of User.auth: the user, whether the caller

@@ -31,7 +31,7 @@ func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 	}
 	user := graphql.NewObject(graphql.ObjectConfig{Name: "User", Fields: graphql.Fields{
 		"id":   &graphql.Field{Type: graphql.ID, Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*gqljwt.User).ID, nil }},
-		"auth": mutations.UserAuthField(auth, memstore.NewIdentities()),
+		"auth": mutations.NewUserAuth(auth, memstore.NewIdentities()).Field(),
 	}})
 	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
 		"user": &graphql.Field{Type: user, Args: graphql.FieldConfigArgument{"id": {Type: graphql.ID}},
@@ -77,6 +77,33 @@ func TestUserAuthFieldIsTheUsersOwn(t *testing.T) {
 			if _, err := auth.Verify(ctx, a["authToken"].(string)); err != nil {
 				t.Errorf("%s: the handed-out token: %v", c.name, err)
 			}
+		}
+	}
+}
+
+// TestUserAuthShowsTheLoginsSession: on the user of a login, User.auth
+// shows the login's own session when its UserAuth is in the login's
+// Options; without it, the field takes the login's caller for the
+// anonymous caller they still are.
+func TestUserAuthShowsTheLoginsSession(t *testing.T) {
+	const login = `mutation { login(input: {provider: PASSWORD, credentials: {username: "bob", password: "bob-password"}}) { authToken user { auth { authToken userSecret } } } }`
+	for _, wired := range []bool{true, false} {
+		e := newEnv(t, envConfig{cfg: gqljwt.Config{Refresh: memstore.NewRefreshTokens()}, preset: mutations.WPGraphQL(),
+			withAuth: func(auth *gqljwt.Service, opts *mutations.Options) {
+				opts.Identities = memstore.NewIdentities()
+				ua := mutations.NewUserAuth(auth, opts.Identities)
+				opts.UserType = graphql.NewObject(graphql.ObjectConfig{Name: "User", Fields: graphql.Fields{"auth": ua.Field()}})
+				if wired {
+					opts.UserAuth = ua
+				}
+			}})
+		r := e.do("", login, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("wired %v: %v", wired, r.Errors)
+		}
+		token, own := r.str("login", "authToken"), r.field("login", "user", "auth", "authToken")
+		if secret := r.field("login", "user", "auth", "userSecret"); token == "" || (own == token) != wired || (secret != nil) != wired {
+			t.Errorf("wired %v: login's token %q, its user's auth.authToken %v, userSecret %v", wired, token, own, secret)
 		}
 	}
 }

@@ -245,9 +245,11 @@ func newApp(o options) (*app, error) {
 			return nil, err
 		}
 		a.services[ep.path] = auth
+		var userAuth *mutations.UserAuth
 		var authField *graphql.Field
 		if ep.identities {
-			authField = mutations.UserAuthField(auth, a.identities)
+			userAuth = mutations.NewUserAuth(auth, a.identities)
+			authField = userAuth.Field()
 		}
 		user := userType(ep.userID, authField)
 		query, mutation := demoFields(posts, user, a.users, ep.preset.TokenArgument)
@@ -268,7 +270,7 @@ func newApp(o options) (*app, error) {
 		if strings.HasPrefix(ep.preset.Name, "graphene") {
 			epRules = djangoRules(epRules, a.users)
 		}
-		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities})
+		frag, err := mutations.New(auth, ep.preset, mutations.Options{UserType: user, Providers: providers, Identities: a.identities, UserAuth: userAuth})
 		if err != nil {
 			return nil, err
 		}
