@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,7 +51,13 @@ func canonicalOrigin(u string, exact bool) (string, bool) {
 		return "", false
 	}
 	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+		// Only a bracketed IPv6 address has a colon in its host: url.Parse
+		// also takes "http://::" and leaves a host ":" that names nothing.
+		addr, err := netip.ParseAddr(host)
+		if err != nil || !addr.Is6() || addr.Zone() != "" || !strings.HasPrefix(p.Host, "[") {
+			return "", false
+		}
+		host = "[" + addr.String() + "]"
 	}
 	if port := p.Port(); port != "" {
 		n, err := strconv.Atoi(port)
