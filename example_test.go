@@ -118,3 +118,24 @@ func ExampleNewVersionCache() {
 	// before: <nil>
 	// after: Token has been revoked
 }
+
+func ExampleService_CacheStats() {
+	auth, err := gqljwt.New(gqljwt.Config{Secret: []byte("an HS256 secret of at least 32 bytes"), CacheEntries: 1000})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	tok, err := auth.IssueAccessToken(ctx, &gqljwt.User{ID: "42"})
+	if err != nil {
+		panic(err)
+	}
+	for range 3 {
+		if _, err := auth.Verify(ctx, tok.Value); err != nil {
+			panic(err)
+		}
+	}
+	st := auth.CacheStats()
+	fmt.Printf("%d of 3 verified in full; %d of %d entries held\n", st.Misses, st.Entries, st.Capacity)
+	// Output:
+	// 1 of 3 verified in full; 1 of 1000 entries held
+}

@@ -152,8 +152,9 @@ func (id *Identity) parse() jwt.Token {
 // empty entry.
 //
 // The identity is built from the entry in box, as a cache hit builds it:
-// one allocation for the texts, and, when box is nil, one for the
-// identity, its lazy token and, when they are few, its roles and scopes.
+// when box is nil, one allocation for the identity, its lazy token, its
+// texts and, when they are few, its roles and scopes; texts that do not
+// fit the box take one more.
 func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, ring *keyring, box *identityBox) (*Identity, cachedIdentity, bool) {
 	sub, _ := jsonText(buf, c.sub)
 	jti, _ := jsonText(buf, c.jti)
@@ -193,10 +194,10 @@ func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, 
 	}) {
 		return nil, cachedIdentity{}, false
 	}
-	e, cacheable := packIdentity(sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
 	if box == nil {
 		box = new(identityBox)
 	}
+	e, cacheable := packIdentity(&box.text, sessionKey[:], sub, jti, username, roles, c.roles.present(), scopes, c.exp, c.iat, c.orig, c.ver)
 	id := e.fill(box, raw, ring)
 	if !cacheable {
 		id.IssuedAt = time.Unix(c.iat, 0).UTC()

@@ -74,8 +74,7 @@ func TestCacheIsBounded(t *testing.T) {
 			t.Fatalf("token %d: %v", i, err)
 		}
 	}
-	s.verified.c.CleanUp()
-	if n := s.verified.c.EstimatedSize(); n < 1 || n > 3 {
+	if n := s.verified.len(); n < 1 || n > 3 {
 		t.Errorf("cache holds %d entries, want 1 to 3", n)
 	}
 }
@@ -90,7 +89,7 @@ func TestCacheEntryExpiresWithToken(t *testing.T) {
 	if _, err := s.Verify(context.Background(), tok.Value); err != nil {
 		t.Fatal(err)
 	}
-	e, found := s.verified.get(tok.Value)
+	e, found := s.verified.get(tok.Value, new([cacheTextBytes]byte))
 	if !found {
 		t.Fatal("verified token not cached")
 	}
@@ -185,7 +184,7 @@ func TestCacheHitIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.verified.get(tok.Value); !ok {
+	if _, ok := s.verified.get(tok.Value, new([cacheTextBytes]byte)); !ok {
 		t.Fatal("not cached")
 	}
 	hit, err := s.Verify(context.Background(), tok.Value)

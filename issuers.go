@@ -127,7 +127,7 @@ func newExternalCache(max int) *externalCache {
 // get returns a copy of the identity of token, the caller's own, when it
 // may be served at now by ring.
 func (x *externalCache) get(keys *verifiedCache, token string, now time.Time, ring *keyring) (*Identity, bool) {
-	if x == nil || keys.c == nil {
+	if x == nil || !keys.enabled() {
 		return nil, false
 	}
 	e, ok := x.c.GetIfPresent(keys.key(token))
@@ -140,7 +140,7 @@ func (x *externalCache) get(keys *verifiedCache, token string, now time.Time, ri
 }
 
 func (x *externalCache) add(keys *verifiedCache, token string, id *Identity, now time.Time, ring *keyring) {
-	if x == nil || keys.c == nil {
+	if x == nil || !keys.enabled() {
 		return
 	}
 	until := now.Add(maxCachedAge)

@@ -220,10 +220,10 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 	// One reading of the clock serves the whole of a hit: time.Now is a
 	// large part of it on some machines.
 	now := s.now()
-	if e, ok := s.verified.get(token); ok && e.servable(now, ring) {
-		if box == nil {
-			box = new(identityBox)
-		}
+	if box == nil {
+		box = new(identityBox)
+	}
+	if e, ok := s.verified.get(token, &box.text); ok && e.servable(now, ring) {
 		id := e.fill(box, token, ring)
 		if err := s.checkRevocation(ctx, id, now); err != nil {
 			return nil, err
@@ -236,6 +236,7 @@ func (s *Service) verify(ctx context.Context, token string, box *identityBox) (*
 		}
 		return id, nil
 	}
+	s.verified.misses.Add(1)
 	id, entry, err := s.verifyCold(ctx, ring, token, now, box)
 	if err != nil {
 		return nil, err

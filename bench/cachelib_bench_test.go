@@ -78,6 +78,14 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
+// heapObjects is the number of live heap objects after a collection.
+func heapObjects() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapObjects
+}
+
 func BenchmarkCacheLib(b *testing.B) {
 	entries, distinct := cbScale(100_000), cbScale(1_000_000)
 	for name, mk := range newCacheLibs(entries) {
