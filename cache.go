@@ -154,7 +154,7 @@ func (v *verifiedCache) key(token string) cacheKey {
 // bucket is the home of key k: its high half, scaled to the number of
 // buckets (no division, and any number of buckets).
 func (v *verifiedCache) bucket(k cacheKey) *cacheBucket {
-	return &v.buckets[(uint64(k)>>32*uint64(len(v.buckets)))>>32]
+	return &v.buckets[((uint64(k)>>32)*uint64(len(v.buckets)))>>32]
 }
 
 // tailOf is the last 16 characters of token (fewer, zero-padded, for a
@@ -190,7 +190,8 @@ func (v *verifiedCache) get(token string, text *[cacheTextBytes]byte) (cachedIde
 }
 
 // read looks for key k with tail in b, copying its entry's text into text.
-// ok is false when b had no entry of k: the long cache may have it.
+// ok is false when b had no entry of k and its tail: the long cache may
+// have it.
 // A read that overlapped a write is tried again, and after a few tries
 // is a miss, which is safe.
 func (b *cacheBucket) read(k cacheKey, tail [2]uint64, ways int, text *[cacheTextBytes]byte) (e cachedIdentity, found, ok bool) {
@@ -223,7 +224,9 @@ func (b *cacheBucket) read(k cacheKey, tail [2]uint64, ways int, text *[cacheTex
 			continue
 		}
 		if e.tail != tail {
-			return cachedIdentity{}, false, true
+			// Another token with the same key (a chance of 2^-64): ours
+			// may be a long one.
+			return cachedIdentity{}, false, false
 		}
 		if r := b.refs.Load(); r&(1<<w) == 0 {
 			b.refs.Or(1 << w)

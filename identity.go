@@ -15,7 +15,10 @@ import (
 //
 // Every request, and every caller of Service.Verify, gets its own copy:
 // changing one changes nothing for the others, nor for the verified-token
-// cache.
+// cache. Its strings and slices share one allocation with the identity
+// itself (for a request, with its context node): a string kept long
+// after the request keeps those few hundred bytes alive; strings.Clone
+// what you keep for long.
 type Identity struct {
 	// Subject is the sub claim: the user ID.
 	Subject string
