@@ -17,8 +17,8 @@ import (
 // changing one changes nothing for the others, nor for the verified-token
 // cache. Its strings and slices share one allocation with the identity
 // itself (for a request, with its context node): a string kept long
-// after the request keeps those few hundred bytes alive; strings.Clone
-// what you keep for long.
+// after the request keeps that node alive, and the request and response
+// it refers to; strings.Clone what you keep for long.
 type Identity struct {
 	// Subject is the sub claim: the user ID.
 	Subject string
