@@ -157,9 +157,9 @@ type Config struct {
 
 	// MaxTokenSize bounds the accepted token length (default 8 KiB).
 	MaxTokenSize int
-	// CacheEntries bounds the verified-token cache (default 10000,
-	// rounded down to a multiple of 8); a negative value disables the
-	// cache. Its slots are allocated by New, 242 bytes an entry (2.4 MB
+	// CacheEntries bounds the verified-token cache (default 10000;
+	// from 8 on, rounded down to a multiple of 8); a negative value
+	// disables the cache. Its slots are allocated by New, 242 bytes an entry (2.4 MB
 	// by default), in memory the collector does not scan; tokens with
 	// over 176 bytes of IDs, username, roles and scopes are held apart,
 	// up to as many again.
