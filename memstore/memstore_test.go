@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -333,5 +334,88 @@ func TestRefreshTokensSweep(t *testing.T) {
 	}
 	if got, err := s.Get(ctx, "live2"); err != nil || got.Revoked {
 		t.Errorf("another subject's session: %+v %v, want live", got, err)
+	}
+}
+
+// TestRefreshTokensGraceDrainBounded: after a lull, the rotated tokens
+// whose grace ended together are forgotten at most 64 a write, not all
+// under one lock; none is served meanwhile, and the writes that follow
+// forget them all.
+func TestRefreshTokensGraceDrainBounded(t *testing.T) {
+	clock := testclock.New()
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.Now), memstore.SweepInterval(time.Hour))
+	now := clock.Now()
+	const n = 2000
+	for i := range n {
+		h := fmt.Sprint("a", i)
+		if err := s.Create(ctx, gqljwt.RefreshRecord{Hash: h, Family: h, Subject: "u", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		// A successor already expired: the session keeps only the rotated
+		// token, for the grace.
+		if err := s.Rotate(ctx, h, gqljwt.RefreshRecord{Hash: "b" + h, IssuedAt: now, ExpiresAt: now}, now, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(31 * time.Second)
+	if _, err := s.Get(ctx, "a1999"); !errors.Is(err, gqljwt.ErrNotFound) {
+		t.Fatalf("a token past its grace, not yet forgotten by the drain: %v, want ErrNotFound", err)
+	}
+	before := s.Stats().Dropped
+	if err := s.Create(ctx, rec("x", "x", "u")); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Stats().Dropped - before; d != 64 {
+		t.Fatalf("one write dropped %d sessions, want 64", d)
+	}
+	for i := range n / 64 {
+		if err := s.Create(ctx, rec(fmt.Sprint("y", i), fmt.Sprint("y", i), "u")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.Stats(); st.Dropped != n || st.Sessions != 1+n/64 {
+		t.Errorf("after %d more writes: %+v, want all %d dropped, %d sessions", n/64, st, n, 1+n/64)
+	}
+}
+
+// TestRefreshTokensFarTimes: times past what UnixNano holds (after 2262)
+// are kept as the latest it holds, not wrapped into the past; a zero
+// IssuedAt comes back zero; a grace of any length is one; a Rotate given
+// the zero time still marks its token rotated.
+func TestRefreshTokensFarTimes(t *testing.T) {
+	clock := testclock.New()
+	s := memstore.NewRefreshTokens(memstore.Clock(clock.Now))
+	now := clock.Now()
+	far := now.AddDate(300, 0, 0)
+	r := func(h string) gqljwt.RefreshRecord {
+		return gqljwt.RefreshRecord{Hash: h, Family: "far", Subject: "u", ExpiresAt: far}
+	}
+	if err := s.Create(ctx, r("h1")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "h1")
+	if err != nil {
+		t.Fatalf("a session expiring in 300 years: %v", err)
+	}
+	if latest := time.Unix(0, math.MaxInt64); !got.ExpiresAt.Equal(latest) || !got.IssuedAt.IsZero() {
+		t.Errorf("ExpiresAt %v, IssuedAt %v; want %v and the zero time", got.ExpiresAt, got.IssuedAt, latest)
+	}
+	forever := time.Duration(math.MaxInt64)
+	if err := s.Rotate(ctx, "h1", r("h2"), now, forever); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	if err := s.Rotate(ctx, "h1", r("h3"), now.Add(time.Hour), forever); err != nil {
+		t.Errorf("a retry within a grace of %v: %v, want success", forever, err)
+	}
+
+	if err := s.Create(ctx, rec("z1", "zero", "u")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rotate(ctx, "z1", rec("z2", "", ""), time.Time{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rotate(ctx, "z1", rec("z3", "", ""), time.Time{}, 0); !errors.Is(err, gqljwt.ErrNotFound) && !errors.Is(err, gqljwt.ErrRefreshReused) {
+		t.Errorf("a second rotation at the zero time: %v, want the token forgotten or reuse", err)
 	}
 }

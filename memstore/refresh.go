@@ -24,7 +24,10 @@ import (
 // their tag and takes them for reuse. About 200 to 250 bytes a session,
 // at a hundred thousand or a million, however often it rotates (bench:
 // BenchmarkRefreshSessionMemory). A session keeps at most
-// maxSessionTokens tokens.
+// maxSessionTokens tokens. Two smaller maps keep the room of their peak,
+// as Go maps do after deletes: the subjects' (a count and a revocation
+// each, 32 bytes of entry) and each shard's sessions that hold more than
+// one token.
 //
 // The records hold no pointer: sessions are values keyed by a 128-bit
 // keyed hash of their family, tokens are indexed by half their key, and
@@ -40,7 +43,9 @@ import (
 // reaches the subject's sessions created before it, not later ones) or
 // reuse, as long as the session.
 //
-// Everything is judged by the store's clock (see Clock), the sweep too.
+// Expiry is judged by the store's clock (see Clock), the sweep's too; a
+// rotation's grace by the now its Rotate was given (the Service's clock),
+// as gqljwt.RefreshStore says.
 // No sweep walks the whole store under the lock: each write does at most
 // one step of housekeeping, which forgets the rotated tokens whose grace
 // is over and, when one is due, drops the expired sessions of one of the
@@ -70,8 +75,9 @@ type RefreshStats struct {
 	// Sessions is the number of sessions held, expired ones not swept yet
 	// included.
 	Sessions int
-	// Steps is the number of housekeeping steps run, Dropped the sessions
-	// they dropped.
+	// Steps is the number of housekeeping steps run. Dropped counts the
+	// sessions dropped, by those steps and by the lookups that found a
+	// session over.
 	Steps, Dropped uint64
 	// StepTime is the wall time spent in housekeeping steps, the store's
 	// lock held; MaxStep the longest step since the last Stats call, which
@@ -90,7 +96,11 @@ const shardCount = 2500
 const maxName = math.MaxUint16
 
 // hashKey is a 128-bit keyed hash of a family or a subject: fixed size and
-// no pointer, and no one can make two names collide without the seeds.
+// no pointer. maphash is not a cryptographic hash, so a collision is not
+// ruled out against a caller who learns enough of its outputs (none
+// leaves the store); every collision fails closed: Create refuses a
+// family whose key a live session holds, and a subject's key shared with
+// another subject only widens a RevokeSubject.
 type hashKey [2]uint64
 
 func (s *RefreshTokens) keyOf(name string) hashKey {
@@ -254,6 +264,38 @@ type token struct {
 }
 
 const notRotated = math.MinInt64
+
+// nanos is t in Unix nanoseconds, clamped to the years an int64 holds
+// (1678 to 2262), where UnixNano wraps: a far expiry would come out in the
+// past, and the session would be forgotten at once. The zero time is
+// zeroTime, which timeOf gives back as the zero time; no time is
+// notRotated.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return zeroTime
+	case t.Before(earliest):
+		return zeroTime + 1
+	case t.After(latest):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// timeOf is the time of nanos' n.
+func timeOf(n int64) time.Time {
+	if n == zeroTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// zeroTime stands for the zero time.Time, which UnixNano cannot give. It
+// is not notRotated: a Rotate given the zero time still marks its token
+// rotated.
+const zeroTime = notRotated + 1
+
+var earliest, latest = time.Unix(0, zeroTime+1), time.Unix(0, math.MaxInt64)
 
 // until is when t may be forgotten.
 func (t *token) until() int64 {
@@ -485,7 +527,16 @@ func (s *RefreshTokens) write(now int64) {
 		return
 	}
 	start := time.Now()
-	for it, ok := s.grace.peek(); ok && it.until <= now; it, ok = s.grace.peek() {
+	// At most sweepBatch a step: after a lull (or a clock moved on) the
+	// queue may hold every rotation of the last grace, and the writes
+	// that follow take their turns with it. Each Rotate pushes at most
+	// one item, so the queue never falls behind the writes; a token past
+	// its grace is not served meanwhile (lookup prunes it).
+	for n := 0; n < sweepBatch; n++ {
+		it, ok := s.grace.peek()
+		if !ok || it.until > now {
+			break
+		}
 		s.grace.pop()
 		s.prune(it.fk, now)
 	}
@@ -511,7 +562,8 @@ func (s *RefreshTokens) write(now int64) {
 // sweepBatch bounds the sessions a sweep step drops, so that a step costs
 // a walk of one shard's map and at most this many drops, however many of
 // the shard's sessions expired together; the next writes go on with the
-// shard until a walk finds no more.
+// shard until a walk finds no more. It bounds the rotated tokens a step
+// forgets too.
 const sweepBatch = 64
 
 // sweepShard drops up to sweepBatch expired sessions of sh and reports
@@ -550,7 +602,7 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	now := s.now().UnixNano()
+	now := nanos(s.now())
 	s.write(now)
 	k := keyOfToken(rec.Hash)
 	if _, ok := s.token(k); ok {
@@ -564,15 +616,15 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	if _, exists := sh.sessions[fk]; exists && s.prune(fk, now) {
 		return errFamilyExists
 	}
-	if now >= rec.ExpiresAt.UnixNano() {
+	if now >= nanos(rec.ExpiresAt) {
 		return nil // no refresh could use it
 	}
-	if len(sh.names)+len(rec.Family)+len(rec.Subject) > math.MaxUint32 {
+	if uint64(len(sh.names))+uint64(len(rec.Family))+uint64(len(rec.Subject)) > math.MaxUint32 {
 		return errNameTooLong // offsets are 32 bits; an arena this large is an attack
 	}
 	s.seq++
 	ses := session{
-		one:     liveToken{key: k, issued: rec.IssuedAt.UnixNano(), expires: rec.ExpiresAt.UnixNano()},
+		one:     liveToken{key: k, issued: nanos(rec.IssuedAt), expires: nanos(rec.ExpiresAt)},
 		version: rec.TokenVersion, seq: s.seq, name: uint32(len(sh.names)),
 		famLen: uint16(len(rec.Family)), subLen: uint16(len(rec.Subject)),
 	}
@@ -592,17 +644,17 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	fk, ses, toks, i, ok := s.lookup(hash, s.now().UnixNano())
+	fk, ses, toks, i, ok := s.lookup(hash, nanos(s.now()))
 	if !ok {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
 	sh := s.shardOf(fk)
 	t := toks[i]
 	rec := gqljwt.RefreshRecord{Hash: hash, Family: string(sh.family(&ses)), Subject: string(sh.subject(&ses)),
-		TokenVersion: ses.version, IssuedAt: time.Unix(0, t.issued), ExpiresAt: time.Unix(0, t.expires),
+		TokenVersion: ses.version, IssuedAt: timeOf(t.issued), ExpiresAt: timeOf(t.expires),
 		Revoked: s.revoked(sh, &ses)}
 	if t.rotatedAt != notRotated {
-		rec.Rotated, rec.RotatedAt = true, time.Unix(0, t.rotatedAt)
+		rec.Rotated, rec.RotatedAt = true, timeOf(t.rotatedAt)
 	}
 	return rec, nil
 }
@@ -614,7 +666,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	storeNow := s.now().UnixNano()
+	storeNow := nanos(s.now())
 	s.write(storeNow)
 	fk, ses, toks, i, ok := s.lookup(oldHash, storeNow)
 	if !ok {
@@ -627,7 +679,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	// Without a grace any second presentation is reuse, even one whose
 	// now precedes RotatedAt (a concurrent caller read its clock first).
-	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(time.Unix(0, old.rotatedAt).Add(grace))) {
+	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(timeOf(old.rotatedAt).Add(grace))) {
 		ses.revoked = true
 		sh.sessions[fk] = ses
 		return gqljwt.ErrRefreshReused
@@ -643,9 +695,9 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	first := old.rotatedAt == notRotated
 	if first {
-		old.rotatedAt = now.UnixNano()
+		old.rotatedAt = nanos(now)
 	}
-	if end := time.Unix(0, old.rotatedAt).Add(max(grace, 0)).UnixNano(); first || end > old.keepUntil {
+	if end := nanos(timeOf(old.rotatedAt).Add(max(grace, 0))); first || end > old.keepUntil {
 		old.keepUntil = end
 		if end > storeNow {
 			s.grace.push(graceItem{fk: fk, until: end})
@@ -657,8 +709,8 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 		toks[j] = toks[len(toks)-1]
 		toks = toks[:len(toks)-1]
 	}
-	if storeNow < next.ExpiresAt.UnixNano() {
-		toks = append(toks, token{key: k, issued: next.IssuedAt.UnixNano(), expires: next.ExpiresAt.UnixNano(), rotatedAt: notRotated})
+	if storeNow < nanos(next.ExpiresAt) {
+		toks = append(toks, token{key: k, issued: nanos(next.IssuedAt), expires: nanos(next.ExpiresAt), rotatedAt: notRotated})
 		s.setToken(k, fk)
 	}
 	sh.setTokens(fk, &ses, toks)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -39,15 +38,6 @@ func hostileRequests() []struct{ name, body, code string } {
 		{"20 aliased logins", body("mutation { " + strings.Join(strings.Fields(logins.String())[:20*8], " ") + " }"), "MAX_ALIASES_EXCEEDED"},
 		{"2 aliased logins", body(`mutation { a: tokenAuth(username: "alice", password: "alice-password") { token } b: tokenAuth(username: "alice", password: "alice-password") { token } }`), "AUTH_OPERATION_LIMIT_EXCEEDED"},
 	}
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime(t *testing.T) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestHostileRequests: every attack is refused with its code, on every
