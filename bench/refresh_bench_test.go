@@ -180,8 +180,7 @@ func BenchmarkRefreshSweepLatency(b *testing.B) {
 			}
 		}
 		storeScan := gcScan()
-		var reads atomic.Int64
-		svc := cbService(b, n, &reads)
+		svc := cbService(b, n)
 		for i := range n {
 			if _, err := svc.Verify(ctx, cbForge(i)); err != nil {
 				b.Fatal(err)
