@@ -152,7 +152,10 @@ type RefreshRecord struct {
 	// TokenVersion is the user's token version at login.
 	TokenVersion uint64
 	// IssuedAt and ExpiresAt bound the token's validity, by the Service's
-	// clock (Config.Now), which the store must be given too.
+	// clock (Config.Now), which the store must be given too. A store keeps
+	// them to the nanosecond from 1678 to 2262 (what Unix nanoseconds
+	// hold), and the zero time as zero; a time outside those years may
+	// come back as the nearest of them, never wrapped into the past.
 	IssuedAt, ExpiresAt time.Time
 	// Rotated is set by the store once the token was exchanged for its
 	// successor; presenting it again after the grace is reuse.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/unixnano"
 )
 
 // RefreshTokens is an in-memory gqljwt.RefreshStore. Every operation runs
@@ -263,39 +264,13 @@ type token struct {
 	keepUntil int64
 }
 
-const notRotated = math.MinInt64
+// notRotated is no time unixnano.Of gives: a Rotate given the zero time
+// still marks its token rotated.
+const notRotated = unixnano.Unused
 
-// nanos is t in Unix nanoseconds, clamped to the years an int64 holds
-// (1678 to 2262), where UnixNano wraps: a far expiry would come out in the
-// past, and the session would be forgotten at once. The zero time is
-// zeroTime, which timeOf gives back as the zero time; no time is
-// notRotated.
-func nanos(t time.Time) int64 {
-	switch {
-	case t.IsZero():
-		return zeroTime
-	case t.Before(earliest):
-		return zeroTime + 1
-	case t.After(latest):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// timeOf is the time of nanos' n.
-func timeOf(n int64) time.Time {
-	if n == zeroTime {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
-}
-
-// zeroTime stands for the zero time.Time, which UnixNano cannot give. It
-// is not notRotated: a Rotate given the zero time still marks its token
-// rotated.
-const zeroTime = notRotated + 1
-
-var earliest, latest = time.Unix(0, zeroTime+1), time.Unix(0, math.MaxInt64)
+// nanos and timeOf keep times as unixnano does: clamped where UnixNano
+// wraps, so that a far expiry is not taken for a past one.
+var nanos, timeOf = unixnano.Of, unixnano.Time
 
 // until is when t may be forgotten.
 func (t *token) until() int64 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqljwt/gqljwt"
+	"github.com/gqljwt/gqljwt/internal/unixnano"
 	"github.com/patrickmn/go-cache"
 	"github.com/redis/rueidis"
 )
@@ -227,7 +228,9 @@ func indexValue(family, subject string) string { return family + "\x00" + subjec
 
 func ms(v int64) string { return strconv.FormatInt(v, 10) }
 
-func nanos(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
+// nanos is t as a record keeps it (see unixnano: clamped where UnixNano
+// wraps, the zero time kept apart).
+func nanos(t time.Time) string { return strconv.FormatInt(unixnano.Of(t), 10) }
 
 // Create implements gqljwt.RefreshStore.
 func (s *RefreshTokens) Create(ctx context.Context, rec gqljwt.RefreshRecord) error {
@@ -375,7 +378,7 @@ func parseRecord(hash, family string, f []string) (gqljwt.RefreshRecord, error) 
 	}
 	rec := gqljwt.RefreshRecord{
 		Hash: hash, Family: family, Subject: f[2], TokenVersion: ver,
-		IssuedAt: time.Unix(0, num(f[0])), ExpiresAt: time.Unix(0, num(f[1])),
+		IssuedAt: unixnano.Time(num(f[0])), ExpiresAt: unixnano.Time(num(f[1])),
 		Rotated: f[4] == "1", Revoked: f[7] == "1",
 	}
 	if rec.Rotated {

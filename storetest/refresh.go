@@ -117,6 +117,7 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T, clock func() time.Ti
 	run("RevokedKeptToExpiry", refreshRevokedKeptToExpiry)
 	run("RevokeSubject", refreshRevokeSubject)
 	run("ExpiryByClock", refreshExpiry)
+	run("FarTimes", refreshFarTimes)
 	run("FamilyOutlivesFirstRecord", refreshFamilyOutlivesFirstRecord)
 	run("OneWinner", refreshOneWinner)
 	run("AllWithinGrace", refreshAllWithinGrace)
@@ -429,6 +430,23 @@ func refreshRevokeDuringRotate(f *refreshFixture) {
 			continue
 		}
 		f.revoked(true, next)
+	}
+}
+
+// refreshFarTimes: a session expiring after 2262, when Unix nanoseconds
+// wrap, is kept and read back expiring no sooner than 2226 (a store may
+// clamp it to 2262), and a zero IssuedAt comes back zero.
+func refreshFarTimes(f *refreshFixture) {
+	rec := f.record("h1", "f1", "u1")
+	rec.IssuedAt, rec.ExpiresAt = time.Time{}, f.clock.now().AddDate(300, 0, 0)
+	f.create(rec)
+	got := f.get("h1")
+	if !got.IssuedAt.IsZero() || got.ExpiresAt.Before(f.clock.now().AddDate(200, 0, 0)) {
+		f.t.Errorf("Get(h1): IssuedAt %v, ExpiresAt %v; want the zero time and no sooner than 200 years from now", got.IssuedAt, got.ExpiresAt)
+	}
+	f.mustRotate("h1", "h2", grace)
+	if got := f.get("h1"); !got.Rotated || got.Revoked {
+		f.t.Errorf("Get(h1) after its rotation = %+v, want rotated, not revoked", got)
 	}
 }
 
