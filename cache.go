@@ -22,8 +22,10 @@ import (
 //     of its signature. Any change to header, claims or signature changes
 //     the key but with a chance of 2^-64 that no caller can raise: the
 //     hash's output is never seen, and a string that misses is verified in
-//     full. The signature part makes the entries of other callers out of
-//     reach: matching one needs its signature, which only its token holds.
+//     full. (maphash is not a cryptographic hash: the figure rests on its
+//     seed and outputs staying in the process, which they do.) The
+//     signature part makes the entries of other callers out of reach:
+//     matching one needs its signature, which only its token holds.
 //     Whoever does find a second string for a key of their own token gets
 //     that token's identity, which they hold anyway; Identity.JWT and
 //     Claims, which read the string, verify its signature first. Two
@@ -33,10 +35,14 @@ import (
 //     bytes (signature, alg, kid, typ, iss, aud, nbf, iat, required claims)
 //     gives the same answer later for the same bytes, with one exception:
 //     time. nbf and iat only move from "future" to "past", which cannot turn
-//     an accepted token into a refused one. exp can: an entry is served only
-//     while the service clock is before its token's exp (and at most
-//     maxCachedAge after it was added); past that the token is verified in
-//     full again, which gives the answer an uncached service gives.
+//     an accepted token into a refused one, as long as the clock does not
+//     go back: an entry is not served at a time before it was added (a
+//     wall clock stepped back, a snapshot resumed), where an uncached
+//     service might refuse its iat or nbf; the token is verified in full
+//     instead. exp can: an entry is served only while the service clock is
+//     before its token's exp (and at most maxCachedAge after it was added);
+//     past that the token is verified in full again, which gives the
+//     answer an uncached service gives.
 //   - The other checks that can change over time are not cached: the jti
 //     denylist and the user's token version are read on every request, hit
 //     or miss.
@@ -77,11 +83,11 @@ type verifiedCache struct {
 
 const (
 	// cacheWays is the number of slots in a bucket, the ones a token may
-	// take: eight keys, one cache line, read in one pass.
+	// take: eight keys, 64 bytes, read in one pass.
 	cacheWays = 8
 	// slotMetaWords are the words of an entry before its text: the tail
 	// (two), exp, ver, gen with untilBefore, iatBefore with origBefore,
-	// the text's length.
+	// the text's length with addedBefore.
 	slotMetaWords = 7
 	// slotWords is the size of a slot in words: 232 bytes, and with its
 	// key and its share of the bucket's header 242 bytes an entry, under
@@ -213,7 +219,9 @@ func (b *cacheBucket) read(k cacheKey, tail [2]uint64, ways int, text *[cacheTex
 		gu, io := s[4].Load(), s[5].Load()
 		e.gen, e.untilBefore = uint32(gu), uint32(gu>>32)
 		e.iatBefore, e.origBefore = int32(uint32(io)), int32(uint32(io>>32))
-		n := s[6].Load()
+		na := s[6].Load()
+		n := na & math.MaxUint32
+		e.addedBefore = uint32(na >> 32)
 		if n > cacheTextBytes {
 			continue // torn: a writer was changing the slot
 		}
@@ -248,6 +256,8 @@ func (v *verifiedCache) add(token string, e cachedIdentity, now time.Time) {
 		return
 	}
 	e.untilBefore = uint32(e.exp - until)
+	// Under 2^31 + maxCachedAge: until is at most maxCachedAge after now.
+	e.addedBefore = uint32(e.exp - now.Unix())
 	e.tail = tailOf(token)
 	k := v.key(token)
 	switch {
@@ -276,7 +286,7 @@ func (b *cacheBucket) write(k cacheKey, e *cachedIdentity, ways int) {
 	s[3].Store(e.ver)
 	s[4].Store(uint64(e.gen) | uint64(e.untilBefore)<<32)
 	s[5].Store(uint64(uint32(e.iatBefore)) | uint64(uint32(e.origBefore))<<32)
-	s[6].Store(uint64(len(e.text)))
+	s[6].Store(uint64(len(e.text)) | uint64(e.addedBefore)<<32)
 	var word [8]byte
 	for i := 0; i < len(e.text); i += 8 {
 		clear(word[:])
@@ -397,8 +407,10 @@ type cachedIdentity struct {
 	ver  uint64
 	// gen is the keyring generation that verified the token.
 	gen uint32
-	// untilBefore is how long before exp the entry stops being served.
-	untilBefore uint32
+	// untilBefore is how long before exp the entry stops being served,
+	// addedBefore how long before exp it was added: it is not served at
+	// an earlier time.
+	untilBefore, addedBefore uint32
 	// iatBefore and origBefore place iat and origIat before exp.
 	iatBefore, origBefore int32
 }
@@ -407,9 +419,11 @@ type cachedIdentity struct {
 // OriginalIssuedAt is its IssuedAt.
 const noOrig = math.MinInt32
 
-// servable reports whether e may be served at now by ring.
+// servable reports whether e may be served at now by ring: by the ring
+// that verified it, after it was added and before its end.
 func (e *cachedIdentity) servable(now time.Time, ring *keyring) bool {
-	return e.gen == ring.gen && now.Unix() < e.exp-int64(e.untilBefore)
+	t := now.Unix()
+	return e.gen == ring.gen && t < e.exp-int64(e.untilBefore) && t >= e.exp-int64(e.addedBefore)
 }
 
 // identityBox holds an identity with room for its lazy token, a few roles
@@ -517,7 +531,7 @@ func (e *cachedIdentity) fill(box *identityBox, token string, ring *keyring) *Id
 	id.IssuedAt = time.Unix(e.exp-int64(e.iatBefore), 0).UTC()
 	id.OriginalIssuedAt = id.IssuedAt
 	if e.origBefore != noOrig {
-		id.OriginalIssuedAt = time.Unix(e.exp-int64(e.origBefore), 0)
+		id.OriginalIssuedAt = time.Unix(e.exp-int64(e.origBefore), 0).UTC()
 	}
 	id.TokenVersion = e.ver
 	return id

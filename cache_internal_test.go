@@ -2,11 +2,14 @@ package gqljwt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // cacheTestService is a service whose cache is one bucket of eight slots,
@@ -193,5 +196,59 @@ func TestCacheFlushedByRotation(t *testing.T) {
 	s.verified.flush()
 	if n := s.verified.len(); n != 0 {
 		t.Errorf("after flush the cache holds %d entries, want 0", n)
+	}
+}
+
+// TestCacheClockSteppedBack: a clock that goes back (NTP stepping the wall
+// clock, a resumed snapshot) gives a cached token the answer an uncached
+// service gives: refused past the leeway (its iat in the future), accepted
+// within it, and served from the cache again once the clock is past the
+// time the entry was added. Short and long entries alike.
+func TestCacheClockSteppedBack(t *testing.T) {
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	long := &User{ID: "long", Username: "ann"}
+	for i := range 30 {
+		long.Roles = append(long.Roles, fmt.Sprint("a-long-role-name-", i))
+	}
+	for _, u := range []*User{{ID: "short", Username: "bob"}, long} {
+		t.Run(u.ID, func(t *testing.T) {
+			var clock atomic.Int64
+			clock.Store(start)
+			service := func(entries int) *Service {
+				s, err := New(Config{Secret: []byte("0123456789abcdef0123456789abcdef"), CacheEntries: entries,
+					Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			cached, uncached := service(0), service(-1)
+			tok := issueFor(t, cached, u)
+			if _, err := cached.Verify(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				name string
+				at   int64
+				want error
+				miss bool
+			}{
+				{"ten minutes back", start - 600, errIssuedAt, true},
+				{"within the leeway", start - 10, nil, true},
+				{"where it was added", start, nil, false},
+				{"a minute on", start + 60, nil, false},
+			} {
+				clock.Store(c.at)
+				misses := cached.CacheStats().Misses
+				_, errCached := cached.Verify(context.Background(), tok)
+				_, errUncached := uncached.Verify(context.Background(), tok)
+				if !errors.Is(errCached, c.want) || !errors.Is(errUncached, c.want) || (c.want == nil) != (errCached == nil) {
+					t.Errorf("%s: cached %v, uncached %v; want %v", c.name, errCached, errUncached, c.want)
+				}
+				if missed := cached.CacheStats().Misses > misses; missed != c.miss {
+					t.Errorf("%s: verified in full %v, want %v", c.name, missed, c.miss)
+				}
+			}
+		})
 	}
 }

@@ -159,8 +159,9 @@ type Config struct {
 	MaxTokenSize int
 	// CacheEntries bounds the verified-token cache (default 10000;
 	// from 8 on, rounded down to a multiple of 8); a negative value
-	// disables the cache. Its slots are allocated by New, 242 bytes an entry (2.4 MB
-	// by default), in memory the collector does not scan; tokens with
+	// disables the cache. Its slots are allocated by New, 242 bytes an
+	// entry (2.4 MB by default; under 8 entries, one bucket of 1936
+	// bytes), in memory the collector does not scan; tokens with
 	// over 176 bytes of IDs, username, roles and scopes are held apart,
 	// up to as many again.
 	CacheEntries int

@@ -206,7 +206,7 @@ func (s *Service) identityFromPayload(raw string, buf []byte, c *payloadClaims, 
 		id.IssuedAt = time.Unix(c.iat, 0).UTC()
 		id.OriginalIssuedAt = id.IssuedAt
 		if c.orig > 0 {
-			id.OriginalIssuedAt = time.Unix(c.orig, 0)
+			id.OriginalIssuedAt = time.Unix(c.orig, 0).UTC()
 		}
 		return id, cachedIdentity{}, true
 	}

@@ -156,7 +156,7 @@ func TestIdentityFromPayload(t *testing.T) {
 			id.parsed, id.ring = nil, nil
 			want := &Identity{Subject: "u1", Username: "ann", Roles: []string{"admin", "reader"}, Scopes: []string{"read", "write", "admin:all"},
 				TokenID: "j1", SessionID: sid, Token: "raw", IssuedAt: time.Unix(1000, 0).UTC(), ExpiresAt: time.Unix(2000, 0).UTC(),
-				OriginalIssuedAt: time.Unix(500, 0), TokenVersion: 3, sessionKey: "sid:" + sid}
+				OriginalIssuedAt: time.Unix(500, 0).UTC(), TokenVersion: 3, sessionKey: "sid:" + sid}
 			tt.want(want)
 			if !reflect.DeepEqual(id, want) {
 				t.Errorf("identity\n got %+v\nwant %+v", id, want)

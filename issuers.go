@@ -113,8 +113,11 @@ type externalCache struct {
 }
 
 type externalEntry struct {
-	id    *Identity
-	until time.Time
+	id *Identity
+	// added and until bound when the entry is served: not before it was
+	// added (a clock stepped back, where the issuer might refuse the
+	// token's iat or nbf), and not from until on.
+	added, until time.Time
 }
 
 func newExternalCache(max int) *externalCache {
@@ -131,7 +134,7 @@ func (x *externalCache) get(keys *verifiedCache, token string, now time.Time, ri
 		return nil, false
 	}
 	e, ok := x.c.GetIfPresent(keys.key(token))
-	if !ok || e.id.ring != ring || !now.Before(e.until) || e.id.Token != token {
+	if !ok || e.id.ring != ring || now.Before(e.added) || !now.Before(e.until) || e.id.Token != token {
 		return nil, false
 	}
 	id := *e.id
@@ -153,7 +156,7 @@ func (x *externalCache) add(keys *verifiedCache, token string, id *Identity, now
 	kept := *id
 	kept.Roles, kept.Scopes = slices.Clone(id.Roles), slices.Clone(id.Scopes)
 	kept.ring = ring
-	x.c.Set(keys.key(token), externalEntry{id: &kept, until: until})
+	x.c.Set(keys.key(token), externalEntry{id: &kept, added: now, until: until})
 }
 
 func (x *externalCache) flush() {

@@ -266,3 +266,40 @@ func TestConfigRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheClockSteppedBack: an external token the cache holds gets, on a
+// clock stepped back past the leeway (its iat then in the future), the
+// answer an uncached Service gives, and is served again once the clock
+// is past the time it was cached.
+func TestCacheClockSteppedBack(t *testing.T) {
+	p := newProvider(t)
+	clk := newClock()
+	x := newIssuer(t, p, clk.Now, nil)
+	cached := newService(t, clk.Now, nil, x)
+	uncached := newService(t, clk.Now, func(c *gqljwt.Config) { c.CacheEntries = -1 }, x)
+	tok := sign(t, p, "RS256", p.Claims("user-1", audience, clk.Now(), time.Hour))
+	ctx := context.Background()
+	if _, err := cached.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		step  time.Duration
+		valid bool
+		miss  bool
+	}{
+		{"ten minutes back", -10 * time.Minute, false, true},
+		{"back where it was cached", 10 * time.Minute, true, false},
+	} {
+		clk.Advance(c.step)
+		misses := cached.CacheStats().Misses
+		_, errCached := cached.Verify(ctx, tok)
+		_, errUncached := uncached.Verify(ctx, tok)
+		if (errCached == nil) != c.valid || (errUncached == nil) != c.valid || gqljwt.CodeOf(errCached) != gqljwt.CodeOf(errUncached) {
+			t.Errorf("%s: cached %v, uncached %v; want both valid: %v", c.name, errCached, errUncached, c.valid)
+		}
+		if missed := cached.CacheStats().Misses > misses; missed != c.miss {
+			t.Errorf("%s: verified in full %v, want %v", c.name, missed, c.miss)
+		}
+	}
+}
