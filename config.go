@@ -152,7 +152,11 @@ type Config struct {
 	UsernameClaim string
 	// Claims adds custom claims to every access token, like
 	// django-graphql-jwt's JWT_PAYLOAD_HANDLER. It may not set the claims
-	// gqljwt owns (sub, exp, iat, jti, typ, ...).
+	// gqljwt owns (sub, exp, iat, jti, typ, ...). Each token it shapes is
+	// verified before it is handed out: claims Verify would refuse (JSON
+	// nested over 16 deep, a duplicate name, a number past float64, a
+	// username or roles claim of the wrong type) fail the issue with
+	// ErrInternal instead.
 	Claims func(ctx context.Context, u *User) (map[string]any, error)
 
 	// MaxTokenSize bounds the accepted token length (default 8 KiB).

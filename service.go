@@ -166,12 +166,24 @@ func (s *Service) issue(ctx context.Context, u *User, sid string, origIat time.T
 	if len(u.Scopes) > 0 {
 		claims[s.cfg.ScopeClaim] = strings.Join(u.Scopes, " ")
 	}
-	_, value, err := s.ring.Load().signer.Encode(claims)
+	ring := s.ring.Load()
+	_, value, err := ring.signer.Encode(claims)
 	if err != nil {
 		return nil, ErrInternal.WithCause(err)
 	}
 	if len(value) > s.cfg.MaxTokenSize {
 		return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: the token is %d bytes, over MaxTokenSize (%d): Verify would refuse it", len(value), s.cfg.MaxTokenSize))
+	}
+	if s.cfg.Claims != nil {
+		// The hook's values are the application's: a nesting past the
+		// reader's depth, a duplicate name in a json.RawMessage, a number
+		// past float64, a username or roles claim of the wrong type would
+		// make a token that Verify refuses, which the caller would only
+		// learn from its users. Our own claims always pass
+		// (TestStrictClaimsIssuedTokens).
+		if _, _, err := s.verifySlow(ring, value, now, nil); err != nil {
+			return nil, ErrInternal.WithCause(fmt.Errorf("gqljwt: the Claims hook's claims make a token that Verify refuses: %w", err))
+		}
 	}
 	return &Token{Value: value, ID: jti, IssuedAt: now, ExpiresAt: exp, Claims: claims}, nil
 }

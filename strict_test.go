@@ -2,6 +2,7 @@ package gqljwt_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -284,4 +285,29 @@ func (v versionsOf) TokenVersion(_ context.Context, subject string) (uint64, err
 
 func (versionsOf) BumpTokenVersion(context.Context, string) (uint64, error) {
 	return 0, errors.New("versionsOf is read-only")
+}
+
+// TestStrictClaimsHookRefused: claims from the Claims hook that the strict
+// reading refuses make IssueAccessToken fail (INTERNAL_SERVER_ERROR), not
+// hand out a token that no Verify accepts.
+func TestStrictClaimsHookRefused(t *testing.T) {
+	deep := any("x")
+	for range 20 {
+		deep = []any{deep}
+	}
+	for name, extra := range map[string]map[string]any{
+		"nesting past the reader's depth": {"deep": deep},
+		"a RawMessage with a duplicate":   {"raw": json.RawMessage(`{"a":1,"a":2}`)},
+		"a number past float64":           {"n": json.Number("1e400")},
+		"the username claim not a string": {"username": 5},
+		"the roles claim null":            {"roles": nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := mustService(t, gqljwt.Config{Claims: func(context.Context, *gqljwt.User) (map[string]any, error) { return extra, nil }})
+			tok, err := s.IssueAccessToken(ctx, &gqljwt.User{ID: "42"})
+			if gqljwt.CodeOf(err) != gqljwt.CodeInternal {
+				t.Fatalf("IssueAccessToken = %v, %v; want %s", tok, err, gqljwt.CodeInternal)
+			}
+		})
+	}
 }
