@@ -1,9 +1,11 @@
 package gqljwt
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -70,4 +72,35 @@ func FuzzPeekIssuer(f *testing.F) {
 			t.Fatalf("peekIssuer(%s) = %q, a JSON reader sees %q", payload, iss, want)
 		}
 	})
+}
+
+// acceptingIssuer is an ExternalIssuer that takes every token it is
+// given and counts them.
+type acceptingIssuer struct{ calls int }
+
+func (*acceptingIssuer) Issuer() string { return "https://ext.example" }
+func (x *acceptingIssuer) Verify(context.Context, string) (*Identity, error) {
+	x.calls++
+	return &Identity{Subject: "ext", ExpiresAt: time.Now().Add(time.Hour)}, nil
+}
+func (*acceptingIssuer) Current(context.Context, string) error { return nil }
+
+// TestExternalRoutingNeedsCanonicalForm: a token that is not in canonical
+// compact form (a line break in its payload, which base64's decoder
+// skips) is refused before its iss routes it to an external issuer.
+func TestExternalRoutingNeedsCanonicalForm(t *testing.T) {
+	x := &acceptingIssuer{}
+	s, err := New(Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Issuers: []ExternalIssuer{x}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"https://ext.example","sub":"ext"}`))
+	good := "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2ln"
+	if _, err := s.Verify(context.Background(), good); err != nil || x.calls != 1 {
+		t.Fatalf("a canonical token: %v, %d calls; want it routed to the issuer", err, x.calls)
+	}
+	broken := "eyJhbGciOiJSUzI1NiJ9." + payload[:8] + "\n" + payload[8:] + ".c2ln"
+	if _, err := s.Verify(context.Background(), broken); CodeOf(err) != CodeTokenInvalid || x.calls != 1 {
+		t.Errorf("a token with a line break: %v, %d calls; want %s and no call", err, x.calls, CodeTokenInvalid)
+	}
 }
