@@ -1,10 +1,12 @@
 package gqljwt
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"net/http"
@@ -23,8 +25,30 @@ import (
 // Our own headers are under 100 bytes.
 const maxHeaderSegment = 512
 
-// strictBase64 refuses non-canonical encodings (stray trailing bits).
-var strictBase64 = base64.RawURLEncoding.Strict()
+// strictBase64 decodes canonical unpadded base64url only, so that one
+// value has one spelling: Strict refuses stray trailing bits, and
+// canonicalBase64 the line breaks the decoder would skip.
+var strictBase64 = canonicalBase64{base64.RawURLEncoding.Strict()}
+
+// canonicalBase64 is a base64 encoding that refuses \r and \n in what it
+// decodes, where encoding/base64 ignores them.
+type canonicalBase64 struct{ enc *base64.Encoding }
+
+var errBase64LineBreak = errors.New("gqljwt: a line break in base64url")
+
+func (c canonicalBase64) Decode(dst, src []byte) (int, error) {
+	if bytes.ContainsAny(src, "\r\n") {
+		return 0, errBase64LineBreak
+	}
+	return c.enc.Decode(dst, src)
+}
+
+func (c canonicalBase64) DecodeString(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errBase64LineBreak
+	}
+	return c.enc.DecodeString(s)
+}
 
 // keyring is an immutable set of keys; rotation swaps the whole ring.
 type keyring struct {

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,6 +301,26 @@ func TestCacheClockSteppedBack(t *testing.T) {
 		}
 		if missed := cached.CacheStats().Misses > misses; missed != c.miss {
 			t.Errorf("%s: verified in full %v, want %v", c.name, missed, c.miss)
+		}
+	}
+}
+
+// TestLineBreakRefused: the issuer itself refuses a token with a line
+// break, which base64's decoder would skip: a second spelling of a token
+// it accepts. parse refuses it before any key is used; the signature,
+// whose input holds the break, would refuse it too.
+func TestLineBreakRefused(t *testing.T) {
+	p := newProvider(t)
+	x := newIssuer(t, p, nil, nil)
+	tok := sign(t, p, "RS256", p.Claims("u1", audience, time.Now(), time.Hour))
+	if _, err := x.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	dot := strings.IndexByte(tok, '.')
+	for _, brk := range []string{"\n", "\r\n"} {
+		broken := tok[:dot+5] + brk + tok[dot+5:]
+		if _, err := x.Verify(context.Background(), broken); gqljwt.CodeOf(err) != gqljwt.CodeTokenInvalid {
+			t.Errorf("a token with %q in its payload: %v, want %s", brk, err, gqljwt.CodeTokenInvalid)
 		}
 	}
 }
