@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gqljwt/gqljwt/internal/canonb64"
 )
 
 // Device cookie defaults, applied by New to a DeviceCookieConfig's zero
@@ -192,7 +194,7 @@ func (dc *DeviceCookieConfig) device(value, account string, now time.Time) (stri
 	if base64.RawURLEncoding.EncodedLen(deviceCookieLen) != len(value) {
 		return "", false
 	}
-	raw, err := strictBase64.DecodeString(value)
+	raw, err := canonb64.DecodeString(value)
 	if err != nil || raw[0] != deviceCookieVersion {
 		return "", false
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gqljwt/gqljwt/internal/canonb64"
 	"github.com/maypok86/otter/v2"
 )
 
@@ -69,11 +70,6 @@ func newIssuers(cfg Config) (map[string]ExternalIssuer, error) {
 func (s *Service) verifyCold(ctx context.Context, ring *keyring, token string, now time.Time, box *identityBox) (*Identity, cachedIdentity, error) {
 	if s.issuers == nil {
 		return s.verifySlow(ring, token, now, box)
-	}
-	// The canonical form first, as for ours: the router reads a token
-	// that base64's decoder would take with a line break in it.
-	if !wellFormed(token, s.cfg.MaxTokenSize) {
-		return nil, cachedIdentity{}, ErrTokenInvalid
 	}
 	iss, ok := peekIssuer(token, s.cfg.MaxTokenSize)
 	if !ok {
@@ -221,7 +217,7 @@ func peekIssuer(token string, maxLen int) (iss string, ok bool) {
 	if len(token) > maxLen || first < 0 || last == first {
 		return "", false
 	}
-	b, err := strictBase64.DecodeString(token[first+1 : last])
+	b, err := canonb64.DecodeString(token[first+1 : last])
 	if err != nil {
 		return "", false
 	}

@@ -1,12 +1,9 @@
 package gqljwt
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash"
 	"net/http"
@@ -16,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/go-chi/jwtauth/v5"
+	"github.com/gqljwt/gqljwt/internal/canonb64"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
@@ -24,31 +22,6 @@ import (
 // maxHeaderSegment bounds the encoded JOSE header we are willing to decode.
 // Our own headers are under 100 bytes.
 const maxHeaderSegment = 512
-
-// strictBase64 decodes canonical unpadded base64url only, so that one
-// value has one spelling: Strict refuses stray trailing bits, and
-// canonicalBase64 the line breaks the decoder would skip.
-var strictBase64 = canonicalBase64{base64.RawURLEncoding.Strict()}
-
-// canonicalBase64 is a base64 encoding that refuses \r and \n in what it
-// decodes, where encoding/base64 ignores them.
-type canonicalBase64 struct{ enc *base64.Encoding }
-
-var errBase64LineBreak = errors.New("gqljwt: a line break in base64url")
-
-func (c canonicalBase64) Decode(dst, src []byte) (int, error) {
-	if bytes.ContainsAny(src, "\r\n") {
-		return 0, errBase64LineBreak
-	}
-	return c.enc.Decode(dst, src)
-}
-
-func (c canonicalBase64) DecodeString(s string) ([]byte, error) {
-	if strings.ContainsAny(s, "\r\n") {
-		return nil, errBase64LineBreak
-	}
-	return c.enc.DecodeString(s)
-}
 
 // keyring is an immutable set of keys; rotation swaps the whole ring.
 type keyring struct {
@@ -146,7 +119,7 @@ func (ring *keyring) verifierFor(token string) (*verifyKey, bool) {
 		return nil, false
 	}
 	var buf [maxHeaderSegment * 3 / 4]byte
-	n, err := strictBase64.Decode(buf[:], []byte(token[:dot]))
+	n, err := canonb64.Decode(buf[:], []byte(token[:dot]))
 	if err != nil {
 		return nil, false
 	}

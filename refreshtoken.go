@@ -12,6 +12,8 @@ import (
 	"hash"
 	"sync"
 	"time"
+
+	"github.com/gqljwt/gqljwt/internal/canonb64"
 )
 
 // Refresh tokens are self-describing: base64url of
@@ -107,7 +109,7 @@ func (m *refreshMAC) open(token string) (refreshClaims, bool) {
 		return refreshClaims{}, false
 	}
 	var buf [maxRefreshToken * 3 / 4]byte
-	n, err := strictBase64.Decode(buf[:], []byte(token))
+	n, err := canonb64.Decode(buf[:], []byte(token))
 	if err != nil {
 		return refreshClaims{}, false
 	}

@@ -268,10 +268,6 @@ type token struct {
 // still marks its token rotated.
 const notRotated = unixnano.Unused
 
-// nanos and timeOf keep times as unixnano does: clamped where UnixNano
-// wraps, so that a far expiry is not taken for a past one.
-var nanos, timeOf = unixnano.Of, unixnano.Time
-
 // until is when t may be forgotten.
 func (t *token) until() int64 {
 	if t.rotatedAt == notRotated {
@@ -577,7 +573,7 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	now := nanos(s.now())
+	now := unixnano.Of(s.now())
 	s.write(now)
 	k := keyOfToken(rec.Hash)
 	if _, ok := s.token(k); ok {
@@ -591,7 +587,7 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	if _, exists := sh.sessions[fk]; exists && s.prune(fk, now) {
 		return errFamilyExists
 	}
-	if now >= nanos(rec.ExpiresAt) {
+	if now >= unixnano.Of(rec.ExpiresAt) {
 		return nil // no refresh could use it
 	}
 	if uint64(len(sh.names))+uint64(len(rec.Family))+uint64(len(rec.Subject)) > math.MaxUint32 {
@@ -599,7 +595,7 @@ func (s *RefreshTokens) Create(_ context.Context, rec gqljwt.RefreshRecord) erro
 	}
 	s.seq++
 	ses := session{
-		one:     liveToken{key: k, issued: nanos(rec.IssuedAt), expires: nanos(rec.ExpiresAt)},
+		one:     liveToken{key: k, issued: unixnano.Of(rec.IssuedAt), expires: unixnano.Of(rec.ExpiresAt)},
 		version: rec.TokenVersion, seq: s.seq, name: uint32(len(sh.names)),
 		famLen: uint16(len(rec.Family)), subLen: uint16(len(rec.Subject)),
 	}
@@ -619,17 +615,17 @@ func (s *RefreshTokens) Get(_ context.Context, hash string) (gqljwt.RefreshRecor
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	fk, ses, toks, i, ok := s.lookup(hash, nanos(s.now()))
+	fk, ses, toks, i, ok := s.lookup(hash, unixnano.Of(s.now()))
 	if !ok {
 		return gqljwt.RefreshRecord{}, gqljwt.ErrNotFound
 	}
 	sh := s.shardOf(fk)
 	t := toks[i]
 	rec := gqljwt.RefreshRecord{Hash: hash, Family: string(sh.family(&ses)), Subject: string(sh.subject(&ses)),
-		TokenVersion: ses.version, IssuedAt: timeOf(t.issued), ExpiresAt: timeOf(t.expires),
+		TokenVersion: ses.version, IssuedAt: unixnano.Time(t.issued), ExpiresAt: unixnano.Time(t.expires),
 		Revoked: s.revoked(sh, &ses)}
 	if t.rotatedAt != notRotated {
-		rec.Rotated, rec.RotatedAt = true, timeOf(t.rotatedAt)
+		rec.Rotated, rec.RotatedAt = true, unixnano.Time(t.rotatedAt)
 	}
 	return rec, nil
 }
@@ -641,7 +637,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.initLocked()
-	storeNow := nanos(s.now())
+	storeNow := unixnano.Of(s.now())
 	s.write(storeNow)
 	fk, ses, toks, i, ok := s.lookup(oldHash, storeNow)
 	if !ok {
@@ -654,7 +650,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	// Without a grace any second presentation is reuse, even one whose
 	// now precedes RotatedAt (a concurrent caller read its clock first).
-	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(timeOf(old.rotatedAt).Add(grace))) {
+	if old.rotatedAt != notRotated && (grace <= 0 || !now.Before(unixnano.Time(old.rotatedAt).Add(grace))) {
 		ses.revoked = true
 		sh.sessions[fk] = ses
 		return gqljwt.ErrRefreshReused
@@ -670,9 +666,9 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 	}
 	first := old.rotatedAt == notRotated
 	if first {
-		old.rotatedAt = nanos(now)
+		old.rotatedAt = unixnano.Of(now)
 	}
-	if end := nanos(timeOf(old.rotatedAt).Add(max(grace, 0))); first || end > old.keepUntil {
+	if end := unixnano.Of(unixnano.Time(old.rotatedAt).Add(max(grace, 0))); first || end > old.keepUntil {
 		old.keepUntil = end
 		if end > storeNow {
 			s.grace.push(graceItem{fk: fk, until: end})
@@ -684,8 +680,8 @@ func (s *RefreshTokens) Rotate(_ context.Context, oldHash string, next gqljwt.Re
 		toks[j] = toks[len(toks)-1]
 		toks = toks[:len(toks)-1]
 	}
-	if storeNow < nanos(next.ExpiresAt) {
-		toks = append(toks, token{key: k, issued: nanos(next.IssuedAt), expires: nanos(next.ExpiresAt), rotatedAt: notRotated})
+	if storeNow < unixnano.Of(next.ExpiresAt) {
+		toks = append(toks, token{key: k, issued: unixnano.Of(next.IssuedAt), expires: unixnano.Of(next.ExpiresAt), rotatedAt: notRotated})
 		s.setToken(k, fk)
 	}
 	sh.setTokens(fk, &ses, toks)

@@ -307,8 +307,8 @@ func TestCacheClockSteppedBack(t *testing.T) {
 
 // TestLineBreakRefused: the issuer itself refuses a token with a line
 // break, which base64's decoder would skip: a second spelling of a token
-// it accepts. parse refuses it before any key is used; the signature,
-// whose input holds the break, would refuse it too.
+// it accepts. Its base64url reading (canonb64) refuses it before any key;
+// the signature, whose input holds the break, would refuse it too.
 func TestLineBreakRefused(t *testing.T) {
 	p := newProvider(t)
 	x := newIssuer(t, p, nil, nil)
